@@ -1,0 +1,111 @@
+"""The `care` command line (SPEC §6)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+# Prefect reads these at import: quiet, offline-friendly defaults a user can override.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+import typer
+from rich.console import Console
+
+from care.config import ConfigError
+from connectors.errors import AuthError, HelpdeskError
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="CARE pipelines.")
+run_app = typer.Typer(no_args_is_help=True, help="Run one flow now.")
+sandbox_app = typer.Typer(no_args_is_help=True, help="Serve a helpdesk sandbox on loopback.")
+app.add_typer(run_app, name="run")
+app.add_typer(sandbox_app, name="sandbox")
+
+out = Console()
+err = Console(stderr=True)
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+@app.command()
+def demo(
+    tickets: Annotated[int, typer.Option(help="Tickets seeded in the sandbox.")] = 300,
+    workdir: Annotated[str, typer.Option(help="Folder for the demo database and outbox.")] = (
+        "care-demo"
+    ),
+) -> None:
+    """Start the sandbox, seed it, run the flows once and show what CARE did."""
+    from care.demo import run_demo
+
+    try:
+        run_demo(out, tickets=tickets, workdir=workdir)
+    except (ConfigError, HelpdeskError) as exc:
+        raise _fail(str(exc)) from None
+
+
+@run_app.command("poll")
+def run_poll(
+    helpdesk: Annotated[str, typer.Option(help="The configured helpdesk to poll.")] = "zendesk",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Evaluate only; write nothing.")
+    ] = False,
+) -> None:
+    """One poll cycle now."""
+    from care import progress
+    from care.report_text import print_poll_summary
+    from flows.poll import poll_helpdesk
+
+    reporter = progress.TerminalReporter(helpdesk) if err.is_terminal else progress.Silent()
+    token = progress.install(reporter)
+    try:
+        summary = poll_helpdesk(helpdesk=helpdesk, dry_run=dry_run)
+    except (ConfigError, AuthError) as exc:
+        raise _fail(str(exc)) from None
+    except HelpdeskError as exc:
+        raise _fail(f"{helpdesk}: {exc}", code=1) from None
+    finally:
+        reporter.close()
+        progress.uninstall(token)
+    print_poll_summary(out, summary)
+
+
+@run_app.command("surveys")
+def run_surveys(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Decide only; send nothing.")] = False,
+) -> None:
+    """One survey dispatch now."""
+    from care.report_text import print_dispatch_summary
+    from flows.surveys import dispatch_surveys
+
+    try:
+        summary = dispatch_surveys(dry_run=dry_run)
+    except (ConfigError, AuthError) as exc:
+        raise _fail(str(exc)) from None
+    print_dispatch_summary(out, summary)
+
+
+@sandbox_app.command("zendesk")
+def sandbox_zendesk(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free port).")] = 8790,
+    tickets: Annotated[int, typer.Option(help="Tickets to seed.")] = 300,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic data.")] = 7,
+    latency_ms: Annotated[int, typer.Option(help="Delay added to every response.")] = 0,
+    rate_limit: Annotated[
+        int | None, typer.Option(help="Requests per minute before 429s (default: none).")
+    ] = None,
+) -> None:
+    """A Zendesk-compatible sandbox until Ctrl-C."""
+    from connectors.zendesk.sandbox import serve_forever
+
+    serve_forever(port, tickets, seed, latency_ms, rate_limit)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,216 @@
+"""Configuration: `care.toml` (path from CARE_CONFIG) + environment, validated at start.
+
+Secrets only ever come from the environment (or Prefect Secret blocks when
+`secrets = "prefect"`), never from the file; a bad key is named with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from care.policy import BusinessHours, Policy, Rules, Survey, Tags
+
+DEFAULT_CONFIG = "care.toml"
+DEFAULT_DATABASE_URL = "sqlite:///care.db"
+
+SECRET_KEYS = {
+    "client_secret": "CARE_ZENDESK_CLIENT_SECRET",
+    "oauth_token": "CARE_ZENDESK_OAUTH_TOKEN",
+    "token": "CARE_ZENDESK_TOKEN",
+    "api_token": "CARE_ZENDESK_TOKEN",
+    "api_key": "CARE_FRESHDESK_API_KEY",
+    "password": "CARE_SMTP_PASSWORD",
+    "secret": "CARE_SURVEY_SECRET",
+}
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message names it and says how to fix it."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ZendeskSection(_Section):
+    url: str | None = None
+    per_page: int = Field(1000, ge=1, le=1000)
+    oauth_scope: str = "read write"
+    oauth_token_lifetime_s: int = Field(3600, ge=300, le=172800)
+
+
+class FreshdeskSection(_Section):
+    url: str | None = None
+
+
+class ConfigFile(_Section):
+    database_url: str | None = None
+    backfill_days: float = Field(30, gt=0)
+    secrets: Literal["env", "prefect"] = "env"
+    templates_dir: str | None = None
+    zendesk: ZendeskSection = ZendeskSection()
+    freshdesk: FreshdeskSection = FreshdeskSection()
+    rules: Rules = Rules()
+    tags: Tags = Tags()
+    survey: Survey = Survey()
+    business_hours: BusinessHours | None = None
+
+
+@dataclass(frozen=True)
+class ZendeskConfig:
+    url: str
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    oauth_token: str | None = field(default=None, repr=False)
+    email: str | None = None
+    api_token: str | None = field(default=None, repr=False)
+    per_page: int = 1000
+    oauth_scope: str = "read write"
+    oauth_token_lifetime_s: int = 3600
+
+    @property
+    def auth_method(self) -> str:
+        if self.client_id and self.client_secret:
+            return "oauth-client-credentials"
+        if self.oauth_token:
+            return "oauth-token"
+        if self.email and self.api_token:
+            return "api-token"
+        return "none"
+
+
+@dataclass(frozen=True)
+class Settings:
+    policy: Policy
+    database_url: str
+    backfill_days: float
+    zendesk: ZendeskConfig | None
+    survey_secret: str | None = field(default=None, repr=False)
+    survey_base_url: str = "http://127.0.0.1:8765"
+    source: str = "defaults"  # where the settings came from, for messages
+
+    def helpdesk_names(self) -> list[str]:
+        return ["zendesk"] if self.zendesk else []
+
+
+def load_settings(
+    path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None
+) -> Settings:
+    env = os.environ if env is None else env
+    config_path = Path(path or env.get("CARE_CONFIG") or DEFAULT_CONFIG)
+    raw: dict[str, Any] = {}
+    source = "defaults"
+    if config_path.exists():
+        raw = _read_toml(config_path)
+        source = str(config_path)
+    elif path or env.get("CARE_CONFIG"):
+        raise ConfigError(
+            f"config file {config_path} does not exist (from CARE_CONFIG or --config)"
+        )
+    _refuse_secrets(raw, source)
+    try:
+        file = ConfigFile.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc, source)) from None
+    secret = _secret_reader(file.secrets, env)
+    policy = Policy(
+        rules=file.rules,
+        tags=file.tags,
+        survey=file.survey,
+        business_hours=file.business_hours,
+        templates_dir=env.get("CARE_TEMPLATES_DIR") or file.templates_dir,
+    )
+    return Settings(
+        policy=policy,
+        database_url=env.get("CARE_DATABASE_URL") or file.database_url or DEFAULT_DATABASE_URL,
+        backfill_days=file.backfill_days,
+        zendesk=_zendesk(file.zendesk, env, secret),
+        survey_secret=secret("CARE_SURVEY_SECRET"),
+        survey_base_url=env.get("CARE_SURVEY_BASE_URL") or "http://127.0.0.1:8765",
+        source=source,
+    )
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+
+
+def _refuse_secrets(raw: Mapping[str, Any], source: str, prefix: str = "") -> None:
+    for key, value in raw.items():
+        if isinstance(value, Mapping):
+            _refuse_secrets(value, source, f"{prefix}{key}.")
+        elif key in SECRET_KEYS:
+            raise ConfigError(
+                f"{source}: {prefix}{key} is a secret and must not be in the file: "
+                f"set {SECRET_KEYS[key]} in the environment instead"
+            )
+
+
+def _explain(exc: ValidationError, source: str) -> str:
+    lines = [f"{source} is invalid:"]
+    for error in exc.errors():
+        key = ".".join(str(part) for part in error["loc"])
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown key (see care.example.toml for the keys)"
+        lines.append(f"  {key}: {message} (got {error.get('input')!r})")
+    return "\n".join(lines)
+
+
+def _secret_reader(source: str, env: Mapping[str, str]):
+    def read(variable: str) -> str | None:
+        value = env.get(variable)
+        if value or source != "prefect":
+            return value or None
+        return _prefect_secret(variable.lower().replace("_", "-"))
+
+    return read
+
+
+def _prefect_secret(block_name: str) -> str | None:
+    from prefect.blocks.system import Secret  # imported late: it needs a Prefect API
+
+    try:
+        return Secret.load(block_name).get()
+    except ValueError:
+        return None
+
+
+def _zendesk(section: ZendeskSection, env: Mapping[str, str], secret) -> ZendeskConfig | None:
+    url = env.get("CARE_ZENDESK_URL") or section.url
+    if not url:
+        return None
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError(f"zendesk.url / CARE_ZENDESK_URL must start with https://, got {url!r}")
+    config = ZendeskConfig(
+        url=url.rstrip("/"),
+        client_id=env.get("CARE_ZENDESK_CLIENT_ID") or None,
+        client_secret=secret("CARE_ZENDESK_CLIENT_SECRET"),
+        oauth_token=secret("CARE_ZENDESK_OAUTH_TOKEN"),
+        email=env.get("CARE_ZENDESK_EMAIL") or None,
+        api_token=secret("CARE_ZENDESK_TOKEN"),
+        per_page=section.per_page,
+        oauth_scope=section.oauth_scope,
+        oauth_token_lifetime_s=section.oauth_token_lifetime_s,
+    )
+    if config.client_id and not config.client_secret:
+        raise ConfigError("CARE_ZENDESK_CLIENT_ID is set but CARE_ZENDESK_CLIENT_SECRET is missing")
+    if config.email and not config.api_token and config.auth_method == "none":
+        raise ConfigError("CARE_ZENDESK_EMAIL is set but CARE_ZENDESK_TOKEN is missing")
+    if config.auth_method == "none":
+        raise ConfigError(
+            f"Zendesk at {config.url} has no credentials: set CARE_ZENDESK_CLIENT_ID and "
+            "CARE_ZENDESK_CLIENT_SECRET (an OAuth client from Admin Center → Apps and "
+            "integrations → APIs → OAuth clients), or CARE_ZENDESK_OAUTH_TOKEN"
+        )
+    return config

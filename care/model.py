@@ -1,0 +1,100 @@
+"""The normalized ticket: what every rule sees, whichever helpdesk it came from.
+
+Connectors map their vendor JSON onto these types in one pure function each
+(`connectors.zendesk.mapping.to_ticket`); nothing here knows a vendor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    NEW = "new"
+    OPEN = "open"
+    PENDING = "pending"
+    HOLD = "hold"
+    SOLVED = "solved"
+    CLOSED = "closed"
+
+    @property
+    def is_solved(self) -> bool:
+        return self in (Status.SOLVED, Status.CLOSED)
+
+    @property
+    def awaits_agent(self) -> bool:
+        """New and open tickets are the agents' move; pending/hold wait on someone else."""
+        return self in (Status.NEW, Status.OPEN)
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+    @property
+    def rank(self) -> int:
+        return _PRIORITY_RANK[self]
+
+
+_PRIORITY_RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 3}
+
+
+@dataclass(frozen=True, slots=True)
+class Requester:
+    id: str
+    name: str
+    email: str | None = None
+    created_at: datetime | None = None  # account creation: tenure and loyalty
+
+    @property
+    def first_name(self) -> str:
+        parts = self.name.strip().split()
+        return parts[0] if parts else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    """One helpdesk ticket, normalized. All datetimes are timezone-aware UTC."""
+
+    helpdesk: str  # the configured helpdesk name, e.g. "zendesk"
+    id: str  # the vendor's ticket id, as text
+    subject: str
+    description: str
+    status: Status
+    priority: Priority | None
+    tags: frozenset[str]
+    requester: Requester
+    created_at: datetime
+    updated_at: datetime
+    channel: str = "web"  # email, web, api, chat, phone, error_page…
+    group_id: str | None = None
+    assignee_id: str | None = None
+    solved_at: datetime | None = None
+    first_agent_reply_at: datetime | None = None
+    last_agent_reply_at: datetime | None = None
+    last_requester_message_at: datetime | None = None
+    agent_replies: int = 0  # public agent replies
+    reopens: int = 0
+    group_hops: int = 0  # times the ticket moved from one group to another
+    assignee_hops: int = 0  # times it moved from one assignee to another
+    url: str | None = None  # the agent-facing link, for notes and alerts
+    # Context the flow adds from the store (the rules stay pure):
+    requester_ticket_times: tuple[datetime, ...] = field(default=())
+    """Creation times of the requester's other tickets known to the store."""
+
+    @property
+    def key(self) -> str:
+        return f"{self.helpdesk}:{self.id}"
+
+    @property
+    def requester_wrote_last(self) -> bool:
+        """The requester wrote after the last public agent reply (or no agent replied yet)."""
+        if self.last_requester_message_at is None:
+            return self.last_agent_reply_at is None
+        if self.last_agent_reply_at is None:
+            return True
+        return self.last_requester_message_at > self.last_agent_reply_at

@@ -1,0 +1,37 @@
+"""Terminal summaries of flow runs (rich tables)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from care.summary import PollSummary
+
+
+def print_poll_summary(console: Console, summary: PollSummary) -> None:
+    mode = " [yellow](dry run: nothing written)[/]" if summary.dry_run else ""
+    console.print(
+        f"[bold]{summary.helpdesk}[/]: {summary.tickets:,} tickets in {summary.pages} pages, "
+        f"{summary.seconds:.1f} s ({summary.tickets_per_second:,.0f} tickets/s){mode}"
+    )
+    table = Table("rule", "new actions", title="Actions by rule", title_justify="left")
+    for rule, count in sorted(summary.new_actions.items()):
+        table.add_row(rule, str(count))
+    if not summary.new_actions:
+        table.add_row("[dim](none)[/]", "0")
+    console.print(table)
+    r = summary.requests
+    console.print(
+        f"applied {summary.applied}, failed {summary.failed}, skipped tickets {summary.skipped}, "
+        f"surveys scheduled {summary.surveys_scheduled} · requests: {r.get('reads', 0):.0f} reads, "
+        f"{r.get('writes', 0):.0f} writes, {r.get('rate_limited', 0):.0f} rate-limited"
+    )
+
+
+def print_dispatch_summary(console: Console, result) -> None:
+    table = Table("outcome", "surveys", title="Survey dispatch", title_justify="left")
+    for label, count in sorted(result.outcomes.items()):
+        table.add_row(label, str(count))
+    if not result.outcomes:
+        table.add_row("[dim](none due)[/]", "0")
+    console.print(table)

@@ -1,0 +1,67 @@
+"""What a poll run did, for the CLI, the demo and the Prefect artifact."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from tasks.poll import PageResult
+
+
+@dataclass
+class PollSummary:
+    helpdesk: str
+    dry_run: bool = False
+    pages: int = 0
+    tickets: int = 0
+    skipped: int = 0
+    new_actions: Counter[str] = field(default_factory=Counter)
+    applied: int = 0
+    failed: int = 0
+    surveys_scheduled: int = 0
+    requests: dict[str, float] = field(default_factory=dict)
+    seconds: float = 0.0
+    examples: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, page: PageResult) -> None:
+        self.pages += 1
+        self.tickets += page.tickets
+        self.skipped += page.skipped
+        self.new_actions.update(page.new_actions)
+        self.applied += page.applied
+        self.failed += page.failed
+        self.surveys_scheduled += page.surveys_scheduled
+        seen = {rule for rule, _ in self.examples}
+        for rule, note in page.examples:
+            if rule not in seen and len(self.examples) < 10:
+                self.examples.append((rule, note))
+                seen.add(rule)
+
+    @property
+    def tickets_per_second(self) -> float:
+        return self.tickets / self.seconds if self.seconds else 0.0
+
+    def markdown(self) -> str:
+        mode = " (dry run: nothing written)" if self.dry_run else ""
+        lines = [
+            f"# poll-helpdesk · {self.helpdesk}{mode}",
+            "",
+            "| tickets read | skipped (malformed) | pages | new actions | applied | failed "
+            "| surveys scheduled | seconds |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|",
+            f"| {self.tickets} | {self.skipped} | {self.pages} | {sum(self.new_actions.values())} "
+            f"| {self.applied} | {self.failed} | {self.surveys_scheduled} | {self.seconds:.1f} |",
+            "",
+            "## Actions by rule",
+            "",
+            "| rule | new actions |",
+            "|---|---:|",
+            *[f"| `{rule}` | {count} |" for rule, count in sorted(self.new_actions.items())],
+            "",
+            "## API requests",
+            "",
+            "| " + " | ".join(self.requests) + " |",
+            "|" + "---:|" * len(self.requests),
+            "| " + " | ".join(str(v) for v in self.requests.values()) + " |",
+        ]
+        return "\n".join(lines)

@@ -1,0 +1,102 @@
+"""What every connector offers the flows: the `Helpdesk` protocol and its values.
+
+Nothing vendor-specific leaks through here: pages carry normalized tickets,
+writes are `Change` values, and request accounting is one `RequestStats`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from care.model import Priority, Ticket
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A record the connector could not understand: skipped, with the reason logged."""
+
+    ticket_id: str  # "?" when even the id is missing
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    tickets: list[Ticket]
+    skipped: list[Skipped]
+    cursor: str  # the position after this page: persist it once the page is handled
+    end_of_stream: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One recorded action to write to the helpdesk."""
+
+    ref: int  # the caller's id for the action (the action log row)
+    ticket_id: str
+    add_tags: frozenset[str] = frozenset()
+    set_priority: Priority | None = None
+    set_group: str | None = None
+    note: str | None = None
+    note_public: bool = False
+    note_ref: str | None = None  # marker printed in the note, to find it again after a crash
+    job_id: str | None = None  # a job submitted by an earlier, interrupted attempt
+
+    @property
+    def signature(self) -> tuple[frozenset[str], str | None, str | None]:
+        return (self.add_tags, self.set_priority, self.set_group)
+
+    @property
+    def changes_fields(self) -> bool:
+        return bool(self.add_tags or self.set_priority or self.set_group)
+
+
+@dataclass
+class ApplyReport:
+    applied: list[int] = field(default_factory=list)
+    failed: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass
+class RequestStats:
+    reads: int = 0
+    writes: int = 0
+    rate_limited: int = 0  # 429 answers received
+    rate_limit_wait_s: float = 0.0
+    retries: int = 0
+
+    def snapshot(self) -> dict[str, float]:
+        return {
+            "reads": self.reads,
+            "writes": self.writes,
+            "rate_limited": self.rate_limited,
+            "rate_limit_wait_s": round(self.rate_limit_wait_s, 3),
+            "retries": self.retries,
+        }
+
+
+OnSubmitted = Callable[[list[int], str], None]
+"""Called with (refs, job_id) as soon as a write job is accepted, before it completes."""
+
+
+class Helpdesk(Protocol):
+    name: str
+    stats: RequestStats
+
+    def read_page(self, cursor: str | None, start: datetime) -> Page:
+        """The next page of changed tickets after `cursor` (None: from `start`)."""
+        ...
+
+    def apply(
+        self, changes: Sequence[Change], on_submitted: OnSubmitted | None = None
+    ) -> ApplyReport:
+        """Write the changes in as few calls as the API allows."""
+        ...
+
+    def ticket(self, ticket_id: str) -> Ticket | None:
+        """The ticket as it is now (None if deleted)."""
+        ...
+
+    def close(self) -> None: ...

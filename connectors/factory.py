@@ -1,0 +1,37 @@
+"""Open the connector for a configured helpdesk by name."""
+
+from __future__ import annotations
+
+from care.config import ConfigError, Settings, ZendeskConfig
+from connectors.base import Helpdesk
+from connectors.zendesk.auth import ApiToken, ClientCredentials, Credentials, StaticBearer
+from connectors.zendesk.client import ZendeskHelpdesk
+
+KNOWN = ("zendesk",)
+
+
+def open_helpdesk(name: str, settings: Settings) -> Helpdesk:
+    if name == "zendesk":
+        if settings.zendesk is None:
+            raise ConfigError("zendesk is not configured: set CARE_ZENDESK_URL or [zendesk] url")
+        return zendesk_from_config(settings.zendesk)
+    raise ConfigError(f"unknown helpdesk {name!r}: choose one of {', '.join(KNOWN)}")
+
+
+def zendesk_from_config(config: ZendeskConfig, **kwargs) -> ZendeskHelpdesk:
+    def credentials(session) -> Credentials:
+        if config.client_id and config.client_secret:
+            return ClientCredentials(
+                config.url,
+                config.client_id,
+                config.client_secret,
+                session,
+                scope=config.oauth_scope,
+                expires_in=config.oauth_token_lifetime_s,
+            )
+        if config.oauth_token:
+            return StaticBearer(config.oauth_token)
+        assert config.email and config.api_token  # load_settings refuses anything else
+        return ApiToken(config.email, config.api_token)
+
+    return ZendeskHelpdesk(config.url, credentials, per_page=config.per_page, **kwargs)

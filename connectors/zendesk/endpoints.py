@@ -1,0 +1,16 @@
+"""Zendesk Support API endpoints and limits, named once."""
+
+from __future__ import annotations
+
+OAUTH_TOKENS = "/oauth/tokens"
+INCREMENTAL_TICKETS = "/api/v2/incremental/tickets/cursor"
+TICKET = "/api/v2/tickets/{id}"
+TICKET_COMMENTS = "/api/v2/tickets/{id}/comments"
+UPDATE_MANY = "/api/v2/tickets/update_many"
+JOB_STATUSES = "/api/v2/job_statuses/show_many"
+
+EXPORT_PAGE_SIZE = 1000  # the incremental export's maximum per_page
+EXPORT_SIDELOADS = "metric_sets,users"
+UPDATE_MANY_MAX_IDS = 100  # per bulk (?ids=) or batch ({"tickets": [...]}) call
+EXPORT_MIN_AGE_S = 60  # start_time must be at least a minute in the past
+JOB_DONE_STATES = frozenset({"completed", "failed", "killed"})

@@ -1,0 +1,165 @@
+"""The one choke point for every Zendesk call: auth, retries, rate limits, error types."""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from connectors.base import RequestStats
+from connectors.errors import (
+    AuthError,
+    ConnectionFailed,
+    NotFound,
+    RateLimited,
+    RequestRejected,
+    ServerError,
+    Transient,
+)
+from connectors.zendesk.auth import Credentials
+
+log = logging.getLogger("care.zendesk")
+
+MAX_ATTEMPTS = 6
+MAX_BACKOFF_S = 30.0
+DEFAULT_RETRY_AFTER_S = 10.0
+
+
+class ZendeskHttp:
+    def __init__(
+        self,
+        base_url: str,
+        credentials: Credentials,
+        session: requests.Session,
+        stats: RequestStats,
+        *,
+        timeout: float = 60.0,
+        max_attempts: int = MAX_ATTEMPTS,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._credentials = credentials
+        self._session = session
+        self._stats = stats
+        self._timeout = timeout
+        self._max_attempts = max_attempts
+        self._sleep = sleep
+
+    def get(self, path: str, params: dict[str, Any] | None = None, *, kind: str = "reads") -> dict:
+        return self.request("GET", path, params=params, kind=kind)
+
+    def put(self, path: str, body: dict, params: dict[str, Any] | None = None) -> dict:
+        return self.request("PUT", path, params=params, json=body, kind="writes")
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: dict | None = None,
+        kind: str = "reads",
+    ) -> dict:
+        """Send one logical request, retrying transient failures; returns the JSON body."""
+        renewed = False
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                return self._send_once(method, path, params, json, kind)
+            except AuthError as exc:
+                if exc.status != 401 or renewed or not self._credentials.renew():
+                    raise
+                renewed = True  # a 401 with an expired token: one retry with a new one
+            except Transient as exc:
+                if attempt == self._max_attempts:
+                    raise
+                self._stats.retries += 1
+                delay = self._delay(exc, attempt)
+                log.warning("%s %s: %s; retrying in %.1f s", method, path, exc, delay)
+                self._sleep(delay)
+        raise AssertionError("unreachable")
+
+    def _delay(self, exc: Transient, attempt: int) -> float:
+        if isinstance(exc, RateLimited):
+            self._stats.rate_limit_wait_s += exc.retry_after
+            return exc.retry_after
+        return min(MAX_BACKOFF_S, 0.25 * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)
+
+    def _send_once(
+        self, method: str, path: str, params: dict[str, Any] | None, json: dict | None, kind: str
+    ) -> dict:
+        url = path if path.startswith("http") else self.base_url + path
+        headers = {"Authorization": self._credentials.header(), "Accept": "application/json"}
+        setattr(self._stats, kind, getattr(self._stats, kind) + 1)
+        try:
+            response = self._session.request(
+                method, url, params=params, json=json, headers=headers, timeout=self._timeout
+            )
+        except requests.RequestException as exc:
+            raise ConnectionFailed(
+                f"no answer from {self.base_url}: {type(exc).__name__}"
+            ) from None
+        if response.status_code < 300:
+            return response.json() if response.content else {}
+        raise self._error(response, method, path)
+
+    def _error(self, response: requests.Response, method: str, path: str) -> Exception:
+        status = response.status_code
+        body = _body(response)
+        what = f"{method} {path} → {status} {_describe(body)}"
+        if status == 429:
+            self._stats.rate_limited += 1
+            return RateLimited(what, retry_after=_retry_after(response))
+        if status in (401, 403):
+            reason = (
+                "the user behind it lacks the rights this needs (an admin is required)"
+                if status == 403
+                else "the credential was refused"
+            )
+            return AuthError(
+                f"Zendesk: {what}: {reason}: check {self._credentials.describe}", status
+            )
+        if status == 404:
+            return NotFound(what)
+        if status >= 500:
+            return ServerError(what)
+        return RequestRejected(what, status, body)
+
+
+def make_session(pool_size: int = 8) -> requests.Session:
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers["User-Agent"] = "care-pipelines/0.1"
+    return session
+
+
+def _retry_after(response: requests.Response) -> float:
+    value = response.headers.get("Retry-After", "")
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return DEFAULT_RETRY_AFTER_S
+
+
+def _body(response: requests.Response) -> object:
+    try:
+        return response.json()
+    except ValueError:
+        return response.text[:200]
+
+
+def _describe(body: object) -> str:
+    """Zendesk errors are {"error", "description"} (sometimes plain text): keep it short."""
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict):  # some endpoints nest {"title", "message"}
+            error = error.get("title") or error.get("message")
+        parts = [str(p) for p in (error, body.get("description")) if p]
+        return ": ".join(parts)
+    return str(body).strip()

@@ -1,0 +1,29 @@
+"""What the poll tasks share during one flow run: store, connector, policy, renderers."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from care.faq import FaqIndex
+from care.notes import NoteRenderer
+from care.policy import Policy
+from care.store import Store
+from connectors.base import Helpdesk
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class PollContext:
+    helpdesk: Helpdesk
+    store: Store
+    policy: Policy
+    faq: FaqIndex
+    notes: NoteRenderer
+    clock: Callable[[], datetime] = utc_now
+    claim_token: str = field(default_factory=lambda: uuid.uuid4().hex)

@@ -1,0 +1,41 @@
+"""Build what a flow run needs from the configuration, and close it afterwards."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from care.config import Settings, load_settings
+from care.faq import FaqIndex
+from care.notes import NoteRenderer
+from care.store import Store
+from connectors.factory import open_helpdesk
+from tasks.context import PollContext
+
+
+@contextmanager
+def open_store(settings: Settings) -> Iterator[Store]:
+    store = Store.open(settings.database_url)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+@contextmanager
+def poll_context(helpdesk: str) -> Iterator[tuple[PollContext, float]]:
+    settings = load_settings()
+    policy = settings.policy
+    client = open_helpdesk(helpdesk, settings)
+    try:
+        with open_store(settings) as store:
+            ctx = PollContext(
+                helpdesk=client,
+                store=store,
+                policy=policy,
+                faq=FaqIndex.load(policy.rules.faq.catalogue),
+                notes=NoteRenderer(policy.templates_dir),
+            )
+            yield ctx, settings.backfill_days
+    finally:
+        client.close()

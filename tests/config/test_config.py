@@ -1,0 +1,90 @@
+"""Configuration: the file + environment, with errors that name the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from care.config import ConfigError, load_settings
+from care.policy import Policy
+
+ROOT = Path(__file__).resolve().parents[2]
+ZENDESK_ENV = {
+    "CARE_ZENDESK_URL": "https://acme.zendesk.com",
+    "CARE_ZENDESK_CLIENT_ID": "care",
+    "CARE_ZENDESK_CLIENT_SECRET": "s3cret-value",
+}
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "care.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_example_file_documents_exactly_the_defaults():
+    settings = load_settings(ROOT / "care.example.toml", env={})
+    assert settings.policy == Policy()
+    assert settings.database_url == "sqlite:///care.db"
+    assert settings.backfill_days == 30
+
+
+def test_no_file_means_all_defaults(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(env={})
+    assert settings.policy == Policy() and settings.zendesk is None
+
+
+def test_unknown_key_is_named(tmp_path):
+    path = write(tmp_path, "[rules.response_sla]\ntarget_hour = 8\n")
+    with pytest.raises(ConfigError, match=r"rules\.response_sla\.target_hour: unknown key"):
+        load_settings(path, env={})
+
+
+def test_bad_value_is_named_with_the_reason(tmp_path):
+    path = write(tmp_path, "[rules.response_sla]\ntarget_hours = -1\n")
+    with pytest.raises(ConfigError, match=r"rules\.response_sla\.target_hours: .*greater than 0"):
+        load_settings(path, env={})
+
+
+def test_unknown_time_zone_is_explained(tmp_path):
+    path = write(tmp_path, '[business_hours]\ntimezone = "Mars/Olympus"\n')
+    with pytest.raises(ConfigError, match="business_hours.timezone: unknown time zone 'Mars/Olympus'"):
+        load_settings(path, env={})
+
+
+def test_a_secret_in_the_file_is_refused_with_the_variable_to_use(tmp_path):
+    path = write(tmp_path, '[zendesk]\nurl = "https://acme.zendesk.com"\nclient_secret = "x"\n')
+    with pytest.raises(ConfigError, match="zendesk.client_secret .* set CARE_ZENDESK_CLIENT_SECRET"):
+        load_settings(path, env={})
+
+
+def test_environment_overrides_the_file(tmp_path):
+    path = write(tmp_path, 'database_url = "sqlite:///file.db"\n[zendesk]\nurl = "https://old.zendesk.com"\n')
+    env = {**ZENDESK_ENV, "CARE_DATABASE_URL": "sqlite:///env.db"}
+    settings = load_settings(path, env=env)
+    assert settings.database_url == "sqlite:///env.db"
+    assert settings.zendesk.url == "https://acme.zendesk.com"
+    assert settings.zendesk.auth_method == "oauth-client-credentials"
+
+
+def test_zendesk_without_credentials_says_how_to_get_them(tmp_path):
+    with pytest.raises(ConfigError, match="CARE_ZENDESK_CLIENT_ID and CARE_ZENDESK_CLIENT_SECRET"):
+        load_settings(write(tmp_path, ""), env={"CARE_ZENDESK_URL": "https://acme.zendesk.com"})
+
+
+def test_client_id_without_secret_is_named(tmp_path):
+    env = {"CARE_ZENDESK_URL": "https://a.zendesk.com", "CARE_ZENDESK_CLIENT_ID": "x"}
+    with pytest.raises(ConfigError, match="CARE_ZENDESK_CLIENT_SECRET is missing"):
+        load_settings(write(tmp_path, ""), env=env)
+
+
+def test_secrets_never_show_in_the_settings_repr(tmp_path):
+    settings = load_settings(write(tmp_path, ""), env={**ZENDESK_ENV, "CARE_SURVEY_SECRET": "sign-me"})
+    assert "s3cret-value" not in repr(settings) and "sign-me" not in repr(settings)
+
+
+def test_missing_config_file_named_by_care_config_is_an_error(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(env={"CARE_CONFIG": str(tmp_path / "nope.toml")})
