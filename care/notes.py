@@ -1,0 +1,125 @@
+"""Render a rule's NoteDraft into the text agents read in the helpdesk.
+
+Templates are Jinja2 files named after the draft (`resolve.response_sla.j2`).
+An ops engineer may override any of them from a folder of their own
+(`templates_dir` in care.toml); that folder is searched first, the bundled
+`care/templates/` second, and everything is then rendered in Jinja2's sandbox
+so a template cannot reach into Python.
+
+Every internal note starts with "[CARE] <rule>" and ends with a footer holding
+`Action.ref`, even when a custom template forgets them: agents see which rule
+wrote a note, and the product can recognise its own notes later. A public reply
+(the greeting in `reply` mode) goes to the customer and is left unframed.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateNotFound,
+    TemplateSyntaxError,
+)
+from jinja2.sandbox import SandboxedEnvironment
+
+from care.actions import Action, NoteDraft
+from care.business_hours import format_duration
+
+BUNDLED_DIR = Path(__file__).parent / "templates"
+
+
+def header(action: Action) -> str:
+    return f"[CARE] {action.rule}"
+
+
+def footer(action: Action) -> str:
+    return f"— CARE pipelines · ref {action.ref}"
+
+
+class NoteRenderer:
+    """Renders drafts with the user's templates first, the bundled ones second."""
+
+    def __init__(self, templates_dir: str | None = None) -> None:
+        loaders = [FileSystemLoader(BUNDLED_DIR)]
+        env_class: type[Environment] = Environment
+        if templates_dir:
+            if not Path(templates_dir).is_dir():
+                raise ValueError(f"templates_dir {templates_dir!r} is not a folder")
+            loaders.insert(0, FileSystemLoader(templates_dir))
+            env_class = SandboxedEnvironment
+        self.templates_dir = templates_dir
+        self.env = env_class(
+            loader=ChoiceLoader(loaders),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            autoescape=False,  # notes are plain text, not HTML
+        )
+        self.env.filters["duration"] = _duration
+        self.env.filters["plural"] = _plural
+
+    def render(self, draft: NoteDraft, action: Action) -> str:
+        """The note text; raises ValueError naming the template file on any template error."""
+        text = self._render_template(f"{draft.template}.j2", _context(draft, action))
+        return text.strip() if draft.public else _framed(text, action)
+
+    def _render_template(self, name: str, context: dict[str, Any]) -> str:
+        try:
+            template = self.env.get_template(name)
+        except TemplateNotFound:
+            where = f"{self.templates_dir} or {BUNDLED_DIR}" if self.templates_dir else BUNDLED_DIR
+            raise ValueError(f"note template {name} not found in {where}") from None
+        except TemplateSyntaxError as exc:
+            raise ValueError(
+                f"note template {exc.filename or name}, line {exc.lineno}: {exc.message}"
+            ) from None
+        try:
+            return template.render(context)
+        except TemplateError as exc:
+            raise ValueError(f"note template {template.filename or name}: {exc}") from None
+        except Exception as exc:  # a filter or expression failed on the given fields
+            raise ValueError(
+                f"note template {template.filename or name}: {type(exc).__name__}: {exc}"
+            ) from None
+
+
+def _context(draft: NoteDraft, action: Action) -> dict[str, Any]:
+    return {
+        **draft.fields,
+        "rule": action.rule,
+        "variant": action.variant,
+        "reason": action.reason,
+        "ref": action.ref,
+        "helpdesk": action.helpdesk,
+        "ticket_id": action.ticket_id,
+        "public": draft.public,
+    }
+
+
+def _framed(text: str, action: Action) -> str:
+    """Guarantee the "[CARE] <rule>" first line and the footer with the ref."""
+    text = text.strip()
+    if not text.startswith((header(action), action.rule)):
+        text = f"{header(action)}\n\n{text}" if text else header(action)
+    if action.ref not in text.rsplit("\n", 1)[-1]:
+        text = f"{text}\n\n{footer(action)}"
+    return text
+
+
+def _duration(value: timedelta | float) -> str:
+    """`{{ elapsed | duration }}`: a timedelta, or a number of minutes."""
+    if not isinstance(value, timedelta):
+        value = timedelta(minutes=float(value))
+    return format_duration(value)
+
+
+def _plural(count: int, word: str, plural: str | None = None) -> str:
+    """`{{ 4 | plural("time") }}` -> "4 times"."""
+    return f"{count} {word if count == 1 else plural or word + 's'}"

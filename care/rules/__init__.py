@@ -1,0 +1,51 @@
+"""The CARE rules (SPEC §2): pure functions of (ticket, policy, now) -> actions.
+
+`RULES` lists them in SPEC order. `evaluate` runs the enabled ones on one
+ticket. `assist.faq` also needs the FAQ index; `rules(faq)` binds it, so that
+every entry can be called the same way: `rule(ticket, policy, now)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from functools import lru_cache, partial
+from types import MappingProxyType
+
+from care.actions import Action
+from care.faq import FaqIndex
+from care.model import Ticket
+from care.policy import Policy
+from care.rules import assist, connect, enhance, resolve
+
+RuleFn = Callable[[Ticket, Policy, datetime], list[Action]]
+
+RULES: dict[str, RuleFn] = {
+    connect.GREETING: connect.greeting,
+    connect.LOYAL_CUSTOMER: connect.loyal_customer,
+    assist.FAQ: assist.faq,  # as listed here it suggests nothing: rules(faq) binds the index
+    assist.REPEAT_CONTACT: assist.repeat_contact,
+    assist.ERROR_PAGE: assist.error_page,
+    resolve.RESPONSE_SLA: resolve.response_sla,
+    resolve.TWO_INTERACTIONS: resolve.two_interactions,
+    resolve.PASSED_AROUND: resolve.passed_around,
+    enhance.SURVEY: enhance.survey,
+}
+
+
+@lru_cache(maxsize=8)
+def rules(faq: FaqIndex | None) -> Mapping[str, RuleFn]:
+    """Every rule in SPEC order, with `assist.faq` searching `faq` (read-only, cached)."""
+    return MappingProxyType({**RULES, assist.FAQ: partial(assist.faq, index=faq)})
+
+
+def evaluate(ticket: Ticket, policy: Policy, now: datetime, faq: FaqIndex | None) -> list[Action]:
+    """The actions of every enabled rule for one ticket, in rule order."""
+    actions: list[Action] = []
+    for name, rule in rules(faq).items():
+        if policy.enabled(name):
+            actions.extend(rule(ticket, policy, now))
+    return actions
+
+
+__all__ = ["RULES", "RuleFn", "evaluate", "rules"]

@@ -1,0 +1,70 @@
+"""evaluate(): every enabled rule on one ticket, in SPEC order."""
+
+from __future__ import annotations
+
+from builders import DAY, NOW, policy, unanswered
+
+from care.faq import FaqIndex
+from care.model import Status, Ticket
+from care.rules import RULES, evaluate, rules
+
+SPEC_ORDER = [
+    "connect.greeting",
+    "connect.loyal_customer",
+    "assist.faq",
+    "assist.repeat_contact",
+    "assist.error_page",
+    "resolve.response_sla",
+    "resolve.two_interactions",
+    "resolve.passed_around",
+    "enhance.survey",
+]
+
+INDEX = FaqIndex.load()
+
+
+def busy_ticket() -> Ticket:
+    return unanswered(
+        2 * DAY,
+        subject="How do I reset my password?",
+        description="The reset link never arrives.",
+        requester={"created_at": NOW - 1000 * DAY},
+        tags={"error_page"},
+        group_hops=3,
+    )
+
+
+def test_rules_are_listed_in_spec_order() -> None:
+    assert list(RULES) == SPEC_ORDER
+    assert list(rules(INDEX)) == SPEC_ORDER
+
+
+def test_every_firing_rule_contributes_in_order() -> None:
+    actions = evaluate(busy_ticket(), policy(), NOW, INDEX)
+    assert [(a.rule, a.variant) for a in actions] == [
+        ("connect.greeting", ""),
+        ("connect.loyal_customer", ""),
+        ("assist.faq", ""),
+        ("assist.error_page", ""),
+        ("resolve.response_sla", "warning"),
+        ("resolve.response_sla", "breached"),
+        ("resolve.passed_around", ""),
+    ]
+    assert len({a.key for a in actions}) == len(actions)
+
+
+def test_a_disabled_rule_does_not_fire() -> None:
+    p = policy(disabled=("assist.faq", "resolve.response_sla"))
+    fired = {a.rule for a in evaluate(busy_ticket(), p, NOW, INDEX)}
+    assert "assist.faq" not in fired and "resolve.response_sla" not in fired
+    assert "connect.greeting" in fired
+
+
+def test_without_a_faq_index_the_faq_rule_is_silent() -> None:
+    fired = {a.rule for a in evaluate(busy_ticket(), policy(), NOW, None)}
+    assert "assist.faq" not in fired
+
+
+def test_a_solved_ticket_only_gets_its_survey_and_lasting_tags() -> None:
+    t = unanswered(2 * DAY, status=Status.SOLVED, solved_at=NOW - DAY)
+    assert [a.rule for a in evaluate(t, policy(), NOW, INDEX)] == ["enhance.survey"]

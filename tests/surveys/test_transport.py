@@ -1,0 +1,412 @@
+"""Transports: the outbox folder, and SMTP against a real aiosmtpd server on loopback."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import ipaddress
+import logging
+import pickle
+import re
+import socket
+import ssl
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from care.policy import Policy, Survey
+from care.surveys.decision import SurveyCandidate
+from care.surveys.message import build_survey_email
+from care.surveys.transport import (
+    OutboxTransport,
+    SmtpTransport,
+    Transport,
+    TransportError,
+    transport_from_env,
+)
+
+NOW = dt.datetime(2025, 3, 10, 12, 0, tzinfo=dt.UTC)
+USER, PASSWORD = "care-bot", "pa55 word!"
+
+
+def survey_email(ticket_id: str = "42", to: str = "jane@example.com") -> EmailMessage:
+    candidate = SurveyCandidate(
+        "zendesk", ticket_id, to, "Jane Doe", "Printer on fire", NOW, NOW + dt.timedelta(days=1)
+    )
+    policy = Policy(survey=Survey(sender="Acme Support <help@acme.test>"))
+    return build_survey_email(candidate, policy, "https://care.test", "key", NOW)
+
+
+# --- outbox ---------------------------------------------------------------------------
+
+
+def test_outbox_writes_one_eml_file_per_message(tmp_path: Path) -> None:
+    OutboxTransport(tmp_path, clock=lambda: NOW).send(survey_email())
+    files = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("."))
+    assert files == ["20250310T120000Z-zendesk-42.eml"]
+    raw = (tmp_path / files[0]).read_bytes()
+    saved = email.message_from_bytes(raw, policy=email.policy.default)
+    assert saved["Message-ID"] == "<care-survey.zendesk.42@acme.test>"
+    assert saved["To"] == "Jane Doe <jane@example.com>"
+    assert not list(tmp_path.glob(".tmp-*")), "the temporary file was renamed into place"
+
+
+def test_outbox_writes_nothing_for_a_second_send_of_the_same_message(tmp_path: Path) -> None:
+    OutboxTransport(tmp_path, clock=lambda: NOW).send(survey_email())
+    later = NOW + dt.timedelta(hours=1)
+    OutboxTransport(tmp_path, clock=lambda: later).send(survey_email())  # another worker
+    OutboxTransport(tmp_path, clock=lambda: later).send(survey_email("43"))
+    assert sorted(p.name for p in tmp_path.glob("*.eml")) == [
+        "20250310T120000Z-zendesk-42.eml",
+        "20250310T130000Z-zendesk-43.eml",
+    ]
+    assert not list(tmp_path.glob(".tmp-*"))
+
+
+def test_outbox_names_other_messages_after_their_id(tmp_path: Path) -> None:
+    msg = EmailMessage()
+    msg["Message-ID"] = "<hello@acme.test>"
+    msg.set_content("hello")
+    OutboxTransport(tmp_path, clock=lambda: NOW).send(msg)
+    OutboxTransport(tmp_path, clock=lambda: NOW).send(msg)
+    (written,) = tmp_path.glob("*.eml")
+    assert re.fullmatch(r"20250310T120000Z-[0-9a-f]{12}\.eml", written.name)
+
+
+def test_outbox_creates_its_folder(tmp_path: Path) -> None:
+    OutboxTransport(tmp_path / "deep" / "outbox").send(survey_email())
+    assert len(list((tmp_path / "deep" / "outbox").glob("*.eml"))) == 1
+
+
+def test_outbox_needs_a_message_id(tmp_path: Path) -> None:
+    msg = survey_email()
+    del msg["Message-ID"]
+    with pytest.raises(ValueError, match="Message-ID"):
+        OutboxTransport(tmp_path).send(msg)
+
+
+def test_unwritable_outbox_is_a_retryable_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(TransportError) as caught:
+        OutboxTransport(blocker / "outbox").send(survey_email())
+    assert caught.value.retryable
+
+
+# --- an SMTP server on loopback --------------------------------------------------------
+
+
+@dataclass
+class Mailbox:
+    """aiosmtpd handler: accepts mail, refuses `reject…` (550) and `later…` (451)."""
+
+    received: list[tuple[Envelope, Session]] = field(default_factory=list)
+    logins: list[tuple[str, bytes]] = field(default_factory=list)
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
+    ) -> str:
+        if address.startswith("reject"):
+            return "550 5.1.1 No such user here"
+        if address.startswith("later"):
+            return "451 4.3.0 Mailbox busy, try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        self.received.append((envelope, session))
+        return "250 Message accepted for delivery"
+
+    def authenticate(
+        self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
+    ) -> AuthResult:
+        assert isinstance(data, LoginPassword)
+        self.logins.append((mechanism, data.login))
+        ok = data.login == USER.encode() and data.password == PASSWORD.encode()
+        return AuthResult(success=ok, handled=False)
+
+    def message(self) -> EmailMessage:
+        (envelope, _), = self.received
+        assert isinstance(envelope.content, bytes)
+        msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        assert isinstance(msg, EmailMessage)
+        return msg
+
+
+@dataclass
+class Server:
+    port: int
+    mailbox: Mailbox
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1: (cert.pem, key.pem)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5))
+        .not_valid_after(dt.datetime.now(dt.UTC) + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    folder = tmp_path_factory.mktemp("tls")
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+def server_context(certificate: tuple[Path, Path]) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*certificate)
+    return context
+
+
+def client_context(certificate: tuple[Path, Path]) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=str(certificate[0]))
+
+
+@pytest.fixture
+def smtp_server(request: pytest.FixtureRequest, certificate: tuple[Path, Path]) -> Iterator[Server]:
+    """`@pytest.mark.parametrize("smtp_server", [{...}], indirect=True)` sets its options:
+    tls ("none", "starttls", "ssl") and exclude (AUTH mechanisms not offered)."""
+    options: dict[str, Any] = getattr(request, "param", {})
+    mailbox = Mailbox()
+    kwargs: dict[str, Any] = {}
+    if options.get("tls") == "starttls":
+        kwargs["tls_context"] = server_context(certificate)
+    if options.get("tls") == "ssl":
+        kwargs["ssl_context"] = server_context(certificate)
+    controller = Controller(
+        mailbox,
+        hostname="127.0.0.1",
+        port=free_port(),
+        server_hostname="smtp.test",
+        authenticator=mailbox.authenticate,
+        auth_require_tls=False,
+        auth_exclude_mechanism=options.get("exclude", ()),
+        **kwargs,
+    )
+    controller.start()
+    try:
+        yield Server(controller.port, mailbox)
+    finally:
+        controller.stop()
+
+
+def transport(server: Server, **kwargs: Any) -> SmtpTransport:
+    options: dict[str, Any] = {"tls": "none", "timeout": 5.0}
+    options.update(kwargs)
+    return SmtpTransport("127.0.0.1", server.port, **options)
+
+
+# --- SMTP delivery ----------------------------------------------------------------------
+
+
+def test_smtp_delivers_the_survey_with_its_headers(smtp_server: Server) -> None:
+    transport(smtp_server).send(survey_email())
+    envelope, _ = smtp_server.mailbox.received[0]
+    assert envelope.mail_from == "help@acme.test"
+    assert envelope.rcpt_tos == ["jane@example.com"]
+    msg = smtp_server.mailbox.message()
+    assert msg["Message-ID"] == "<care-survey.zendesk.42@acme.test>"
+    assert msg["X-CARE-Survey"] == "zendesk:42"
+    assert msg["List-Unsubscribe"].startswith("<https://care.test/unsubscribe/")
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert msg["Subject"] == "Did we solve it? Printer on fire"
+    assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]
+
+
+@pytest.mark.parametrize(
+    ("smtp_server", "mechanism"),
+    [({"exclude": ["LOGIN"]}, "PLAIN"), ({"exclude": ["PLAIN"]}, "LOGIN")],
+    indirect=["smtp_server"],
+)
+def test_smtp_logs_in_with_the_mechanism_the_server_offers(
+    smtp_server: Server, mechanism: str
+) -> None:
+    transport(smtp_server, user=USER, password=PASSWORD).send(survey_email())
+    assert smtp_server.mailbox.logins == [(mechanism, USER.encode())]
+    (_, session), = smtp_server.mailbox.received
+    assert session.authenticated
+
+
+@pytest.mark.parametrize("smtp_server", [{"tls": "starttls"}], indirect=True)
+def test_smtp_starttls_with_login(smtp_server: Server, certificate: tuple[Path, Path]) -> None:
+    smtp = transport(
+        smtp_server, tls="starttls", user=USER, password=PASSWORD,
+        ssl_context=client_context(certificate),
+    )
+    smtp.send(survey_email())
+    (_, session), = smtp_server.mailbox.received
+    assert session.ssl is not None, "the mail went over the upgraded connection"
+    assert session.authenticated
+    assert smtp_server.mailbox.message()["To"] == "Jane Doe <jane@example.com>"
+
+
+@pytest.mark.parametrize("smtp_server", [{"tls": "ssl"}], indirect=True)
+def test_smtp_implicit_tls_with_login(smtp_server: Server, certificate: tuple[Path, Path]) -> None:
+    smtp = transport(
+        smtp_server, tls="ssl", user=USER, password=PASSWORD,
+        ssl_context=client_context(certificate),
+    )
+    smtp.send(survey_email())
+    assert smtp_server.mailbox.message()["X-CARE-Survey"] == "zendesk:42"
+
+
+@pytest.mark.parametrize("smtp_server", [{"tls": "starttls"}], indirect=True)
+def test_smtp_refuses_an_untrusted_certificate(smtp_server: Server) -> None:
+    with pytest.raises(TransportError) as caught:
+        transport(smtp_server, tls="starttls").send(survey_email())
+    assert not caught.value.retryable
+    assert "certificate" in str(caught.value)
+    assert smtp_server.mailbox.received == []
+
+
+def test_smtp_starttls_against_a_server_without_it_is_final(smtp_server: Server) -> None:
+    with pytest.raises(TransportError) as caught:
+        transport(smtp_server, tls="starttls").send(survey_email())
+    assert not caught.value.retryable
+    assert "CARE_SMTP_TLS" in str(caught.value)
+
+
+def test_implicit_tls_against_a_plain_server_is_final(smtp_server: Server) -> None:
+    with pytest.raises(TransportError) as caught:
+        transport(smtp_server, tls="ssl").send(survey_email())
+    assert not caught.value.retryable
+    assert "CARE_SMTP_TLS" in str(caught.value)
+
+
+# --- SMTP errors ------------------------------------------------------------------------
+
+
+def test_rejected_recipient_is_not_retryable(smtp_server: Server) -> None:
+    with pytest.raises(TransportError) as caught:
+        transport(smtp_server).send(survey_email(to="reject@example.com"))
+    assert not caught.value.retryable
+    assert "550" in str(caught.value) and "reject@example.com" in str(caught.value)
+
+
+def test_temporary_refusal_is_retryable(smtp_server: Server) -> None:
+    with pytest.raises(TransportError) as caught:
+        transport(smtp_server).send(survey_email(to="later@example.com"))
+    assert caught.value.retryable
+    assert "451" in str(caught.value)
+
+
+def test_refused_connection_is_retryable() -> None:
+    with pytest.raises(TransportError) as caught:
+        SmtpTransport("127.0.0.1", free_port(), tls="none", timeout=2).send(survey_email())
+    assert caught.value.retryable
+    assert "cannot reach SMTP 127.0.0.1" in str(caught.value)
+
+
+def test_wrong_password_is_final_and_never_shown(
+    smtp_server: Server, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    smtp = transport(smtp_server, user=USER, password="wrong " + PASSWORD)
+    with pytest.raises(TransportError) as caught:
+        smtp.send(survey_email())
+    assert not caught.value.retryable
+    assert "535" in str(caught.value) and "login" in str(caught.value)
+    for shown in (str(caught.value), repr(smtp), caplog.text):
+        assert PASSWORD not in shown
+
+
+def test_transport_error_survives_pickling() -> None:
+    copy = pickle.loads(pickle.dumps(TransportError(False, "550 no such user")))
+    assert (copy.retryable, str(copy)) == (False, "550 no such user")
+
+
+def test_both_transports_follow_the_protocol(tmp_path: Path) -> None:
+    assert isinstance(OutboxTransport(tmp_path), Transport)
+    assert isinstance(SmtpTransport("localhost", 25, tls="none"), Transport)
+
+
+# --- configuration from the environment --------------------------------------------------
+
+POLICY = Policy(survey=Survey(outbox_dir="/var/care/outbox"))
+
+
+def test_no_smtp_host_means_the_outbox_folder() -> None:
+    chosen = transport_from_env(POLICY, {"CARE_SMTP_PORT": "nonsense"})
+    assert isinstance(chosen, OutboxTransport)
+    assert chosen.folder == Path("/var/care/outbox")
+
+
+@pytest.mark.parametrize(
+    ("env", "port", "tls"),
+    [
+        ({}, 587, "starttls"),
+        ({"CARE_SMTP_TLS": "SSL"}, 465, "ssl"),
+        ({"CARE_SMTP_TLS": "none"}, 25, "none"),
+        ({"CARE_SMTP_TLS": "starttls", "CARE_SMTP_PORT": "2525"}, 2525, "starttls"),
+    ],
+)
+def test_smtp_settings_come_from_the_environment(env: dict[str, str], port: int, tls: str) -> None:
+    chosen = transport_from_env(POLICY, {"CARE_SMTP_HOST": "smtp.acme.test", **env})
+    assert isinstance(chosen, SmtpTransport)
+    assert (chosen.host, chosen.port, chosen.tls) == ("smtp.acme.test", port, tls)
+    assert chosen.user is None
+
+
+def test_smtp_credentials_come_from_the_environment() -> None:
+    env = {
+        "CARE_SMTP_HOST": "smtp.acme.test",
+        "CARE_SMTP_USER": USER,
+        "CARE_SMTP_PASSWORD": PASSWORD,
+    }
+    chosen = transport_from_env(POLICY, env)
+    assert isinstance(chosen, SmtpTransport)
+    assert chosen.user == USER
+    assert PASSWORD not in repr(chosen)
+
+
+@pytest.mark.parametrize("port", ["abc", "0", "65536", "-1", "25.0"])
+def test_invalid_port_names_the_variable_and_the_range(port: str) -> None:
+    with pytest.raises(ValueError, match=r"CARE_SMTP_PORT must be a whole number from 1 to 65535"):
+        transport_from_env(POLICY, {"CARE_SMTP_HOST": "h", "CARE_SMTP_PORT": port})
+
+
+def test_invalid_tls_names_the_variable_and_the_allowed_values() -> None:
+    with pytest.raises(ValueError, match=r"CARE_SMTP_TLS must be one of starttls, ssl, none"):
+        transport_from_env(POLICY, {"CARE_SMTP_HOST": "h", "CARE_SMTP_TLS": "tls"})
+
+
+def test_user_without_password_is_a_configuration_error() -> None:
+    with pytest.raises(ValueError, match="CARE_SMTP_PASSWORD is not"):
+        transport_from_env(POLICY, {"CARE_SMTP_HOST": "h", "CARE_SMTP_USER": USER})
