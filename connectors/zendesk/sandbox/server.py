@@ -1,0 +1,399 @@
+"""HTTP side of the Zendesk sandbox: routing, authentication, rate limits and injected faults.
+
+Written from Zendesk's API documentation (Incremental Exports, Tickets, Ticket Comments,
+Ticket Metrics, Job Statuses, OAuth grant-type tokens, Rate limits), not from our connector.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import json
+import logging
+import math
+import queue
+import re
+import secrets
+import socket
+import struct
+import sys
+import threading
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from connectors.zendesk.sandbox.routes import EXPORT_PATH, Routes, comments_json, ticket_json
+from connectors.zendesk.sandbox.seed import Seed
+from connectors.zendesk.sandbox.state import ApiError, Json, Store
+
+log = logging.getLogger(__name__)
+NOMINAL_LIMIT = 100_000  # requests/minute reported (and enforced) when no limit is configured
+AUTH_FAILED = {"error": "Couldn't authenticate you"}
+INVALID_TOKEN = {"error": "invalid_token", "error_description": (
+    "The access token provided is expired, revoked, malformed or invalid for other reasons.")}
+INVALID_CLIENT = {"error": "invalid_client", "error_description": (
+    "Client authentication failed due to unknown client, no client authentication included, "
+    "or unsupported authentication method.")}
+FORBIDDEN = {"error": "Forbidden", "description": (
+    "You do not have access to this page. Please contact the account owner of this help desk "
+    "for further help.")}
+LIMITED = {"error": "APIRateLimitExceeded",
+           "description": "Number of allowed API requests per minute exceeded"}
+EXPORT_LIMITED = {"error": "APIRateLimitExceeded", "description": (
+    "Number of allowed incremental export API requests per minute exceeded")}
+FAULT_BODIES = {
+    "429": (429, LIMITED), "401": (401, AUTH_FAILED),
+    "500": (500, {"error": "InternalError", "description": "Something went wrong"}),
+    "503": (503, {"error": "ServiceUnavailable", "description": "Service temporarily unavailable"}),
+}
+
+
+class _Budget:
+    """Requests per clock minute (Zendesk counts per minute and tells when the window resets)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.window, self.used = limit, -1, 0
+
+    def state(self, now: float) -> tuple[int, int]:
+        window = int(now // 60)
+        if window != self.window:
+            self.window, self.used = window, 0
+        return max(self.limit - self.used, 0), max(1, math.ceil((window + 1) * 60 - now))
+
+
+class _Faults:
+    """FIFO of injected faults: '429', '500', '503', '401', 'conn_reset', 'malformed:<id>'
+    or 'malformed:<id>:missing_id'; '<fault>@<path prefix>' limits a fault to those paths."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._queue: list[tuple[str, str]] = []
+
+    def add(self, fault: str) -> None:
+        kind, _, prefix = fault.partition("@")
+        if kind not in (*FAULT_BODIES, "conn_reset") and not re.fullmatch(
+                r"malformed:\d+(:missing_id)?", kind):
+            raise ValueError(f"unknown fault {fault!r}")
+        with self._lock:
+            self._queue.append((kind, prefix))
+
+    def take_request_fault(self, path: str) -> str | None:
+        with self._lock:
+            for i, (kind, prefix) in enumerate(self._queue):
+                if not kind.startswith("malformed:") and path.startswith(prefix):
+                    return self._queue.pop(i)[0]
+        return None
+
+    def take_malformed(self, ids: set[int]) -> dict[int, str]:
+        found: dict[int, str] = {}
+        with self._lock:
+            for kind, prefix in list(self._queue):
+                parts = kind.split(":")
+                if parts[0] == "malformed" and int(parts[1]) in ids and int(parts[1]) not in found:
+                    found[int(parts[1])] = parts[2] if len(parts) > 2 else "bad_date"
+                    self._queue.remove((kind, prefix))
+        return found
+
+
+class ZendeskSandbox:
+    """A local Zendesk Support API subset on 127.0.0.1, seeded with deterministic tickets."""
+
+    client_id, client_secret = "care-sandbox", "sandbox-secret"
+    admin_email, api_token = "admin@care-sandbox.example", "sandbox-api-token"
+
+    def __init__(self, tickets: int = 200, seed: int = 7, now: datetime | None = None,
+                 latency_ms: int = 0, rate_limit_per_minute: int | None = None,
+                 faults: Iterable[str] | None = None, token_ttl_seconds: int = 3600,
+                 port: int = 0, scenarios: bool = True, *, job_delay_ms: int = 50,
+                 export_rate_limit_per_minute: int | None = None) -> None:
+        if now is None:
+            anchor, self._offset = int(time.time()) // 60 * 60, 0.0
+        else:
+            anchor = int((now if now.tzinfo else now.replace(tzinfo=UTC)).timestamp())
+            self._offset = anchor - time.time()
+        self.now = datetime.fromtimestamp(anchor, UTC)
+        self.store = Store(Seed(tickets, seed, anchor, scenarios), self.clock)
+        self.latency_ms, self.job_delay_ms = latency_ms, job_delay_ms
+        self.token_ttl = token_ttl_seconds
+        self._account = _Budget(rate_limit_per_minute or NOMINAL_LIMIT)
+        export_limit = export_rate_limit_per_minute or rate_limit_per_minute
+        self._export = _Budget(export_limit or NOMINAL_LIMIT)
+        self._budget_lock = threading.Lock()
+        self._tokens: dict[str, tuple[float, str]] = {}
+        self._faults = _Faults()
+        for fault in faults or ():
+            self._faults.add(fault)
+        self._log: list[tuple[str, str]] = []
+        self._jobs: queue.Queue[str | None] = queue.Queue()
+        self._port = port
+        self._httpd: _Server | None = None
+        self._threads: list[threading.Thread] = []
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def start(self) -> ZendeskSandbox:
+        httpd = self._httpd = _Server(self, self._port)
+        self._threads = [
+            threading.Thread(target=httpd.serve_forever, args=(0.05,), name="zendesk-sandbox",
+                             daemon=True),
+            threading.Thread(target=self._work, name="zendesk-sandbox-jobs", daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._jobs.put(None)
+            for thread in self._threads:
+                thread.join(timeout=5)
+            self._httpd = None
+
+    def __enter__(self) -> ZendeskSandbox:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        if self._httpd is None:
+            raise RuntimeError("the sandbox is not started")
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+
+    # -- test helpers -------------------------------------------------------------------
+    def clock(self) -> float:
+        """The sandbox's current Unix time (real time, shifted by `now` and `advance`)."""
+        return time.time() + self._offset
+
+    def advance(self, seconds: float) -> None:
+        """Move the sandbox clock forward, e.g. past the export's one-minute delay."""
+        self._offset += seconds
+
+    def ticket(self, ticket_id: int) -> Json:
+        """The ticket as the API returns it now."""
+        rec = self.store.rec(ticket_id)
+        if rec is None:
+            raise KeyError(ticket_id)
+        return ticket_json(rec, self.url)
+
+    def comments(self, ticket_id: int) -> list[Json]:
+        """All comments of a ticket, oldest first, including notes written through the API."""
+        comments = comments_json(self.store, ticket_id)
+        if comments is None:
+            raise KeyError(ticket_id)
+        return comments
+
+    def touch(self, ticket_id: int, **fields: Any) -> Json:
+        """Simulate a change made in Zendesk (bumps updated_at and generated_timestamp).
+
+        Ticket fields (status, priority, tags, group_id, assignee_id, ...) and/or
+        `requester_message="..."` (public requester comment; pending/solved -> open) and
+        `agent_reply="..."` (public reply by the assignee). No arguments: a system update,
+        which moves only generated_timestamp.
+        """
+        return ticket_json(self.store.touch(ticket_id, **fields), self.url)
+
+    def inject(self, fault: str) -> None:
+        self._faults.add(fault)
+
+    def expire_tokens(self) -> None:
+        self._tokens = {token: (0.0, scope) for token, (_, scope) in self._tokens.items()}
+
+    @property
+    def requests_log(self) -> list[tuple[str, str]]:
+        return list(self._log)
+
+    def reset_log(self) -> None:
+        self._log.clear()
+
+    def take_malformed(self, ticket_ids: set[int]) -> dict[int, str]:
+        return self._faults.take_malformed(ticket_ids)
+
+    def enqueue_job(self, job_id: str) -> None:
+        self._jobs.put(job_id)
+
+    # -- request pipeline ---------------------------------------------------------------
+    def _work(self) -> None:
+        delay = self.job_delay_ms / 2000
+        while (job_id := self._jobs.get()) is not None:
+            time.sleep(delay)
+            self.store.start_job(job_id)
+            time.sleep(delay)
+            self.store.run_job(job_id)
+
+    def handle(self, method: str, target: str, headers: Any, body: bytes
+               ) -> tuple[int, Json | None, dict[str, str]]:
+        """One request -> (status, JSON body or None to drop the connection, headers)."""
+        split = urlsplit(target)
+        path = re.sub(r"\.json$", "", split.path)
+        query = {k: v[-1] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
+        self._log.append((method, split.path))
+        if self.latency_ms:
+            time.sleep(self.latency_ms / 1000)
+        fault = self._faults.take_request_fault(split.path)
+        if fault == "conn_reset":
+            return 0, None, {}
+        if fault is not None:
+            status, fault_body = FAULT_BODIES[fault]
+            if status == 429 and path == EXPORT_PATH:
+                fault_body = EXPORT_LIMITED
+            retry = {"Retry-After": "1"} if status in (429, 503) else {}
+            return status, fault_body, {**self._peek(), **retry}
+        try:
+            if path == "/oauth/tokens" and method == "POST":
+                return 201, self._issue_token(headers, body), {}
+            scope = self._authenticate(headers.get("Authorization", ""))
+            if method != "GET" and "write" not in scope.split():
+                raise ApiError(403, FORBIDDEN)
+            limits = self._spend(path == EXPORT_PATH)
+            try:
+                status, payload, extra = Routes(self, query, body).dispatch(method, path)
+            except ApiError as e:
+                raise ApiError(e.status, e.body, {**limits, **e.headers}) from None
+            return status, payload, {**limits, **extra}
+        except ApiError as e:
+            return e.status, e.body, {**self._peek(), **e.headers}
+
+    def _authenticate(self, header: str) -> str:
+        kind, _, value = header.partition(" ")
+        if kind.lower() == "bearer":
+            expires, scope = self._tokens.get(value.strip(), (0.0, ""))
+            if expires <= self.clock():
+                raise ApiError(401, INVALID_TOKEN, {
+                    "WWW-Authenticate": 'Bearer realm="Zendesk", error="invalid_token"'})
+            return scope
+        if kind.lower() == "basic":
+            try:
+                user, _, secret = base64.b64decode(value.strip()).decode().partition(":")
+            except (binascii.Error, UnicodeDecodeError):
+                user = secret = ""
+            if (user, secret) == (f"{self.admin_email}/token", self.api_token):
+                return "read write"
+        raise ApiError(401, AUTH_FAILED)
+
+    def _issue_token(self, headers: Any, body: bytes) -> Json:
+        try:
+            data = json.loads(body or b"{}")
+        except ValueError:
+            data = {k: v[-1] for k, v in parse_qs(body.decode(errors="replace")).items()}
+        if not isinstance(data, dict):
+            data = {}
+        if data.get("grant_type") != "client_credentials":
+            raise ApiError(400, {"error": "unsupported_grant_type", "error_description": (
+                "The authorization grant type is not supported by the authorization server.")})
+        client = (data.get("client_id"), data.get("client_secret"))
+        kind, _, value = headers.get("Authorization", "").partition(" ")
+        if client == (None, None) and kind.lower() == "basic":  # RFC 6749 client_secret_basic
+            with contextlib.suppress(binascii.Error, UnicodeDecodeError):
+                client = tuple(base64.b64decode(value.strip()).decode().split(":", 1))
+        if client != (self.client_id, self.client_secret):
+            raise ApiError(401, INVALID_CLIENT)
+        scope = data.get("scope")
+        if not isinstance(scope, str) or not scope.strip():
+            raise ApiError(400, {"error": "invalid_scope", "error_description": (
+                "The requested scope is invalid, unknown, or malformed.")})
+        expires_in = data.get("expires_in")
+        if expires_in is not None and not (
+                isinstance(expires_in, int) and 300 <= expires_in <= 172_800):
+            raise ApiError(400, {"error": "invalid_request", "error_description": (
+                "expires_in must be an integer between 300 and 172800 seconds")})
+        lifetime = min(expires_in or self.token_ttl, self.token_ttl)
+        token = secrets.token_hex(32)
+        self._tokens[token] = (self.clock() + lifetime, scope)
+        return {"access_token": token, "token_type": "bearer", "scope": scope,
+                "expires_in": lifetime}
+
+    def _peek(self) -> dict[str, str]:
+        """The account budget, for answers that did not spend any (auth errors, faults)."""
+        with self._budget_lock:
+            remaining, _ = self._account.state(self.clock())
+        return {"X-Rate-Limit": str(self._account.limit), "X-Rate-Limit-Remaining": str(remaining)}
+
+    def _spend(self, export: bool) -> dict[str, str]:
+        with self._budget_lock:
+            now = self.clock()
+            remaining, reset = self._account.state(now)
+            export_left, export_reset = self._export.state(now)
+            headers = {"X-Rate-Limit": str(self._account.limit)}
+            if export:
+                headers.update({"ratelimit-limit": str(self._export.limit),
+                                "ratelimit-remaining": str(max(export_left - 1, 0)),
+                                "ratelimit-reset": str(export_reset)})
+            if export and export_left <= 0:  # the export's own limit, with its own message
+                headers.update({"X-Rate-Limit-Remaining": str(remaining),
+                                "Retry-After": str(export_reset)})
+                raise ApiError(429, EXPORT_LIMITED, headers)
+            if remaining <= 0:
+                headers.update({"X-Rate-Limit-Remaining": "0", "Retry-After": str(reset)})
+                raise ApiError(429, LIMITED, headers)
+            self._account.used += 1
+            self._export.used += int(export)
+            headers["X-Rate-Limit-Remaining"] = str(remaining - 1)
+            return headers
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, sandbox: ZendeskSandbox, port: int) -> None:
+        super().__init__(("127.0.0.1", port), _Handler)
+        self.sandbox = sandbox
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], OSError):  # clients hanging up are not news
+            log.exception("Zendesk sandbox: request from %s failed", client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, like the real API
+    server_version, sys_version = "zendesk-sandbox", ""
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        sandbox: ZendeskSandbox = self.server.sandbox  # type: ignore[attr-defined]
+        try:
+            status, payload, headers = sandbox.handle(self.command, self.path, self.headers, body)
+        except Exception:  # a sandbox bug: answer like a server error, and say so in the log
+            log.exception("Zendesk sandbox: %s %s failed", self.command, self.path)
+            status, payload, headers = 500, FAULT_BODIES["500"][1], {}
+        if payload is None:  # injected conn_reset: drop the connection without an answer
+            self.close_connection = True
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            return
+        data = json.dumps(payload, separators=(",", ":"), check_circular=False).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_PUT = do_POST = do_DELETE = _serve
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # quiet: the CLI prints one line, tests read requests_log
+
+
+def serve_forever(port: int, tickets: int, seed: int, latency_ms: int,
+                  rate_limit_per_minute: int | None) -> None:
+    """Run a sandbox in the foreground until Ctrl-C (wired to `care sandbox zendesk`)."""
+    sandbox = ZendeskSandbox(tickets=tickets, seed=seed, latency_ms=latency_ms,
+                             rate_limit_per_minute=rate_limit_per_minute, port=port).start()
+    print(f"Zendesk sandbox on {sandbox.url} · OAuth client {sandbox.client_id} / "
+          f"{sandbox.client_secret} · API token {sandbox.admin_email}/token:{sandbox.api_token}",
+          flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sandbox.stop()

@@ -1,0 +1,388 @@
+"""The sandbox's ticket store: seeded base data plus an overlay of changed tickets.
+
+Untouched tickets are computed from the seed on demand; a changed ticket is copied into
+`_changed` and its new (generated_timestamp, id) key is inserted into `_order`, a sorted
+list that also holds the scenario tickets. The export stream merges `_order` with the
+implicit filler sequence, so a ticket changed again reappears further on in the stream.
+Stale keys in `_order` are skipped on read instead of being deleted (cheap appends).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import bisect
+import copy
+import hashlib
+import html
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from connectors.zendesk.sandbox.seed import (
+    ADMIN_ID,
+    AGENT_BASE,
+    AGENTS,
+    PRIORITIES,
+    STATUSES,
+    TYPES,
+    Rec,
+    Seed,
+    iso,
+)
+
+Json = dict[str, Any]
+MAX_JOBS = 1_000  # job statuses kept (Zendesk keeps them for a limited time only)
+
+
+class ApiError(Exception):
+    """An error response: HTTP status and the Zendesk JSON body."""
+
+    def __init__(self, status: int, body: Json, headers: dict[str, str] | None = None) -> None:
+        super().__init__(f"{status} {body}")
+        self.status, self.body, self.headers = status, body, headers or {}
+
+
+def not_found() -> ApiError:
+    return ApiError(404, {"error": "RecordNotFound", "description": "Not found"})
+
+
+def invalid(details: dict[str, list[Json]]) -> ApiError:
+    body = {"error": "RecordInvalid", "description": "Record validation errors", "details": details}
+    return ApiError(422, body)
+
+
+def encode_cursor(key: tuple[int, int]) -> str:
+    """Zendesk's documented cursors decode to `<epoch>.0||<id>|`; clients treat them as opaque."""
+    return base64.b64encode(f"{key[0]}.0||{key[1]}|".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[int, int]:
+    try:
+        text = base64.b64decode(cursor + "=" * (-len(cursor) % 4), validate=True).decode()
+        match = re.fullmatch(r"(\d+)(?:\.\d+)?\|\|(\d+)\|", text)
+    except (binascii.Error, UnicodeDecodeError):
+        match = None
+    if not match:
+        raise ApiError(400, {"error": "InvalidPaginationParameter",
+                             "description": "The cursor is invalid"})
+    return int(match[1]), int(match[2])
+
+
+class Store:
+    def __init__(self, seed: Seed, clock: Callable[[], float]) -> None:
+        self.seed, self.clock = seed, clock
+        self.lock = threading.RLock()
+        self._base: dict[int, Rec] = {r.id: r for r in seed.scenario_recs()}
+        self._changed: dict[int, Rec] = {}
+        self._order: list[tuple[int, int]] = sorted((r.gts, r.id) for r in self._base.values())
+        self._jobs: OrderedDict[str, Json] = OrderedDict()
+        self._seq = 0  # comment, audit and job numbers
+        self._last_ts = 0
+
+    # -- reading ------------------------------------------------------------------------
+    def base_rec(self, tid: int) -> Rec | None:
+        if tid in self._base:
+            return self._base[tid]
+        if self.seed.first_filler <= tid <= self.seed.total:
+            return self.seed.filler_rec(tid)
+        return None
+
+    def rec(self, tid: int) -> Rec | None:
+        with self.lock:
+            return self._changed.get(tid) or self.base_rec(tid)
+
+    def page(self, after: tuple[int, int], limit: int, cutoff: int) -> tuple[list[Rec], bool]:
+        """Tickets with key (generated_timestamp, id) > after and timestamp <= cutoff, in key order.
+
+        Returns up to `limit` tickets and whether more are waiting.
+        """
+        seed, out, prev = self.seed, [], (-1, -1)
+        with self.lock:
+            i = bisect.bisect_right(self._order, after)
+            k = self._first_filler_after(after)
+            while len(out) <= limit:
+                explicit = None
+                while i < len(self._order):
+                    key = self._order[i]
+                    rec = self._changed.get(key[1]) or self._base.get(key[1])
+                    if key != prev and rec is not None and rec.gts == key[0]:
+                        explicit = key
+                        break
+                    i += 1
+                while k < seed.filler and seed.first_filler + k in self._changed:
+                    k += 1
+                implicit = (seed.filler_gts(k), seed.first_filler + k) if k < seed.filler else None
+                key = min(filter(None, (explicit, implicit)), default=None)
+                if key is None or key[0] > cutoff:
+                    break
+                if key == explicit:
+                    i, prev = i + 1, key
+                    out.append(self._changed.get(key[1]) or self._base[key[1]])
+                else:
+                    k += 1
+                    out.append(seed.filler_rec(key[1]))
+        return out[:limit], len(out) > limit
+
+    def _first_filler_after(self, after: tuple[int, int]) -> int:
+        lo, hi, seed = 0, self.seed.filler, self.seed
+        while lo < hi:  # the filler keys grow with k: binary search
+            mid = (lo + hi) // 2
+            if (seed.filler_gts(mid), seed.first_filler + mid) > after:
+                hi = mid
+            else:
+                lo = mid + 1
+        return lo
+
+    # -- writing ------------------------------------------------------------------------
+    def _next(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    def _now(self) -> int:
+        self._last_ts = max(int(self.clock()), self._last_ts)  # updates never go back in time
+        return self._last_ts
+
+    def _writable(self, tid: int) -> Rec:
+        rec = self._changed.get(tid)
+        if rec is None:
+            base = self.base_rec(tid)
+            if base is None:
+                raise not_found()
+            rec = copy.copy(base)
+            rec.tags, rec.added = list(base.tags), list(base.added)
+            self._changed[tid] = rec
+        return rec
+
+    def _bump(self, rec: Rec, ts: int, event: bool = True) -> None:
+        if event:  # updated_at moves with ticket events; generated_timestamp with every update
+            rec.updated = ts
+        rec.gts = ts
+        bisect.insort(self._order, (ts, rec.id))
+
+    def update(self, tid: int, change: Json, actor: int = ADMIN_ID, *,
+               tag_ops: bool = True, system: bool = False) -> tuple[Rec, list[Json]]:
+        """Apply one ticket change as the API does; returns the ticket and the audit events.
+
+        `tag_ops` enables additional_tags/remove_tags (update_many only); `system` skips the
+        closed-ticket guard (the sandbox's own `touch`).
+        """
+        with self.lock:
+            current = self.rec(tid)
+            if current is None:
+                raise not_found()
+            _validate(change, current, system)
+            if change.get("safe_update") and change.get("updated_stamp") != iso(current.updated):
+                raise ApiError(409, {"error": "UpdateConflict", "description": (
+                    "Safe Update prevented the update due to outdated ticket data. "
+                    "Please fetch the latest ticket data and try again.")})
+            return self._apply(tid, current, change, actor, tag_ops)
+
+    def _apply(self, tid: int, current: Rec, change: Json, actor: int,
+               tag_ops: bool) -> tuple[Rec, list[Json]]:
+        tags = list(dict.fromkeys(change["tags"])) if "tags" in change else list(current.tags)
+        if tag_ops:
+            tags += [t for t in dict.fromkeys(change.get("additional_tags", [])) if t not in tags]
+            tags = [t for t in tags if t not in set(change.get("remove_tags", []))]
+        events: list[Json] = []
+        if tags != current.tags:
+            events.append(_change("tags", tags, current.tags))
+        for name in ("subject", "priority", "type", "status", "group_id", "assignee_id"):
+            if name in change and change[name] != getattr(current, name):
+                events.append(_change(name, change[name], getattr(current, name)))
+        comment = change.get("comment")
+        if not events and not comment:
+            return current, []
+        ts, rec = self._now(), self._writable(tid)
+        rec.tags = tags
+        for event in events:
+            self._set_field(rec, event["field_name"], event["value"], ts)
+        if comment:
+            events.append(self._add_comment(rec, comment, actor, ts))
+        for event in events:
+            event["id"] = self._next()
+        self._bump(rec, ts)
+        return rec, events
+
+    def _set_field(self, rec: Rec, name: str, value: Any, ts: int) -> None:
+        if name == "status":
+            if value in ("solved", "closed") and rec.status not in ("solved", "closed"):
+                rec.solved = ts
+            if rec.status == "solved" and value in ("new", "open", "pending", "hold"):
+                rec.reopens += 1
+            rec.status_at = ts
+        elif name == "group_id" and value is not None:
+            rec.group_stations += 1
+        elif name == "assignee_id" and value is not None:
+            rec.assignee_stations += 1
+            rec.assigned_last = ts
+            rec.assigned_first = rec.assigned_first or ts
+        if name != "tags":
+            setattr(rec, name, value)
+
+    def _add_comment(self, rec: Rec, comment: Json, actor: int, ts: int) -> Json:
+        author = comment.get("author_id") or actor
+        body = comment.get("body") or _strip_tags(comment.get("html_body", ""))
+        public = bool(comment.get("public", True))
+        is_agent = author == ADMIN_ID or AGENT_BASE <= author < AGENT_BASE + AGENTS
+        cid = 10**12 + self._next()
+        rec.added.append((cid, author, body, public, ts))
+        rec.latest_comment = ts
+        if is_agent and public:
+            rec.replies += 1
+            rec.first_reply = rec.first_reply or ts
+        if author == rec.assignee_id:
+            rec.agent_at = ts
+        if author == rec.requester_id:
+            rec.requester_at = ts
+        return {"type": "Comment", "author_id": author, "body": body, "public": public}
+
+    def touch(self, tid: int, requester_message: str | None = None,
+              agent_reply: str | None = None, **fields: Any) -> Rec:
+        """Simulate a change made in Zendesk by a person (or, without arguments, the system)."""
+        with self.lock:
+            current = self.rec(tid)
+            if current is None:
+                raise not_found()
+            if not (requester_message or agent_reply or fields):
+                rec = self._writable(tid)
+                self._bump(rec, self._now(), event=False)  # system update: timestamp only
+                return rec
+            if agent_reply:
+                assignee = current.assignee_id or AGENT_BASE
+                opened = {"status": "open"} if current.status == "new" else {}
+                change = {"assignee_id": assignee, **opened, **fields,
+                          "comment": {"body": agent_reply, "public": True}}
+                self.update(tid, change, actor=assignee, tag_ops=True, system=True)
+                fields = {}
+            if requester_message:
+                status = {"pending": "open", "solved": "open"}.get(current.status)
+                change = {**({"status": status} if status else {}), **fields,
+                          "comment": {"body": requester_message, "public": True}}
+                self.update(tid, change, actor=current.requester_id, tag_ops=True, system=True)
+                fields = {}
+            if fields:
+                self.update(tid, fields, tag_ops=True, system=True)
+            return self._changed[tid]
+
+    # -- jobs (update_many) -------------------------------------------------------------
+    def create_job(self, items: list[tuple[Any, Json]]) -> str:
+        with self.lock:
+            digest = hashlib.sha1(f"{self.seed.seed}:{self._next()}".encode()).hexdigest()[:32]
+            job = {"id": digest, "status": "queued", "total": len(items), "progress": 0,
+                   "message": None, "results": None, "_items": items}
+            self._jobs[digest] = job
+            while len(self._jobs) > MAX_JOBS:
+                self._jobs.popitem(last=False)
+            return digest
+
+    def job(self, job_id: str) -> Json | None:
+        with self.lock:
+            job = self._jobs.get(job_id)
+            return None if job is None else {k: v for k, v in job.items() if k != "_items"}
+
+    def start_job(self, job_id: str) -> None:
+        with self.lock:
+            if job_id in self._jobs:
+                self._jobs[job_id]["status"] = "working"
+
+    def run_job(self, job_id: str) -> None:
+        with self.lock:
+            job = self._jobs.get(job_id)
+            if job is None:
+                return
+            results = []
+            for tid, change in job.pop("_items"):
+                results.append(self._job_item(tid, change))
+                job["progress"] += 1
+            stamp = time.strftime("%Y-%m-%d %H:%M:%S +0000", time.gmtime(self.clock()))
+            job.update(status="completed", message=f"Completed at {stamp}", results=results)
+
+    def _job_item(self, tid: Any, change: Json) -> Json:
+        try:
+            if not isinstance(tid, int) or isinstance(tid, bool):
+                raise not_found()
+            self.update(tid, change, tag_ops=True)
+        except ApiError as e:
+            error = {404: "TicketNotFound", 409: "UpdateConflict"}.get(e.status, "RecordInvalid")
+            details = e.body.get("details") or e.body.get("description")
+            if isinstance(details, dict):
+                details = "; ".join(d["description"] for v in details.values() for d in v)
+            if e.status == 404:
+                details = f"Ticket {tid} not found"
+            return {"id": tid, "action": "update", "success": False, "status": "Failed",
+                    "error": error, "details": details}
+        return {"id": tid, "action": "update", "success": True, "status": "Updated"}
+
+
+    def conversation(self, tid: int) -> list[tuple[int, int, int, str, bool]] | None:
+        """All comments of a ticket as (created, id, author id, body, public), oldest first."""
+        with self.lock:
+            base, rec = self.base_rec(tid), self.rec(tid)
+            if base is None or rec is None:
+                return None
+            added = [(t, c, a, b, p) for c, a, b, p, t in rec.added]
+        return sorted(_seeded_comments(base) + added)
+
+
+def _seeded_comments(rec: Rec) -> list[tuple[int, int, int, str, bool]]:
+    """The conversation implied by a seeded ticket's metric set."""
+    rows = [(rec.created, rec.id * 1000 + 1, rec.requester_id, rec.description, True)]
+    agent, last_agent = rec.assignee_id or AGENT_BASE, rec.created
+    if rec.replies and rec.first_reply is not None:
+        first, last = rec.first_reply, rec.agent_at or rec.first_reply
+        times = [first + (last - first) * j // max(rec.replies - 1, 1) for j in range(rec.replies)]
+        for j, t in enumerate(times):
+            if j:  # the requester answered in between
+                rows.append(((last_agent + t) // 2, rec.id * 1000 + 2 * j + 1, rec.requester_id,
+                             "Thanks, but that did not solve it yet.", True))
+            rows.append((t, rec.id * 1000 + 2 * j + 2, agent,
+                         "Thank you for your message, here is what we suggest.", True))
+            last_agent = t
+    if rec.requester_at and rec.requester_at > last_agent and rec.requester_at > rec.created:
+        rows.append((rec.requester_at, rec.id * 1000 + 999, rec.requester_id,
+                     "Any news on this, please?", True))
+    return rows
+
+
+def _change(name: str, value: Any, previous: Any) -> Json:
+    return {"type": "Change", "field_name": name, "value": value, "previous_value": previous}
+
+
+def _strip_tags(text: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", text)).strip()
+
+
+def _validate(change: Json, current: Rec, system: bool) -> None:
+    errors: dict[str, list[Json]] = {}
+
+    def bad(name: str, text: str) -> None:
+        errors.setdefault(name, []).append({"description": text, "error": "InvalidValue"})
+
+    allowed = {"priority": (*PRIORITIES, None), "status": STATUSES, "type": (*TYPES, None)}
+    for name, values in allowed.items():
+        if name in change and change[name] not in values:
+            bad(name, f"{name.capitalize()}: {change[name]} is not valid")
+    for name in ("tags", "additional_tags", "remove_tags"):
+        value = change.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(t, str) and t for t in value):
+            bad(name, f"{name}: must be a list of tags")
+    for name in ("group_id", "assignee_id"):
+        value = change.get(name)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            bad(name, f"{name}: is invalid")
+    assignee = change.get("assignee_id")
+    if isinstance(assignee, int) and not (
+            assignee == ADMIN_ID or AGENT_BASE <= assignee < AGENT_BASE + AGENTS):
+        bad("assignee", "Assignee: is not an agent")
+    comment = change.get("comment")
+    if comment is not None and not (isinstance(comment, dict) and (
+            comment.get("body") or comment.get("html_body"))):
+        bad("comment", "Comment: body cannot be blank")
+    if current.status == "closed" and not system:
+        bad("status", "Status: closed prevents ticket update")
+    if errors:
+        raise invalid(errors)

@@ -1,0 +1,83 @@
+"""Writing back: update_many bulk and batch jobs, followed to completion."""
+
+from __future__ import annotations
+
+from care.model import Priority
+from connectors.base import Change
+from tests.connectors.conftest import oauth_client
+
+OPEN_IDS = [str(i) for i in (1, 2, 3, 5, 6, 7, 8, 9, 10)]
+
+
+def update_many_calls(sb):
+    return [p for m, p in sb.requests_log if m == "PUT" and "update_many" in p]
+
+
+def test_identical_tag_changes_become_one_bulk_job_that_keeps_agent_tags(sandbox):
+    before = {i: set(sandbox.ticket(int(i))["tags"]) for i in OPEN_IDS}
+    client = oauth_client(sandbox)
+    changes = [Change(ref=n, ticket_id=i, add_tags=frozenset({"care_greeted"})) for n, i in enumerate(OPEN_IDS)]
+    sandbox.reset_log()
+    report = client.apply(changes)
+    assert sorted(report.applied) == list(range(len(OPEN_IDS))) and not report.failed
+    assert len(update_many_calls(sandbox)) == 1
+    for i in OPEN_IDS:
+        assert set(sandbox.ticket(int(i))["tags"]) == before[i] | {"care_greeted"}
+
+
+def test_notes_are_private_comments_and_job_ids_are_reported_as_submitted(sandbox):
+    client = oauth_client(sandbox)
+    submitted = []
+    change = Change(ref=1, ticket_id="28", add_tags=frozenset({"care_escalated"}),
+                    set_priority=Priority.URGENT, note="[CARE] resolve.two_interactions — call?")
+    report = client.apply([change], on_submitted=lambda refs, job: submitted.append((refs, job)))
+    assert report.applied == [1]
+    assert len(submitted) == 2  # the field change and the note, each a job
+    ticket = sandbox.ticket(28)
+    assert ticket["priority"] == "urgent" and "care_escalated" in ticket["tags"]
+    note = sandbox.comments(28)[-1]
+    assert note["public"] is False and note["body"].startswith("[CARE] resolve.two_interactions")
+
+
+def test_a_failed_job_item_fails_only_that_change(sandbox):
+    client = oauth_client(sandbox)
+    changes = [
+        Change(ref=1, ticket_id="1", add_tags=frozenset({"care_x"})),
+        Change(ref=2, ticket_id="999999", add_tags=frozenset({"care_x"})),
+    ]
+    report = client.apply(changes)
+    assert report.applied == [1]
+    assert "999999" in report.failed[2]
+
+
+def test_250_changes_cost_three_bulk_calls(sandbox):
+    client = oauth_client(sandbox)
+    ids = [str(i) for i in range(1, 251) if sandbox.ticket(i)["status"] != "closed"]
+    changes = [Change(ref=n, ticket_id=i, add_tags=frozenset({"care_seen"})) for n, i in enumerate(ids)]
+    sandbox.reset_log()
+    report = client.apply(changes)
+    assert len(report.applied) == len(ids)
+    assert len(update_many_calls(sandbox)) == -(-len(ids) // 100)
+
+
+def test_an_interrupted_note_is_found_by_its_ref_and_not_posted_again(sandbox):
+    client = oauth_client(sandbox)
+    note = "[CARE] resolve.passed_around — moved 4 times\n— CARE pipelines · ref abc1234567"
+    client.apply([Change(ref=1, ticket_id="31", note=note, note_ref="abc1234567")])
+    comments_before = len(sandbox.comments(31))
+    # The process died after submitting: the retry knows only a job id that expired.
+    retry = Change(ref=1, ticket_id="31", note=note, note_ref="abc1234567", job_id="gone")
+    report = client.apply([retry])
+    assert report.applied == [1]
+    assert len(sandbox.comments(31)) == comments_before
+
+
+def test_a_submitted_job_that_completed_is_settled_without_a_new_write(sandbox):
+    client = oauth_client(sandbox)
+    jobs = []
+    client.apply([Change(ref=1, ticket_id="2", add_tags=frozenset({"care_y"}))],
+                 on_submitted=lambda refs, job: jobs.append(job))
+    sandbox.reset_log()
+    report = client.apply([Change(ref=1, ticket_id="2", add_tags=frozenset({"care_y"}), job_id=jobs[0])])
+    assert report.applied == [1]
+    assert update_many_calls(sandbox) == []
