@@ -24,7 +24,7 @@ class PollSummary:
     examples: list[tuple[str, str]] = field(default_factory=list)
 
     def add(self, page: PageResult) -> None:
-        self.pages += 1
+        self.pages += page.pages
         self.tickets += page.tickets
         self.skipped += page.skipped
         self.new_actions.update(page.new_actions)

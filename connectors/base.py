@@ -6,7 +6,7 @@ writes are `Change` values, and request accounting is one `RequestStats`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -61,8 +61,9 @@ class ApplyReport:
 
 @dataclass
 class RequestStats:
-    reads: int = 0
-    writes: int = 0
+    reads: int = 0  # ticket reads (export pages, single tickets, comments)
+    writes: int = 0  # update calls
+    job_polls: int = 0  # job status checks that follow the writes
     rate_limited: int = 0  # 429 answers received
     rate_limit_wait_s: float = 0.0
     retries: int = 0
@@ -71,14 +72,24 @@ class RequestStats:
         return {
             "reads": self.reads,
             "writes": self.writes,
+            "job_polls": self.job_polls,
             "rate_limited": self.rate_limited,
             "rate_limit_wait_s": round(self.rate_limit_wait_s, 3),
             "retries": self.retries,
         }
 
 
-OnSubmitted = Callable[[list[int], str], None]
-"""Called with (refs, job_id) as soon as a write job is accepted, before it completes."""
+Jobs = dict[str, dict[str, list[int]]]
+"""Write jobs still to settle: job id -> ticket id -> the change refs it carries."""
+
+
+@dataclass
+class Submission:
+    """What `Helpdesk.submit` sent: jobs to settle later, and changes settled at once."""
+
+    jobs: Jobs = field(default_factory=dict)
+    settled: ApplyReport = field(default_factory=ApplyReport)
+    resend: list[Change] = field(default_factory=list)  # internal: changes still to send
 
 
 class Helpdesk(Protocol):
@@ -89,10 +100,16 @@ class Helpdesk(Protocol):
         """The next page of changed tickets after `cursor` (None: from `start`)."""
         ...
 
-    def apply(
-        self, changes: Sequence[Change], on_submitted: OnSubmitted | None = None
-    ) -> ApplyReport:
-        """Write the changes in as few calls as the API allows."""
+    def submit(self, changes: Sequence[Change]) -> Submission:
+        """Send the changes in as few calls as the API allows, without waiting for them."""
+        ...
+
+    def settle(self, jobs: Jobs, wait: bool) -> tuple[ApplyReport, Jobs]:
+        """Results of finished jobs (all of them with `wait`), and the jobs still running."""
+        ...
+
+    def apply(self, changes: Sequence[Change]) -> ApplyReport:
+        """`submit` then `settle(wait=True)`."""
         ...
 
     def ticket(self, ticket_id: str) -> Ticket | None:

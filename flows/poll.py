@@ -10,7 +10,7 @@ from prefect.artifacts import create_markdown_artifact
 
 from care import progress
 from care.summary import PollSummary
-from tasks.poll import handle_page, read_page
+from tasks.poll import handle_page, read_page, settle_writes
 from tasks.runtime import poll_context
 
 
@@ -48,6 +48,7 @@ def poll_helpdesk(helpdesk: str = "zendesk", dry_run: bool = False) -> PollSumma
                 )
                 if page.end_of_stream:
                     break
+            summary.add(settle_writes(ctx))
         except Exception as exc:
             if not dry_run:
                 ctx.store.poll_failed(helpdesk, f"{type(exc).__name__}: {exc}")

@@ -11,7 +11,7 @@ from care.faq import FaqIndex
 from care.notes import NoteRenderer
 from care.policy import Policy
 from care.store import Store
-from connectors.base import Helpdesk
+from connectors.base import Helpdesk, Jobs
 
 
 def utc_now() -> datetime:
@@ -27,3 +27,4 @@ class PollContext:
     notes: NoteRenderer
     clock: Callable[[], datetime] = utc_now
     claim_token: str = field(default_factory=lambda: uuid.uuid4().hex)
+    outstanding: Jobs = field(default_factory=dict)  # write jobs submitted, not yet settled

@@ -19,7 +19,7 @@ from care.actions import Action, action_key, action_ref
 from care.model import Ticket
 from care.rules import evaluate
 from care.store import ActionRecord, SurveyRequest
-from connectors.base import Change, Page
+from connectors.base import ApplyReport, Change, Page
 from connectors.errors import Transient
 from tasks.context import PollContext
 
@@ -39,6 +39,7 @@ def retry_transient(task, task_run, state) -> bool:
 
 @dataclass
 class PageResult:
+    pages: int = 1
     tickets: int = 0
     skipped: int = 0
     new_actions: Counter[str] = field(default_factory=Counter)  # rule -> count
@@ -92,20 +93,40 @@ def handle_page(ctx: PollContext, page: Page, dry_run: bool = False) -> PageResu
 
 
 def apply_claimed(ctx: PollContext, claimed: Sequence[ActionRecord], result: PageResult) -> None:
-    now = ctx.clock()
-    local = [r.id for r in claimed if not (r.add_tags or r.set_priority or r.set_group or r.note)]
-    ctx.store.mark_applied(local, now)  # e.g. enhance.survey: nothing to write to the helpdesk
-    changes = [_change(r) for r in claimed if r.id not in set(local)]
-    if not changes:
-        result.applied += len(local)
-        return
-    report = ctx.helpdesk.apply(
-        changes, on_submitted=lambda refs, job: ctx.store.mark_job(refs, job)
-    )
+    """Send the claimed actions as bulk jobs; settle whichever jobs have finished meanwhile.
+
+    Jobs are not waited for here: the next page is read while they run, and
+    `settle_writes` waits for the rest at the end of the run.
+    """
+    local = [r.id for r in claimed if not _writes_to_helpdesk(r)]
+    ctx.store.mark_applied(local, ctx.clock())  # e.g. enhance.survey: nothing to send
+    result.applied += len(local)
+    changes = [_change(r) for r in claimed if _writes_to_helpdesk(r)]
+    if changes:
+        submission = ctx.helpdesk.submit(changes)
+        ctx.store.mark_jobs(submission.jobs)  # a crashed run can find its jobs again
+        ctx.outstanding.update(submission.jobs)
+        _settled(ctx, submission.settled, result)
+    if ctx.outstanding:
+        report, ctx.outstanding = ctx.helpdesk.settle(ctx.outstanding, wait=False)
+        _settled(ctx, report, result)
+
+
+@task(name="settle-writes", cache_policy=NO_CACHE)
+def settle_writes(ctx: PollContext) -> PageResult:
+    """Wait for the write jobs still running and record their outcome."""
+    result = PageResult(pages=0)
+    if ctx.outstanding:
+        report, ctx.outstanding = ctx.helpdesk.settle(ctx.outstanding, wait=True)
+        _settled(ctx, report, result)
+    return result
+
+
+def _settled(ctx: PollContext, report: ApplyReport, result: PageResult) -> None:
     ctx.store.mark_applied(report.applied, ctx.clock())
     for ref, error in report.failed.items():
         ctx.store.mark_failed([ref], error)
-    result.applied += len(local) + len(report.applied)
+    result.applied += len(report.applied)
     result.failed += len(report.failed)
     if report.failed:
         get_run_logger().warning(
@@ -113,6 +134,10 @@ def apply_claimed(ctx: PollContext, claimed: Sequence[ActionRecord], result: Pag
             len(report.failed),
             next(iter(report.failed.values())),
         )
+
+
+def _writes_to_helpdesk(record: ActionRecord) -> bool:
+    return bool(record.add_tags or record.set_priority or record.set_group or record.note)
 
 
 def with_requester_history(ctx: PollContext, tickets: Sequence[Ticket]) -> list[Ticket]:

@@ -1,9 +1,9 @@
 """Surveys ("Did we solve it?", SPEC §4): the send-time decision, the e-mail, its links, transports.
 
-    decision   decide(candidate, fresh ticket, policy, now, ...) -> Decision   (pure)
-    links      sign / verify the tokens of the answer and unsubscribe links
-    message    build_survey_email(...) -> EmailMessage                         (Jinja2)
-    transport  Transport: SmtpTransport, OutboxTransport; transport_from_env(policy)
+decision   decide(candidate, fresh ticket, policy, now, ...) -> Decision   (pure)
+links      sign / verify the tokens of the answer and unsubscribe links
+message    build_survey_email(...) -> EmailMessage                         (Jinja2)
+transport  Transport: SmtpTransport, OutboxTransport; transport_from_env(policy)
 """
 
 from care.surveys.decision import (

@@ -206,8 +206,7 @@ def transport_from_env(policy: Policy, environ: Mapping[str, str] | None = None)
     tls = env.get("CARE_SMTP_TLS", "").strip().lower() or "starttls"
     if tls not in TLS_MODES:
         raise ValueError(
-            f"CARE_SMTP_TLS must be one of {', '.join(TLS_MODES)}; "
-            f"got {env['CARE_SMTP_TLS']!r}"
+            f"CARE_SMTP_TLS must be one of {', '.join(TLS_MODES)}; got {env['CARE_SMTP_TLS']!r}"
         )
     port_text = env.get("CARE_SMTP_PORT", "").strip()
     port = DEFAULT_PORTS[tls]

@@ -9,17 +9,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from care.model import Ticket
-from connectors.base import ApplyReport, Change, OnSubmitted, Page, RequestStats, Skipped
+from connectors.base import ApplyReport, Change, Jobs, Page, RequestStats, Skipped, Submission
 from connectors.errors import MalformedRecord, NotFound
 from connectors.zendesk import endpoints as ep
 from connectors.zendesk.auth import Credentials
 from connectors.zendesk.http import ZendeskHttp, make_session
 from connectors.zendesk.mapping import to_ticket
-from connectors.zendesk.writes import Call, plan_calls
+from connectors.zendesk.writes import plan_calls
 
 log = logging.getLogger("care.zendesk")
 
-MAX_JOBS_IN_FLIGHT = 30
 JOB_POLL_START_S = 0.05
 JOB_POLL_MAX_S = 2.0
 JOB_TIMEOUT_S = 600.0
@@ -116,82 +115,107 @@ class ZendeskHelpdesk:
 
     # -- writes --------------------------------------------------------------
 
-    def apply(
-        self, changes: Sequence[Change], on_submitted: OnSubmitted | None = None
-    ) -> ApplyReport:
-        report = ApplyReport()
-        pending = self._recover(changes, report)
-        calls = plan_calls(pending)
-        failures: dict[int, str] = {}
-        for start in range(0, len(calls), MAX_JOBS_IN_FLIGHT):
-            wave = calls[start : start + MAX_JOBS_IN_FLIGHT]
-            jobs = self._submit(wave, on_submitted)
-            failures.update(self._follow(jobs))
-        for change in pending:
-            if change.ref in failures:
-                report.failed[change.ref] = failures[change.ref]
-            else:
-                report.applied.append(change.ref)
+    def apply(self, changes: Sequence[Change]) -> ApplyReport:
+        """Submit the changes and wait until every job has finished."""
+        submission = self.submit(changes)
+        report, _ = self.settle(submission.jobs, wait=True)
+        report.applied.extend(submission.settled.applied)
+        report.failed.update(submission.settled.failed)
         return report
 
-    def _submit(self, calls: list[Call], on_submitted: OnSubmitted | None) -> dict[str, Call]:
-        jobs: dict[str, Call] = {}
-        for call in calls:
+    def submit(self, changes: Sequence[Change]) -> Submission:
+        """Send the changes as bulk/batch jobs without waiting for them to run."""
+        submission = self._recover(changes)
+        for call in plan_calls(submission.resend):
             body = self.http.put(ep.UPDATE_MANY, call.body, call.params)
-            job_id = str(body["job_status"]["id"])
-            jobs[job_id] = call
-            if on_submitted:
-                on_submitted(call.refs, job_id)
-        return jobs
+            job = submission.jobs.setdefault(str(body["job_status"]["id"]), {})
+            for ticket_id, refs in call.refs_by_ticket.items():
+                job.setdefault(ticket_id, []).extend(refs)
+        submission.resend = []
+        return submission
 
-    def _follow(self, jobs: dict[str, Call]) -> dict[int, str]:
-        """Wait for the jobs; returns the refs whose ticket update failed, with why."""
-        failures: dict[int, str] = {}
+    def settle(self, jobs: Jobs, wait: bool) -> tuple[ApplyReport, Jobs]:
+        """Results of the finished jobs; with `wait`, poll until all have finished.
+
+        A change rides in one or more jobs: it is applied when all of them succeeded.
+        Returns the report and the jobs still running.
+        """
         outstanding = dict(jobs)
+        failures: dict[int, str] = {}
+        done_refs: set[int] = set()
         delay, waited = JOB_POLL_START_S, 0.0
         while outstanding:
+            finished = {
+                str(s["id"]): s
+                for s in self._job_statuses(list(outstanding), finished_only=True)
+                if str(s["id"]) in outstanding
+            }
+            running = _refs(v for k, v in outstanding.items() if k not in finished)
+            for job_id, status in finished.items():
+                if _refs([outstanding[job_id]]) & running:
+                    continue  # a change also rides in a job still running: settle both later
+                by_ticket = outstanding.pop(job_id)
+                failures.update(_job_failures(status, by_ticket))
+                done_refs |= _refs([by_ticket])
+            if not wait or not outstanding:
+                break
+            if waited > JOB_TIMEOUT_S:
+                for job_id, by_ticket in outstanding.items():
+                    failures.update(dict.fromkeys(_refs([by_ticket]), f"job {job_id} timed out"))
+                    done_refs |= _refs([by_ticket])
+                outstanding = {}
+                break
             self._sleep(delay)
             waited += delay
-            for status in self._job_statuses(list(outstanding)):
-                call = outstanding.pop(str(status["id"]), None)
-                if call is not None:
-                    failures.update(_job_failures(status, call))
-            if waited > JOB_TIMEOUT_S:
-                for job_id, call in outstanding.items():
-                    failures.update(dict.fromkeys(call.refs, f"job {job_id} did not finish"))
-                break
             delay = min(JOB_POLL_MAX_S, delay * 2)
-        return failures
+        report = ApplyReport(applied=sorted(done_refs - failures.keys()), failed=failures)
+        return report, outstanding
 
-    def _job_statuses(self, job_ids: list[str]) -> list[dict[str, Any]]:
-        body = self.http.get(ep.JOB_STATUSES, {"ids": ",".join(job_ids)}, kind="writes")
-        return [s for s in body.get("job_statuses") or () if s.get("status") in ep.JOB_DONE_STATES]
+    def _job_statuses(self, job_ids: list[str], finished_only: bool) -> list[dict[str, Any]]:
+        statuses: list[dict[str, Any]] = []
+        for start in range(0, len(job_ids), ep.JOB_STATUSES_MAX_IDS):
+            chunk = job_ids[start : start + ep.JOB_STATUSES_MAX_IDS]
+            body = self.http.get(ep.JOB_STATUSES, {"ids": ",".join(chunk)}, kind="job_polls")
+            statuses.extend(body.get("job_statuses") or ())
+        if finished_only:
+            return [s for s in statuses if s.get("status") in ep.JOB_DONE_STATES]
+        return statuses
 
-    def _recover(self, changes: Sequence[Change], report: ApplyReport) -> list[Change]:
-        """Changes from an interrupted attempt: settle them from their job, else re-send safely."""
+    def _recover(self, changes: Sequence[Change]) -> Submission:
+        """Changes from an interrupted attempt: settle them from their job, never write twice.
+
+        A job still running is followed, not re-sent; a job Zendesk no longer knows is
+        re-sent for its tags and fields (adding a tag twice changes nothing), but a note
+        is re-sent only if the ticket does not already show it.
+        """
+        submission = Submission(resend=[c for c in changes if not c.job_id])
         resumed = [c for c in changes if c.job_id]
         if not resumed:
-            return list(changes)
-        statuses = {
-            str(s["id"]): s for s in self._job_statuses(sorted({c.job_id for c in resumed}))
-        }
-        pending = []
-        for change in changes:
+            return submission
+        job_ids = sorted({c.job_id for c in resumed if c.job_id})
+        statuses = {str(s["id"]): s for s in self._job_statuses(job_ids, finished_only=False)}
+        for change in resumed:
             status = statuses.get(change.job_id or "")
-            if status is not None and _ticket_succeeded(status, change.ticket_id):
-                report.applied.append(change.ref)
-            elif (
+            state = (status or {}).get("status")
+            if status is not None and state not in ep.JOB_DONE_STATES:
+                job = submission.jobs.setdefault(str(status["id"]), {})
+                job.setdefault(change.ticket_id, []).append(change.ref)
+            elif (status is not None and _ticket_succeeded(status, change.ticket_id)) or (
                 change.note
                 and change.note_ref
                 and change.note_ref in self.note_refs(change.ticket_id)
             ):
-                report.applied.append(change.ref)  # the note is there: never post it twice
+                submission.settled.applied.append(change.ref)  # done before: never twice
             else:
-                pending.append(change)
-        return pending
+                submission.resend.append(change)
+        return submission
 
     def close(self) -> None:
         self._session.close()
+
+
+def _refs(jobs) -> set[int]:
+    return {ref for by_ticket in jobs for refs in by_ticket.values() for ref in refs}
 
 
 def _ticket_succeeded(status: dict[str, Any], ticket_id: str) -> bool:
@@ -203,15 +227,14 @@ def _ticket_succeeded(status: dict[str, Any], ticket_id: str) -> bool:
     return False
 
 
-def _job_failures(status: dict[str, Any], call: Call) -> dict[int, str]:
+def _job_failures(status: dict[str, Any], by_ticket: dict[str, list[int]]) -> dict[int, str]:
+    """The refs whose ticket update failed in a finished job, with why."""
     if status.get("status") != "completed":
-        message = (
-            f"job {status.get('id')} {status.get('status')}: {status.get('message') or ''}".strip()
-        )
-        return dict.fromkeys(call.refs, message)
+        message = f"job {status.get('id')} {status.get('status')}: {status.get('message') or ''}"
+        return {ref: message.strip() for refs in by_ticket.values() for ref in refs}
     failures: dict[int, str] = {}
     results = {str(r.get("id")): r for r in status.get("results") or ()}
-    for ticket_id, refs in call.refs_by_ticket.items():
+    for ticket_id, refs in by_ticket.items():
         result = results.get(ticket_id)
         if result is None or result.get("success") is False:
             why = (result or {}).get("error") or (result or {}).get("details") or "no result in job"

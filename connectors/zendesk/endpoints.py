@@ -13,4 +13,5 @@ EXPORT_PAGE_SIZE = 1000  # the incremental export's maximum per_page
 EXPORT_SIDELOADS = "metric_sets,users"
 UPDATE_MANY_MAX_IDS = 100  # per bulk (?ids=) or batch ({"tickets": [...]}) call
 EXPORT_MIN_AGE_S = 60  # start_time must be at least a minute in the past
+JOB_STATUSES_MAX_IDS = 100
 JOB_DONE_STATES = frozenset({"completed", "failed", "killed"})

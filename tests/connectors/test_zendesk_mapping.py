@@ -57,7 +57,9 @@ METRICS = {
 
 
 def test_export_record_maps_every_field_the_rules_read():
-    t = to_ticket(raw_ticket(), USERS, METRICS, helpdesk="zendesk", base_url="https://acme.zendesk.com/")
+    t = to_ticket(
+        raw_ticket(), USERS, METRICS, helpdesk="zendesk", base_url="https://acme.zendesk.com/"
+    )
     assert (t.id, t.status, t.priority, t.channel) == ("42", Status.OPEN, Priority.NORMAL, "email")
     assert t.tags == {"billing", "vip"}
     assert t.requester.first_name == "Ana"

@@ -60,8 +60,11 @@ def wait_for_job(s: requests.Session, sb: ZendeskSandbox, job: dict) -> dict:
 
 
 def test_given_250_tickets_when_paging_by_100_then_every_id_comes_exactly_once(sandbox):
-    pages, _ = drain(session(sandbox), sandbox, {
-        "start_time": month_ago(sandbox), "per_page": 100, "include": "users,metric_sets"})
+    pages, _ = drain(
+        session(sandbox),
+        sandbox,
+        {"start_time": month_ago(sandbox), "per_page": 100, "include": "users,metric_sets"},
+    )
 
     ids = [t["id"] for page in pages for t in page["tickets"]]
     assert sorted(ids) == list(range(1, 251))
@@ -76,23 +79,30 @@ def test_given_250_tickets_when_paging_by_100_then_every_id_comes_exactly_once(s
 
 
 def test_cursor_decodes_to_the_documented_timestamp_and_id_form(sandbox):
-    page = session(sandbox).get(sandbox.url + EXPORT, params={
-        "start_time": month_ago(sandbox), "per_page": 5}).json()
+    page = (
+        session(sandbox)
+        .get(sandbox.url + EXPORT, params={"start_time": month_ago(sandbox), "per_page": 5})
+        .json()
+    )
 
     last = page["tickets"][-1]
     assert base64.b64decode(page["after_cursor"]).decode() == (
-        f"{last['generated_timestamp']}.0||{last['id']}|")
+        f"{last['generated_timestamp']}.0||{last['id']}|"
+    )
     assert page["after_url"].startswith(f"{sandbox.url}{EXPORT}?cursor=")
     assert page["before_cursor"] is None
 
 
 def test_start_time_within_the_last_minute_is_rejected_with_400(sandbox):
-    response = session(sandbox).get(sandbox.url + EXPORT,
-                                    params={"start_time": int(sandbox.clock()) - 30})
+    response = session(sandbox).get(
+        sandbox.url + EXPORT, params={"start_time": int(sandbox.clock()) - 30}
+    )
 
     assert response.status_code == 400
-    assert response.json() == {"error": "InvalidValue", "description": (
-        "Too recent start_time. Use a start_time older than 1 minute")}
+    assert response.json() == {
+        "error": "InvalidValue",
+        "description": ("Too recent start_time. Use a start_time older than 1 minute"),
+    }
 
 
 def test_a_caught_up_client_gets_end_of_stream_and_sees_new_changes_a_minute_later(sandbox):
@@ -114,8 +124,11 @@ def test_same_seed_and_now_give_identical_export_pages():
     for _ in range(2):
         with ZendeskSandbox(tickets=300, seed=11, now=NOW) as sb:
             start = int((NOW - timedelta(days=30)).timestamp())
-            text = session(sb).get(sb.url + EXPORT, params={
-                "start_time": start, "include": "users,metric_sets"}).text
+            text = (
+                session(sb)
+                .get(sb.url + EXPORT, params={"start_time": start, "include": "users,metric_sets"})
+                .text
+            )
             bodies.append(text.replace(sb.url, "BASE"))
     assert bodies[0] == bodies[1]
 
@@ -129,9 +142,11 @@ def test_update_many_additional_tags_keeps_tags_and_the_ticket_reappears_in_the_
     opted_out = SCENARIOS["survey_opted_out_tag"].ticket_id  # tags: care_no_survey
     _, cursor = drain(s, sandbox, {"start_time": month_ago(sandbox)})
 
-    job = s.put(f"{sandbox.url}/api/v2/tickets/update_many.json",
-                params={"ids": f"{error_page},{opted_out}"},
-                json={"ticket": {"additional_tags": ["care_proactive"], "priority": "high"}}).json()
+    job = s.put(
+        f"{sandbox.url}/api/v2/tickets/update_many.json",
+        params={"ids": f"{error_page},{opted_out}"},
+        json={"ticket": {"additional_tags": ["care_proactive"], "priority": "high"}},
+    ).json()
     wait_for_job(s, sandbox, job["job_status"])
     sandbox.advance(61)
     pages, _ = drain(s, sandbox, {"cursor": cursor})
@@ -145,11 +160,16 @@ def test_update_many_additional_tags_keeps_tags_and_the_ticket_reappears_in_the_
 
 def test_batch_update_many_applies_each_change_with_comment(sandbox):
     s = session(sandbox)
-    body = {"tickets": [
-        {"id": 1, "additional_tags": ["care_greeted"],
-         "comment": {"body": "connect.greeting: say hi", "public": False}},
-        {"id": 2, "remove_tags": ["nothing"], "priority": "low"},
-    ]}
+    body = {
+        "tickets": [
+            {
+                "id": 1,
+                "additional_tags": ["care_greeted"],
+                "comment": {"body": "connect.greeting: say hi", "public": False},
+            },
+            {"id": 2, "remove_tags": ["nothing"], "priority": "low"},
+        ]
+    }
     job = s.put(f"{sandbox.url}/api/v2/tickets/update_many", json=body).json()["job_status"]
     wait_for_job(s, sandbox, job)
 
@@ -163,8 +183,10 @@ def test_single_put_replaces_tags_and_ignores_additional_tags(sandbox):
     s = session(sandbox)
     tid = SCENARIOS["survey_opted_out_tag"].ticket_id
 
-    response = s.put(f"{sandbox.url}/api/v2/tickets/{tid}.json", json={"ticket": {
-        "tags": ["vip"], "additional_tags": ["ignored"]}})
+    response = s.put(
+        f"{sandbox.url}/api/v2/tickets/{tid}.json",
+        json={"ticket": {"tags": ["vip"], "additional_tags": ["ignored"]}},
+    )
 
     assert response.status_code == 200
     assert response.json()["ticket"]["tags"] == ["vip"]
@@ -178,8 +200,10 @@ def test_put_with_a_private_comment_adds_a_note_but_no_agent_reply(sandbox):
     s = session(sandbox)
     tid = SCENARIOS["greeting_new"].ticket_id
 
-    s.put(f"{sandbox.url}/api/v2/tickets/{tid}", json={"ticket": {
-        "comment": {"body": "Draft greeting", "public": False}}})
+    s.put(
+        f"{sandbox.url}/api/v2/tickets/{tid}",
+        json={"ticket": {"comment": {"body": "Draft greeting", "public": False}}},
+    )
 
     metrics = s.get(f"{sandbox.url}/api/v2/tickets/{tid}/metrics").json()["ticket_metric"]
     assert metrics["replies"] == 0
@@ -202,38 +226,44 @@ def test_invalid_priority_is_422_record_invalid_and_unknown_ticket_404(sandbox):
 
 def test_closed_ticket_rejects_updates(sandbox):
     tid = SCENARIOS["survey_closed"].ticket_id
-    response = session(sandbox).put(f"{sandbox.url}/api/v2/tickets/{tid}",
-                                    json={"ticket": {"tags": ["care_survey_solved"]}})
+    response = session(sandbox).put(
+        f"{sandbox.url}/api/v2/tickets/{tid}", json={"ticket": {"tags": ["care_survey_solved"]}}
+    )
     assert response.status_code == 422
     assert "closed" in str(response.json()["details"])
 
 
 def test_job_status_goes_to_completed_with_per_ticket_results(sandbox):
     s = session(sandbox)
-    job = s.put(f"{sandbox.url}/api/v2/tickets/update_many", params={"ids": "5,999999"},
-                json={"ticket": {"additional_tags": ["x"]}}).json()["job_status"]
+    job = s.put(
+        f"{sandbox.url}/api/v2/tickets/update_many",
+        params={"ids": "5,999999"},
+        json={"ticket": {"additional_tags": ["x"]}},
+    ).json()["job_status"]
     assert (job["status"], job["total"], job["results"]) == ("queued", 2, None)
 
     done = wait_for_job(s, sandbox, job)
 
     assert done["progress"] == 2 and done["message"].startswith("Completed at ")
-    assert done["results"][0] == {"id": 5, "action": "update", "success": True,
-                                  "status": "Updated"}
+    assert done["results"][0] == {"id": 5, "action": "update", "success": True, "status": "Updated"}
     assert done["results"][1]["success"] is False
     assert done["results"][1]["error"] == "TicketNotFound"
-    many = s.get(f"{sandbox.url}/api/v2/job_statuses/show_many",
-                 params={"ids": f"{job['id']},feedbeef"}).json()
+    many = s.get(
+        f"{sandbox.url}/api/v2/job_statuses/show_many", params={"ids": f"{job['id']},feedbeef"}
+    ).json()
     assert [j["id"] for j in many["job_statuses"]] == [job["id"]]
     assert s.get(f"{sandbox.url}/api/v2/job_statuses/feedbeef").status_code == 404
 
 
-@pytest.mark.parametrize("request_kwargs", [
-    {"params": {"ids": ",".join(map(str, range(1, 102)))}, "json": {"ticket": {"tags": []}}},
-    {"json": {"tickets": [{"id": i, "tags": []} for i in range(1, 102)]}},
-])
+@pytest.mark.parametrize(
+    "request_kwargs",
+    [
+        {"params": {"ids": ",".join(map(str, range(1, 102)))}, "json": {"ticket": {"tags": []}}},
+        {"json": {"tickets": [{"id": i, "tags": []} for i in range(1, 102)]}},
+    ],
+)
 def test_update_many_with_more_than_100_tickets_is_400(sandbox, request_kwargs):
-    response = session(sandbox).put(f"{sandbox.url}/api/v2/tickets/update_many",
-                                    **request_kwargs)
+    response = session(sandbox).put(f"{sandbox.url}/api/v2/tickets/update_many", **request_kwargs)
     assert response.status_code == 400
     assert response.json()["error"] == "TooManyValues"
 
@@ -242,14 +272,21 @@ def test_update_many_with_more_than_100_tickets_is_400(sandbox, request_kwargs):
 
 
 def test_oauth_client_credentials_token_works_until_it_expires(sandbox):
-    token_request = {"grant_type": "client_credentials", "client_id": sandbox.client_id,
-                     "client_secret": sandbox.client_secret, "scope": "read write",
-                     "expires_in": 600}
+    token_request = {
+        "grant_type": "client_credentials",
+        "client_id": sandbox.client_id,
+        "client_secret": sandbox.client_secret,
+        "scope": "read write",
+        "expires_in": 600,
+    }
     issued = requests.post(f"{sandbox.url}/oauth/tokens", json=token_request)
     assert issued.status_code in (200, 201)
     token = issued.json()
     assert (token["token_type"], token["scope"], token["expires_in"]) == (
-        "bearer", "read write", 600)
+        "bearer",
+        "read write",
+        600,
+    )
     bearer = {"Authorization": f"Bearer {token['access_token']}"}
 
     assert requests.get(f"{sandbox.url}/api/v2/tickets/1", headers=bearer).status_code == 200
@@ -261,8 +298,12 @@ def test_oauth_client_credentials_token_works_until_it_expires(sandbox):
 
 
 def test_oauth_rejects_a_wrong_secret_and_an_out_of_range_lifetime(sandbox):
-    base = {"grant_type": "client_credentials", "client_id": sandbox.client_id,
-            "client_secret": sandbox.client_secret, "scope": "read write"}
+    base = {
+        "grant_type": "client_credentials",
+        "client_id": sandbox.client_id,
+        "client_secret": sandbox.client_secret,
+        "scope": "read write",
+    }
 
     wrong = requests.post(f"{sandbox.url}/oauth/tokens", json={**base, "client_secret": "nope"})
     short = requests.post(f"{sandbox.url}/oauth/tokens", json={**base, "expires_in": 299})
@@ -272,11 +313,20 @@ def test_oauth_rejects_a_wrong_secret_and_an_out_of_range_lifetime(sandbox):
 
 
 def test_read_only_token_cannot_write(sandbox):
-    token = requests.post(f"{sandbox.url}/oauth/tokens", json={
-        "grant_type": "client_credentials", "client_id": sandbox.client_id,
-        "client_secret": sandbox.client_secret, "scope": "read"}).json()["access_token"]
-    response = requests.put(f"{sandbox.url}/api/v2/tickets/1", json={"ticket": {"tags": []}},
-                            headers={"Authorization": f"Bearer {token}"})
+    token = requests.post(
+        f"{sandbox.url}/oauth/tokens",
+        json={
+            "grant_type": "client_credentials",
+            "client_id": sandbox.client_id,
+            "client_secret": sandbox.client_secret,
+            "scope": "read",
+        },
+    ).json()["access_token"]
+    response = requests.put(
+        f"{sandbox.url}/api/v2/tickets/1",
+        json={"ticket": {"tags": []}},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert response.status_code == 403
 
 
@@ -298,8 +348,10 @@ def test_export_over_budget_gets_429_with_retry_after():
     assert ok[0].headers["X-Rate-Limit"] == "2" and ok[0].headers["X-Rate-Limit-Remaining"] == "1"
     assert limited.status_code == 429
     assert 1 <= int(limited.headers["Retry-After"]) <= 60
-    assert limited.json() == {"error": "APIRateLimitExceeded", "description": (
-        "Number of allowed incremental export API requests per minute exceeded")}
+    assert limited.json() == {
+        "error": "APIRateLimitExceeded",
+        "description": ("Number of allowed incremental export API requests per minute exceeded"),
+    }
 
 
 def test_injected_faults_hit_the_next_requests_in_order(sandbox):
@@ -339,8 +391,9 @@ def test_scenarios_are_the_first_ids_and_carry_the_data_the_rules_need(sandbox):
     assert ids == list(range(1, len(SCENARIOS) + 1))
 
     two = SCENARIOS["two_interactions"].ticket_id
-    body = s.get(f"{sandbox.url}/api/v2/tickets/{two}", params={
-        "include": "users,metric_sets"}).json()
+    body = s.get(
+        f"{sandbox.url}/api/v2/tickets/{two}", params={"include": "users,metric_sets"}
+    ).json()
     metrics = body["metric_sets"][0]
     assert metrics["replies"] == 2
     assert metrics["requester_updated_at"] > metrics["assignee_updated_at"]

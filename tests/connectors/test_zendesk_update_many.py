@@ -16,7 +16,10 @@ def update_many_calls(sb):
 def test_identical_tag_changes_become_one_bulk_job_that_keeps_agent_tags(sandbox):
     before = {i: set(sandbox.ticket(int(i))["tags"]) for i in OPEN_IDS}
     client = oauth_client(sandbox)
-    changes = [Change(ref=n, ticket_id=i, add_tags=frozenset({"care_greeted"})) for n, i in enumerate(OPEN_IDS)]
+    changes = [
+        Change(ref=n, ticket_id=i, add_tags=frozenset({"care_greeted"}))
+        for n, i in enumerate(OPEN_IDS)
+    ]
     sandbox.reset_log()
     report = client.apply(changes)
     assert sorted(report.applied) == list(range(len(OPEN_IDS))) and not report.failed
@@ -25,14 +28,19 @@ def test_identical_tag_changes_become_one_bulk_job_that_keeps_agent_tags(sandbox
         assert set(sandbox.ticket(int(i))["tags"]) == before[i] | {"care_greeted"}
 
 
-def test_notes_are_private_comments_and_job_ids_are_reported_as_submitted(sandbox):
+def test_notes_are_private_comments_settled_once_both_jobs_finish(sandbox):
     client = oauth_client(sandbox)
-    submitted = []
-    change = Change(ref=1, ticket_id="28", add_tags=frozenset({"care_escalated"}),
-                    set_priority=Priority.URGENT, note="[CARE] resolve.two_interactions — call?")
-    report = client.apply([change], on_submitted=lambda refs, job: submitted.append((refs, job)))
-    assert report.applied == [1]
-    assert len(submitted) == 2  # the field change and the note, each a job
+    change = Change(
+        ref=1,
+        ticket_id="28",
+        add_tags=frozenset({"care_escalated"}),
+        set_priority=Priority.URGENT,
+        note="[CARE] resolve.two_interactions — call?",
+    )
+    submission = client.submit([change])
+    assert len(submission.jobs) == 2  # the field change (bulk) and the note (batch)
+    report, running = client.settle(submission.jobs, wait=True)
+    assert report.applied == [1] and not report.failed and not running
     ticket = sandbox.ticket(28)
     assert ticket["priority"] == "urgent" and "care_escalated" in ticket["tags"]
     note = sandbox.comments(28)[-1]
@@ -53,7 +61,9 @@ def test_a_failed_job_item_fails_only_that_change(sandbox):
 def test_250_changes_cost_three_bulk_calls(sandbox):
     client = oauth_client(sandbox)
     ids = [str(i) for i in range(1, 251) if sandbox.ticket(i)["status"] != "closed"]
-    changes = [Change(ref=n, ticket_id=i, add_tags=frozenset({"care_seen"})) for n, i in enumerate(ids)]
+    changes = [
+        Change(ref=n, ticket_id=i, add_tags=frozenset({"care_seen"})) for n, i in enumerate(ids)
+    ]
     sandbox.reset_log()
     report = client.apply(changes)
     assert len(report.applied) == len(ids)
@@ -74,10 +84,40 @@ def test_an_interrupted_note_is_found_by_its_ref_and_not_posted_again(sandbox):
 
 def test_a_submitted_job_that_completed_is_settled_without_a_new_write(sandbox):
     client = oauth_client(sandbox)
-    jobs = []
-    client.apply([Change(ref=1, ticket_id="2", add_tags=frozenset({"care_y"}))],
-                 on_submitted=lambda refs, job: jobs.append(job))
+    (job_id,) = client.submit([Change(ref=1, ticket_id="2", add_tags=frozenset({"care_y"}))]).jobs
+    client.settle({job_id: {"2": [1]}}, wait=True)
     sandbox.reset_log()
-    report = client.apply([Change(ref=1, ticket_id="2", add_tags=frozenset({"care_y"}), job_id=jobs[0])])
+    report = client.apply(
+        [Change(ref=1, ticket_id="2", add_tags=frozenset({"care_y"}), job_id=job_id)]
+    )
     assert report.applied == [1]
     assert update_many_calls(sandbox) == []
+
+
+def test_a_note_whose_job_is_still_running_is_followed_not_posted_again():
+    from connectors.zendesk.sandbox import ZendeskSandbox
+
+    with ZendeskSandbox(tickets=40, job_delay_ms=300) as sb:
+        client = oauth_client(sb)
+        note = "[CARE] connect.greeting — hi\n— CARE pipelines · ref 0123456789"
+        first = client.submit([Change(ref=1, ticket_id="1", note=note, note_ref="0123456789")])
+        (job_id,) = first.jobs
+        # The worker died right after submitting; a second attempt knows the job id.
+        retry = Change(ref=1, ticket_id="1", note=note, note_ref="0123456789", job_id=job_id)
+        sb.reset_log()
+        report = client.apply([retry])
+        assert report.applied == [1]
+        assert update_many_calls(sb) == []
+        assert sum("ref 0123456789" in c["body"] for c in sb.comments(1)) == 1
+
+
+def test_settle_without_waiting_leaves_running_jobs_for_later():
+    from connectors.zendesk.sandbox import ZendeskSandbox
+
+    with ZendeskSandbox(tickets=40, job_delay_ms=300) as sb:
+        client = oauth_client(sb)
+        submission = client.submit([Change(ref=7, ticket_id="3", add_tags=frozenset({"care_z"}))])
+        report, running = client.settle(submission.jobs, wait=False)
+        assert report.applied == [] and running == submission.jobs
+        report, running = client.settle(running, wait=True)
+        assert report.applied == [7] and running == {}

@@ -8,7 +8,9 @@ from connectors.zendesk.writes import plan_calls
 
 
 def test_identical_tag_changes_share_one_bulk_call_per_hundred_tickets():
-    changes = [Change(ref=i, ticket_id=str(i), add_tags=frozenset({"care_greeted"})) for i in range(250)]
+    changes = [
+        Change(ref=i, ticket_id=str(i), add_tags=frozenset({"care_greeted"})) for i in range(250)
+    ]
     calls = plan_calls(changes)
     assert len(calls) == 3
     assert [len(c.params["ids"].split(",")) for c in calls] == [100, 100, 50]
@@ -17,7 +19,12 @@ def test_identical_tag_changes_share_one_bulk_call_per_hundred_tickets():
 
 def test_different_changes_are_not_merged():
     changes = [
-        Change(ref=1, ticket_id="1", add_tags=frozenset({"care_escalated"}), set_priority=Priority.URGENT),
+        Change(
+            ref=1,
+            ticket_id="1",
+            add_tags=frozenset({"care_escalated"}),
+            set_priority=Priority.URGENT,
+        ),
         Change(ref=2, ticket_id="2", add_tags=frozenset({"care_escalated"})),
     ]
     bodies = [c.body for c in plan_calls(changes)]

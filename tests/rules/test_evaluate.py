@@ -68,3 +68,14 @@ def test_without_a_faq_index_the_faq_rule_is_silent() -> None:
 def test_a_solved_ticket_only_gets_its_survey_and_lasting_tags() -> None:
     t = unanswered(2 * DAY, status=Status.SOLVED, solved_at=NOW - DAY)
     assert [a.rule for a in evaluate(t, policy(), NOW, INDEX)] == ["enhance.survey"]
+
+
+def test_closed_ticket_is_not_changed_but_still_surveyed() -> None:
+    from builders import requester, ticket
+
+    closed = ticket(
+        status=Status.CLOSED,
+        solved_at=NOW - 2 * DAY,
+        requester=requester(created_at=NOW - 1000 * DAY),
+    )
+    assert [a.rule for a in evaluate(closed, policy(), NOW, None)] == ["enhance.survey"]

@@ -33,21 +33,45 @@ def bad_request(error: str, description: str) -> ApiError:
 
 def ticket_json(rec: Rec, base: str) -> Json:
     return {
-        "url": f"{base}/api/v2/tickets/{rec.id}.json", "id": rec.id, "external_id": None,
+        "url": f"{base}/api/v2/tickets/{rec.id}.json",
+        "id": rec.id,
+        "external_id": None,
         "via": {"channel": rec.channel, "source": {"from": {}, "to": {}, "rel": None}},
-        "created_at": iso(rec.created), "updated_at": iso(rec.updated),
-        "generated_timestamp": rec.gts, "type": rec.type, "subject": rec.subject,
-        "raw_subject": rec.subject, "description": rec.description, "priority": rec.priority,
+        "created_at": iso(rec.created),
+        "updated_at": iso(rec.updated),
+        "generated_timestamp": rec.gts,
+        "type": rec.type,
+        "subject": rec.subject,
+        "raw_subject": rec.subject,
+        "description": rec.description,
+        "priority": rec.priority,
         "status": rec.status,
         "recipient": "support@care-sandbox.zendesk.com" if rec.channel == "email" else None,
-        "requester_id": rec.requester_id, "submitter_id": rec.requester_id,
-        "assignee_id": rec.assignee_id, "organization_id": rec.organization_id,
-        "group_id": rec.group_id, "collaborator_ids": [], "follower_ids": [], "email_cc_ids": [],
-        "forum_topic_id": None, "problem_id": None, "has_incidents": False, "is_public": True,
-        "due_at": None, "tags": list(rec.tags), "custom_fields": [], "satisfaction_rating": None,
-        "sharing_agreement_ids": [], "custom_status_id": CUSTOM_STATUS[rec.status],
-        "fields": [], "followup_ids": [], "ticket_form_id": 1, "brand_id": 1,
-        "allow_channelback": False, "allow_attachments": True, "from_messaging_channel": False,
+        "requester_id": rec.requester_id,
+        "submitter_id": rec.requester_id,
+        "assignee_id": rec.assignee_id,
+        "organization_id": rec.organization_id,
+        "group_id": rec.group_id,
+        "collaborator_ids": [],
+        "follower_ids": [],
+        "email_cc_ids": [],
+        "forum_topic_id": None,
+        "problem_id": None,
+        "has_incidents": False,
+        "is_public": True,
+        "due_at": None,
+        "tags": list(rec.tags),
+        "custom_fields": [],
+        "satisfaction_rating": None,
+        "sharing_agreement_ids": [],
+        "custom_status_id": CUSTOM_STATUS[rec.status],
+        "fields": [],
+        "followup_ids": [],
+        "ticket_form_id": 1,
+        "brand_id": 1,
+        "allow_channelback": False,
+        "allow_attachments": True,
+        "from_messaging_channel": False,
     }
 
 
@@ -61,14 +85,23 @@ def metric_json(rec: Rec, base: str) -> Json:
     """Ticket Metrics JSON; see seed.py for how CARE reads it."""
     mid = 10**9 + rec.id
     return {
-        "url": f"{base}/api/v2/ticket_metrics/{mid}.json", "id": mid, "ticket_id": rec.id,
-        "created_at": iso(rec.created), "updated_at": iso(rec.updated),
-        "group_stations": rec.group_stations, "assignee_stations": rec.assignee_stations,
-        "reopens": rec.reopens, "replies": rec.replies,
-        "assignee_updated_at": iso(rec.agent_at), "requester_updated_at": iso(rec.requester_at),
-        "status_updated_at": iso(rec.status_at), "custom_status_updated_at": iso(rec.status_at),
-        "initially_assigned_at": iso(rec.assigned_first), "assigned_at": iso(rec.assigned_last),
-        "solved_at": iso(rec.solved), "latest_comment_added_at": iso(rec.latest_comment),
+        "url": f"{base}/api/v2/ticket_metrics/{mid}.json",
+        "id": mid,
+        "ticket_id": rec.id,
+        "created_at": iso(rec.created),
+        "updated_at": iso(rec.updated),
+        "group_stations": rec.group_stations,
+        "assignee_stations": rec.assignee_stations,
+        "reopens": rec.reopens,
+        "replies": rec.replies,
+        "assignee_updated_at": iso(rec.agent_at),
+        "requester_updated_at": iso(rec.requester_at),
+        "status_updated_at": iso(rec.status_at),
+        "custom_status_updated_at": iso(rec.status_at),
+        "initially_assigned_at": iso(rec.assigned_first),
+        "assigned_at": iso(rec.assigned_last),
+        "solved_at": iso(rec.solved),
+        "latest_comment_added_at": iso(rec.latest_comment),
         "reply_time_in_minutes": _minutes(rec.created, rec.first_reply),
         "first_resolution_time_in_minutes": _minutes(rec.created, rec.solved),
         "full_resolution_time_in_minutes": _minutes(rec.created, rec.solved),
@@ -85,21 +118,45 @@ def user_json(seed: Seed, uid: int, base: str, partial: bool = False) -> Json | 
         return None
     name, email, created, role, org = fields
     user = {
-        "id": uid, "url": f"{base}/api/v2/users/{uid}.json", "name": name, "email": email,
-        "created_at": iso(created), "updated_at": iso(created), "time_zone": "UTC",
-        "iana_time_zone": "Etc/UTC", "locale": "en-US", "locale_id": 1, "organization_id": org,
-        "role": role, "verified": email is not None, "active": True, "suspended": False,
+        "id": uid,
+        "url": f"{base}/api/v2/users/{uid}.json",
+        "name": name,
+        "email": email,
+        "created_at": iso(created),
+        "updated_at": iso(created),
+        "time_zone": "UTC",
+        "iana_time_zone": "Etc/UTC",
+        "locale": "en-US",
+        "locale_id": 1,
+        "organization_id": org,
+        "role": role,
+        "verified": email is not None,
+        "active": True,
+        "suspended": False,
         "tags": [],
     }
     if not partial:
-        user.update({
-            "phone": None, "photo": None, "external_id": None, "alias": "", "shared": False,
-            "last_login_at": None, "signature": None, "details": "", "notes": "",
-            "role_type": None, "custom_role_id": None, "moderator": False,
-            "ticket_restriction": "requested" if role == "end-user" else None,
-            "only_private_comments": False, "restricted_agent": role == "agent",
-            "default_group_id": None, "user_fields": {},
-        })
+        user.update(
+            {
+                "phone": None,
+                "photo": None,
+                "external_id": None,
+                "alias": "",
+                "shared": False,
+                "last_login_at": None,
+                "signature": None,
+                "details": "",
+                "notes": "",
+                "role_type": None,
+                "custom_role_id": None,
+                "moderator": False,
+                "ticket_restriction": "requested" if role == "end-user" else None,
+                "only_private_comments": False,
+                "restricted_agent": role == "agent",
+                "default_group_id": None,
+                "user_fields": {},
+            }
+        )
     return user
 
 
@@ -107,15 +164,27 @@ def comments_json(store: Store, tid: int) -> list[Json] | None:
     rows, rec = store.conversation(tid), store.rec(tid)
     if rows is None or rec is None:
         return None
-    return [{
-        "id": cid, "type": "Comment", "author_id": author, "body": body,
-        "html_body": f'<div class="zd-comment" dir="auto"><p dir="auto">{html.escape(body)}'
-                     "</p></div>",
-        "plain_body": body, "public": public, "attachments": [], "audit_id": 2 * 10**12 + cid,
-        "via": {"channel": "api" if cid >= 10**12 else rec.channel,
-                "source": {"from": {}, "to": {}, "rel": None}},
-        "created_at": iso(created), "metadata": {"system": {}, "custom": {}},
-    } for created, cid, author, body, public in rows]
+    return [
+        {
+            "id": cid,
+            "type": "Comment",
+            "author_id": author,
+            "body": body,
+            "html_body": f'<div class="zd-comment" dir="auto"><p dir="auto">{html.escape(body)}'
+            "</p></div>",
+            "plain_body": body,
+            "public": public,
+            "attachments": [],
+            "audit_id": 2 * 10**12 + cid,
+            "via": {
+                "channel": "api" if cid >= 10**12 else rec.channel,
+                "source": {"from": {}, "to": {}, "rel": None},
+            },
+            "created_at": iso(created),
+            "metadata": {"system": {}, "custom": {}},
+        }
+        for created, cid, author, body, public in rows
+    ]
 
 
 def _ids(text: str | None, name: str = "ids") -> list[int]:
@@ -188,7 +257,8 @@ class Routes:
                 raise bad_request("InvalidValue", "start_time must be a Unix epoch") from None
             if start > cutoff:
                 raise bad_request(
-                    "InvalidValue", "Too recent start_time. Use a start_time older than 1 minute")
+                    "InvalidValue", "Too recent start_time. Use a start_time older than 1 minute"
+                )
             after, before = (start, 0), None  # (start, 0) precedes every ticket stamped `start`
         else:
             raise bad_request("InvalidValue", "start_time or cursor is required")
@@ -200,17 +270,26 @@ class Routes:
                 del broken["id"]
             else:
                 broken.update(created_at="not a date", via=None, tags=None)
-        after_cursor = encode_cursor((recs[-1].gts, recs[-1].id)) if recs else (
-            before or encode_cursor(after))
-        keep = "".join(f"&{k}={quote(self.query[k])}" for k in ("per_page", "include")
-                       if k in self.query)
+        after_cursor = (
+            encode_cursor((recs[-1].gts, recs[-1].id)) if recs else (before or encode_cursor(after))
+        )
+        keep = "".join(
+            f"&{k}={quote(self.query[k])}" for k in ("per_page", "include") if k in self.query
+        )
         link = f"{self.base}{EXPORT_PATH}.json?cursor="
-        return 200, {
-            "tickets": tickets, **self._sideloads(recs), "after_cursor": after_cursor,
-            "after_url": f"{link}{quote(after_cursor)}{keep}", "before_cursor": before,
-            "before_url": f"{link}{quote(before)}{keep}" if before else None,
-            "end_of_stream": not more,
-        }, {}
+        return (
+            200,
+            {
+                "tickets": tickets,
+                **self._sideloads(recs),
+                "after_cursor": after_cursor,
+                "after_url": f"{link}{quote(after_cursor)}{keep}",
+                "before_cursor": before,
+                "before_url": f"{link}{quote(before)}{keep}" if before else None,
+                "end_of_stream": not more,
+            },
+            {},
+        )
 
     def show(self, tid: str) -> Response:
         rec = self.store.rec(int(tid))
@@ -220,9 +299,17 @@ class Routes:
 
     def show_many(self) -> Response:
         recs = [r for r in map(self.store.rec, _ids(self.query.get("ids"))) if r is not None]
-        return 200, {"tickets": [ticket_json(r, self.base) for r in recs],
-                     **self._sideloads(recs), "next_page": None, "previous_page": None,
-                     "count": len(recs)}, {}
+        return (
+            200,
+            {
+                "tickets": [ticket_json(r, self.base) for r in recs],
+                **self._sideloads(recs),
+                "next_page": None,
+                "previous_page": None,
+                "count": len(recs),
+            },
+            {},
+        )
 
     def update(self, tid: str) -> Response:
         change = self._json_body().get("ticket")
@@ -231,11 +318,15 @@ class Routes:
         # Only update_many knows additional_tags/remove_tags: a single PUT drops them.
         ignored = sorted(k for k in ("additional_tags", "remove_tags") if k in change)
         rec, events = self.store.update(int(tid), change, tag_ops=False)
-        audit = {"id": events[0]["id"] if events else None, "ticket_id": rec.id,
-                 "created_at": iso(rec.updated), "author_id": ADMIN_ID,
-                 "metadata": {"system": {}, "custom": {}},
-                 "via": {"channel": "api", "source": {"from": {}, "to": {}, "rel": None}},
-                 "events": events}
+        audit = {
+            "id": events[0]["id"] if events else None,
+            "ticket_id": rec.id,
+            "created_at": iso(rec.updated),
+            "author_id": ADMIN_ID,
+            "metadata": {"system": {}, "custom": {}},
+            "via": {"channel": "api", "source": {"from": {}, "to": {}, "rel": None}},
+            "events": events,
+        }
         headers = {"X-Zendesk-API-Warn": json.dumps({"removed_keys": ignored})} if ignored else {}
         return 200, {"ticket": ticket_json(rec, self.base), "audit": audit}, headers
 
@@ -249,8 +340,11 @@ class Routes:
         elif isinstance(data.get("tickets"), list):  # batch: one change per ticket
             if len(data["tickets"]) > MAX_MANY:
                 raise bad_request("TooManyValues", f"You can specify up to {MAX_MANY} tickets")
-            items = [(t.get("id"), {k: v for k, v in t.items() if k != "id"})
-                     for t in data["tickets"] if isinstance(t, dict)]
+            items = [
+                (t.get("id"), {k: v for k, v in t.items() if k != "id"})
+                for t in data["tickets"]
+                if isinstance(t, dict)
+            ]
         else:
             raise bad_request("InvalidValue", "ids with a ticket, or a tickets array, is required")
         job_id = self.store.create_job(items)
@@ -258,8 +352,11 @@ class Routes:
         return 200, {"job_status": self._job_json(self.store.job(job_id) or {})}, {}
 
     def _job_json(self, job: Json) -> Json:
-        return {"id": job["id"], "url": f"{self.base}/api/v2/job_statuses/{job['id']}.json",
-                **{k: job[k] for k in ("status", "total", "progress", "message", "results")}}
+        return {
+            "id": job["id"],
+            "url": f"{self.base}/api/v2/job_statuses/{job['id']}.json",
+            **{k: job[k] for k in ("status", "total", "progress", "message", "results")},
+        }
 
     def job(self, job_id: str) -> Response:
         job = self.store.job(job_id)
@@ -284,11 +381,16 @@ class Routes:
         except ValueError:
             raise bad_request("InvalidValue", "page and per_page must be integers") from None
         link = f"{self.base}/api/v2/tickets/{tid}/comments.json?per_page={per_page}&page="
-        return 200, {
-            "comments": comments[(page - 1) * per_page: page * per_page],
-            "next_page": f"{link}{page + 1}" if page * per_page < len(comments) else None,
-            "previous_page": f"{link}{page - 1}" if page > 1 else None, "count": len(comments),
-        }, {}
+        return (
+            200,
+            {
+                "comments": comments[(page - 1) * per_page : page * per_page],
+                "next_page": f"{link}{page + 1}" if page * per_page < len(comments) else None,
+                "previous_page": f"{link}{page - 1}" if page > 1 else None,
+                "count": len(comments),
+            },
+            {},
+        )
 
     def metrics(self, tid: str) -> Response:
         rec = self.store.rec(int(tid))

@@ -33,20 +33,37 @@ from connectors.zendesk.sandbox.state import ApiError, Json, Store
 log = logging.getLogger(__name__)
 NOMINAL_LIMIT = 100_000  # requests/minute reported (and enforced) when no limit is configured
 AUTH_FAILED = {"error": "Couldn't authenticate you"}
-INVALID_TOKEN = {"error": "invalid_token", "error_description": (
-    "The access token provided is expired, revoked, malformed or invalid for other reasons.")}
-INVALID_CLIENT = {"error": "invalid_client", "error_description": (
-    "Client authentication failed due to unknown client, no client authentication included, "
-    "or unsupported authentication method.")}
-FORBIDDEN = {"error": "Forbidden", "description": (
-    "You do not have access to this page. Please contact the account owner of this help desk "
-    "for further help.")}
-LIMITED = {"error": "APIRateLimitExceeded",
-           "description": "Number of allowed API requests per minute exceeded"}
-EXPORT_LIMITED = {"error": "APIRateLimitExceeded", "description": (
-    "Number of allowed incremental export API requests per minute exceeded")}
+INVALID_TOKEN = {
+    "error": "invalid_token",
+    "error_description": (
+        "The access token provided is expired, revoked, malformed or invalid for other reasons."
+    ),
+}
+INVALID_CLIENT = {
+    "error": "invalid_client",
+    "error_description": (
+        "Client authentication failed due to unknown client, no client authentication included, "
+        "or unsupported authentication method."
+    ),
+}
+FORBIDDEN = {
+    "error": "Forbidden",
+    "description": (
+        "You do not have access to this page. Please contact the account owner of this help desk "
+        "for further help."
+    ),
+}
+LIMITED = {
+    "error": "APIRateLimitExceeded",
+    "description": "Number of allowed API requests per minute exceeded",
+}
+EXPORT_LIMITED = {
+    "error": "APIRateLimitExceeded",
+    "description": ("Number of allowed incremental export API requests per minute exceeded"),
+}
 FAULT_BODIES = {
-    "429": (429, LIMITED), "401": (401, AUTH_FAILED),
+    "429": (429, LIMITED),
+    "401": (401, AUTH_FAILED),
     "500": (500, {"error": "InternalError", "description": "Something went wrong"}),
     "503": (503, {"error": "ServiceUnavailable", "description": "Service temporarily unavailable"}),
 }
@@ -76,7 +93,8 @@ class _Faults:
     def add(self, fault: str) -> None:
         kind, _, prefix = fault.partition("@")
         if kind not in (*FAULT_BODIES, "conn_reset") and not re.fullmatch(
-                r"malformed:\d+(:missing_id)?", kind):
+            r"malformed:\d+(:missing_id)?", kind
+        ):
             raise ValueError(f"unknown fault {fault!r}")
         with self._lock:
             self._queue.append((kind, prefix))
@@ -105,11 +123,21 @@ class ZendeskSandbox:
     client_id, client_secret = "care-sandbox", "sandbox-secret"
     admin_email, api_token = "admin@care-sandbox.example", "sandbox-api-token"
 
-    def __init__(self, tickets: int = 200, seed: int = 7, now: datetime | None = None,
-                 latency_ms: int = 0, rate_limit_per_minute: int | None = None,
-                 faults: Iterable[str] | None = None, token_ttl_seconds: int = 3600,
-                 port: int = 0, scenarios: bool = True, *, job_delay_ms: int = 50,
-                 export_rate_limit_per_minute: int | None = None) -> None:
+    def __init__(
+        self,
+        tickets: int = 200,
+        seed: int = 7,
+        now: datetime | None = None,
+        latency_ms: int = 0,
+        rate_limit_per_minute: int | None = None,
+        faults: Iterable[str] | None = None,
+        token_ttl_seconds: int = 3600,
+        port: int = 0,
+        scenarios: bool = True,
+        *,
+        job_delay_ms: int = 50,
+        export_rate_limit_per_minute: int | None = None,
+    ) -> None:
         if now is None:
             anchor, self._offset = int(time.time()) // 60 * 60, 0.0
         else:
@@ -137,8 +165,9 @@ class ZendeskSandbox:
     def start(self) -> ZendeskSandbox:
         httpd = self._httpd = _Server(self, self._port)
         self._threads = [
-            threading.Thread(target=httpd.serve_forever, args=(0.05,), name="zendesk-sandbox",
-                             daemon=True),
+            threading.Thread(
+                target=httpd.serve_forever, args=(0.05,), name="zendesk-sandbox", daemon=True
+            ),
             threading.Thread(target=self._work, name="zendesk-sandbox-jobs", daemon=True),
         ]
         for thread in self._threads:
@@ -227,8 +256,9 @@ class ZendeskSandbox:
             time.sleep(delay)
             self.store.run_job(job_id)
 
-    def handle(self, method: str, target: str, headers: Any, body: bytes
-               ) -> tuple[int, Json | None, dict[str, str]]:
+    def handle(
+        self, method: str, target: str, headers: Any, body: bytes
+    ) -> tuple[int, Json | None, dict[str, str]]:
         """One request -> (status, JSON body or None to drop the connection, headers)."""
         split = urlsplit(target)
         path = re.sub(r"\.json$", "", split.path)
@@ -265,8 +295,11 @@ class ZendeskSandbox:
         if kind.lower() == "bearer":
             expires, scope = self._tokens.get(value.strip(), (0.0, ""))
             if expires <= self.clock():
-                raise ApiError(401, INVALID_TOKEN, {
-                    "WWW-Authenticate": 'Bearer realm="Zendesk", error="invalid_token"'})
+                raise ApiError(
+                    401,
+                    INVALID_TOKEN,
+                    {"WWW-Authenticate": 'Bearer realm="Zendesk", error="invalid_token"'},
+                )
             return scope
         if kind.lower() == "basic":
             try:
@@ -285,8 +318,15 @@ class ZendeskSandbox:
         if not isinstance(data, dict):
             data = {}
         if data.get("grant_type") != "client_credentials":
-            raise ApiError(400, {"error": "unsupported_grant_type", "error_description": (
-                "The authorization grant type is not supported by the authorization server.")})
+            raise ApiError(
+                400,
+                {
+                    "error": "unsupported_grant_type",
+                    "error_description": (
+                        "The authorization grant type is not supported by the authorization server."
+                    ),
+                },
+            )
         client = (data.get("client_id"), data.get("client_secret"))
         kind, _, value = headers.get("Authorization", "").partition(" ")
         if client == (None, None) and kind.lower() == "basic":  # RFC 6749 client_secret_basic
@@ -296,18 +336,35 @@ class ZendeskSandbox:
             raise ApiError(401, INVALID_CLIENT)
         scope = data.get("scope")
         if not isinstance(scope, str) or not scope.strip():
-            raise ApiError(400, {"error": "invalid_scope", "error_description": (
-                "The requested scope is invalid, unknown, or malformed.")})
+            raise ApiError(
+                400,
+                {
+                    "error": "invalid_scope",
+                    "error_description": ("The requested scope is invalid, unknown, or malformed."),
+                },
+            )
         expires_in = data.get("expires_in")
         if expires_in is not None and not (
-                isinstance(expires_in, int) and 300 <= expires_in <= 172_800):
-            raise ApiError(400, {"error": "invalid_request", "error_description": (
-                "expires_in must be an integer between 300 and 172800 seconds")})
+            isinstance(expires_in, int) and 300 <= expires_in <= 172_800
+        ):
+            raise ApiError(
+                400,
+                {
+                    "error": "invalid_request",
+                    "error_description": (
+                        "expires_in must be an integer between 300 and 172800 seconds"
+                    ),
+                },
+            )
         lifetime = min(expires_in or self.token_ttl, self.token_ttl)
         token = secrets.token_hex(32)
         self._tokens[token] = (self.clock() + lifetime, scope)
-        return {"access_token": token, "token_type": "bearer", "scope": scope,
-                "expires_in": lifetime}
+        return {
+            "access_token": token,
+            "token_type": "bearer",
+            "scope": scope,
+            "expires_in": lifetime,
+        }
 
     def _peek(self) -> dict[str, str]:
         """The account budget, for answers that did not spend any (auth errors, faults)."""
@@ -322,12 +379,17 @@ class ZendeskSandbox:
             export_left, export_reset = self._export.state(now)
             headers = {"X-Rate-Limit": str(self._account.limit)}
             if export:
-                headers.update({"ratelimit-limit": str(self._export.limit),
-                                "ratelimit-remaining": str(max(export_left - 1, 0)),
-                                "ratelimit-reset": str(export_reset)})
+                headers.update(
+                    {
+                        "ratelimit-limit": str(self._export.limit),
+                        "ratelimit-remaining": str(max(export_left - 1, 0)),
+                        "ratelimit-reset": str(export_reset),
+                    }
+                )
             if export and export_left <= 0:  # the export's own limit, with its own message
-                headers.update({"X-Rate-Limit-Remaining": str(remaining),
-                                "Retry-After": str(export_reset)})
+                headers.update(
+                    {"X-Rate-Limit-Remaining": str(remaining), "Retry-After": str(export_reset)}
+                )
                 raise ApiError(429, EXPORT_LIMITED, headers)
             if remaining <= 0:
                 headers.update({"X-Rate-Limit-Remaining": "0", "Retry-After": str(reset)})
@@ -353,6 +415,12 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, like the real API
     server_version, sys_version = "zendesk-sandbox", ""
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in two writes: without this, Nagle holds the body back
+        # until the client's delayed ACK (~40 ms per request on loopback).
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -382,14 +450,22 @@ class _Handler(BaseHTTPRequestHandler):
         pass  # quiet: the CLI prints one line, tests read requests_log
 
 
-def serve_forever(port: int, tickets: int, seed: int, latency_ms: int,
-                  rate_limit_per_minute: int | None) -> None:
+def serve_forever(
+    port: int, tickets: int, seed: int, latency_ms: int, rate_limit_per_minute: int | None
+) -> None:
     """Run a sandbox in the foreground until Ctrl-C (wired to `care sandbox zendesk`)."""
-    sandbox = ZendeskSandbox(tickets=tickets, seed=seed, latency_ms=latency_ms,
-                             rate_limit_per_minute=rate_limit_per_minute, port=port).start()
-    print(f"Zendesk sandbox on {sandbox.url} · OAuth client {sandbox.client_id} / "
-          f"{sandbox.client_secret} · API token {sandbox.admin_email}/token:{sandbox.api_token}",
-          flush=True)
+    sandbox = ZendeskSandbox(
+        tickets=tickets,
+        seed=seed,
+        latency_ms=latency_ms,
+        rate_limit_per_minute=rate_limit_per_minute,
+        port=port,
+    ).start()
+    print(
+        f"Zendesk sandbox on {sandbox.url} · OAuth client {sandbox.client_id} / "
+        f"{sandbox.client_secret} · API token {sandbox.admin_email}/token:{sandbox.api_token}",
+        flush=True,
+    )
     try:
         while True:
             time.sleep(3600)

@@ -67,8 +67,9 @@ def decode_cursor(cursor: str) -> tuple[int, int]:
     except (binascii.Error, UnicodeDecodeError):
         match = None
     if not match:
-        raise ApiError(400, {"error": "InvalidPaginationParameter",
-                             "description": "The cursor is invalid"})
+        raise ApiError(
+            400, {"error": "InvalidPaginationParameter", "description": "The cursor is invalid"}
+        )
     return int(match[1]), int(match[2])
 
 
@@ -163,8 +164,15 @@ class Store:
         rec.gts = ts
         bisect.insort(self._order, (ts, rec.id))
 
-    def update(self, tid: int, change: Json, actor: int = ADMIN_ID, *,
-               tag_ops: bool = True, system: bool = False) -> tuple[Rec, list[Json]]:
+    def update(
+        self,
+        tid: int,
+        change: Json,
+        actor: int = ADMIN_ID,
+        *,
+        tag_ops: bool = True,
+        system: bool = False,
+    ) -> tuple[Rec, list[Json]]:
         """Apply one ticket change as the API does; returns the ticket and the audit events.
 
         `tag_ops` enables additional_tags/remove_tags (update_many only); `system` skips the
@@ -176,13 +184,21 @@ class Store:
                 raise not_found()
             _validate(change, current, system)
             if change.get("safe_update") and change.get("updated_stamp") != iso(current.updated):
-                raise ApiError(409, {"error": "UpdateConflict", "description": (
-                    "Safe Update prevented the update due to outdated ticket data. "
-                    "Please fetch the latest ticket data and try again.")})
+                raise ApiError(
+                    409,
+                    {
+                        "error": "UpdateConflict",
+                        "description": (
+                            "Safe Update prevented the update due to outdated ticket data. "
+                            "Please fetch the latest ticket data and try again."
+                        ),
+                    },
+                )
             return self._apply(tid, current, change, actor, tag_ops)
 
-    def _apply(self, tid: int, current: Rec, change: Json, actor: int,
-               tag_ops: bool) -> tuple[Rec, list[Json]]:
+    def _apply(
+        self, tid: int, current: Rec, change: Json, actor: int, tag_ops: bool
+    ) -> tuple[Rec, list[Json]]:
         tags = list(dict.fromkeys(change["tags"])) if "tags" in change else list(current.tags)
         if tag_ops:
             tags += [t for t in dict.fromkeys(change.get("additional_tags", [])) if t not in tags]
@@ -240,8 +256,13 @@ class Store:
             rec.requester_at = ts
         return {"type": "Comment", "author_id": author, "body": body, "public": public}
 
-    def touch(self, tid: int, requester_message: str | None = None,
-              agent_reply: str | None = None, **fields: Any) -> Rec:
+    def touch(
+        self,
+        tid: int,
+        requester_message: str | None = None,
+        agent_reply: str | None = None,
+        **fields: Any,
+    ) -> Rec:
         """Simulate a change made in Zendesk by a person (or, without arguments, the system)."""
         with self.lock:
             current = self.rec(tid)
@@ -254,14 +275,21 @@ class Store:
             if agent_reply:
                 assignee = current.assignee_id or AGENT_BASE
                 opened = {"status": "open"} if current.status == "new" else {}
-                change = {"assignee_id": assignee, **opened, **fields,
-                          "comment": {"body": agent_reply, "public": True}}
+                change = {
+                    "assignee_id": assignee,
+                    **opened,
+                    **fields,
+                    "comment": {"body": agent_reply, "public": True},
+                }
                 self.update(tid, change, actor=assignee, tag_ops=True, system=True)
                 fields = {}
             if requester_message:
                 status = {"pending": "open", "solved": "open"}.get(current.status)
-                change = {**({"status": status} if status else {}), **fields,
-                          "comment": {"body": requester_message, "public": True}}
+                change = {
+                    **({"status": status} if status else {}),
+                    **fields,
+                    "comment": {"body": requester_message, "public": True},
+                }
                 self.update(tid, change, actor=current.requester_id, tag_ops=True, system=True)
                 fields = {}
             if fields:
@@ -272,8 +300,15 @@ class Store:
     def create_job(self, items: list[tuple[Any, Json]]) -> str:
         with self.lock:
             digest = hashlib.sha1(f"{self.seed.seed}:{self._next()}".encode()).hexdigest()[:32]
-            job = {"id": digest, "status": "queued", "total": len(items), "progress": 0,
-                   "message": None, "results": None, "_items": items}
+            job = {
+                "id": digest,
+                "status": "queued",
+                "total": len(items),
+                "progress": 0,
+                "message": None,
+                "results": None,
+                "_items": items,
+            }
             self._jobs[digest] = job
             while len(self._jobs) > MAX_JOBS:
                 self._jobs.popitem(last=False)
@@ -313,10 +348,15 @@ class Store:
                 details = "; ".join(d["description"] for v in details.values() for d in v)
             if e.status == 404:
                 details = f"Ticket {tid} not found"
-            return {"id": tid, "action": "update", "success": False, "status": "Failed",
-                    "error": error, "details": details}
+            return {
+                "id": tid,
+                "action": "update",
+                "success": False,
+                "status": "Failed",
+                "error": error,
+                "details": details,
+            }
         return {"id": tid, "action": "update", "success": True, "status": "Updated"}
-
 
     def conversation(self, tid: int) -> list[tuple[int, int, int, str, bool]] | None:
         """All comments of a ticket as (created, id, author id, body, public), oldest first."""
@@ -337,14 +377,35 @@ def _seeded_comments(rec: Rec) -> list[tuple[int, int, int, str, bool]]:
         times = [first + (last - first) * j // max(rec.replies - 1, 1) for j in range(rec.replies)]
         for j, t in enumerate(times):
             if j:  # the requester answered in between
-                rows.append(((last_agent + t) // 2, rec.id * 1000 + 2 * j + 1, rec.requester_id,
-                             "Thanks, but that did not solve it yet.", True))
-            rows.append((t, rec.id * 1000 + 2 * j + 2, agent,
-                         "Thank you for your message, here is what we suggest.", True))
+                rows.append(
+                    (
+                        (last_agent + t) // 2,
+                        rec.id * 1000 + 2 * j + 1,
+                        rec.requester_id,
+                        "Thanks, but that did not solve it yet.",
+                        True,
+                    )
+                )
+            rows.append(
+                (
+                    t,
+                    rec.id * 1000 + 2 * j + 2,
+                    agent,
+                    "Thank you for your message, here is what we suggest.",
+                    True,
+                )
+            )
             last_agent = t
     if rec.requester_at and rec.requester_at > last_agent and rec.requester_at > rec.created:
-        rows.append((rec.requester_at, rec.id * 1000 + 999, rec.requester_id,
-                     "Any news on this, please?", True))
+        rows.append(
+            (
+                rec.requester_at,
+                rec.id * 1000 + 999,
+                rec.requester_id,
+                "Any news on this, please?",
+                True,
+            )
+        )
     return rows
 
 
@@ -376,11 +437,13 @@ def _validate(change: Json, current: Rec, system: bool) -> None:
             bad(name, f"{name}: is invalid")
     assignee = change.get("assignee_id")
     if isinstance(assignee, int) and not (
-            assignee == ADMIN_ID or AGENT_BASE <= assignee < AGENT_BASE + AGENTS):
+        assignee == ADMIN_ID or AGENT_BASE <= assignee < AGENT_BASE + AGENTS
+    ):
         bad("assignee", "Assignee: is not an agent")
     comment = change.get("comment")
-    if comment is not None and not (isinstance(comment, dict) and (
-            comment.get("body") or comment.get("html_body"))):
+    if comment is not None and not (
+        isinstance(comment, dict) and (comment.get("body") or comment.get("html_body"))
+    ):
         bad("comment", "Comment: body cannot be blank")
     if current.status == "closed" and not system:
         bad("status", "Status: closed prevents ticket update")
