@@ -57,7 +57,7 @@ def run_demo(console: Console, tickets: int, workdir: str) -> None:
             f"\nSecond poll: {second.tickets} tickets re-read, "
             f"[bold]{sum(second.new_actions.values())}[/] new actions — nothing applied twice."
         )
-        escalated = _tickets_tagged(sandbox, "care_escalated")
+        escalated = _tickets_tagged(sandbox, tickets, "care_escalated")
     _where(console, folder, surveys, escalated, time.monotonic() - started)
 
 
@@ -107,8 +107,8 @@ def _dispatch(console: Console):
     return result
 
 
-def _tickets_tagged(sandbox, tag: str) -> list[str]:
-    return [str(t) for t in sandbox.tickets_with_tag(tag)]
+def _tickets_tagged(sandbox, count: int, tag: str) -> list[str]:
+    return [f"#{i}" for i in range(1, count + 1) if tag in sandbox.ticket(i)["tags"]]
 
 
 def _where(console: Console, folder: Path, surveys, escalated: list[str], seconds: float) -> None:

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from care.actions import Action, action_key, action_ref
+from care.actions import Action, action_ref
 from care.model import Ticket
 from care.rules import evaluate
 from care.store import ActionRecord, SurveyRequest
@@ -62,32 +62,27 @@ def read_page(ctx: PollContext, cursor: str | None, start: datetime) -> Page:
 
 @task(name="handle-page", cache_policy=NO_CACHE)
 def handle_page(ctx: PollContext, page: Page, dry_run: bool = False) -> PageResult:
-    """Evaluate the CARE rules on a page, record the decisions, then apply them."""
+    """Evaluate the CARE rules on a page, record the new decisions, then apply them."""
     log = get_run_logger()
     now = ctx.clock()
     for skipped in page.skipped:
         log.warning("skipped ticket %s: %s", skipped.ticket_id, skipped.reason)
     tickets = with_requester_history(ctx, page.tickets)
-    planned = [
-        (action, ctx.notes.render(action.note, action) if action.note else None)
-        for ticket in tickets
-        for action in evaluate(ticket, ctx.policy, now, ctx.faq)
+    decided = [a for t in tickets for a in evaluate(t, ctx.policy, now, ctx.faq)]
+    known = ctx.store.known_keys(ctx.helpdesk.name, {t.id for t in tickets})
+    fresh = [
+        (a, ctx.notes.render(a.note, a) if a.note else None) for a in decided if a.key not in known
     ]
     result = PageResult(tickets=len(page.tickets), skipped=len(page.skipped))
+    result.new_actions.update(action.rule for action, _ in fresh)
+    result.examples = [(action.rule, note) for action, note in fresh if note][:20]
     if dry_run:
-        result.new_actions.update(action.rule for action, _ in planned)
-        result.examples = [(a.rule, note) for a, note in planned if note][:20]
         return result
     ctx.store.upsert_snapshots(page.tickets, now)
-    ctx.store.record_actions(planned, now)  # the decision is durable before anything is applied
-    result.surveys_scheduled = ctx.store.schedule_surveys(_survey_requests(planned, tickets), now)
+    ctx.store.record_actions(fresh, now)  # the decision is durable before anything is applied
+    # Every solve is passed on, not only new ones: a reopened ticket solved again is rescheduled.
+    result.surveys_scheduled = ctx.store.schedule_surveys(_survey_requests(decided, tickets), now)
     claimed = ctx.store.claim_pending(ctx.helpdesk.name, ctx.claim_token, limit=CLAIM_LIMIT)
-    new_keys = {action.key for action, _ in planned}
-    for record in claimed:
-        if _key(record) in new_keys and record.attempts == 0:
-            result.new_actions[record.rule] += 1
-            if record.note:
-                result.examples.append((record.rule, record.note))
     apply_claimed(ctx, claimed, result)
     return result
 
@@ -160,12 +155,10 @@ def with_requester_history(ctx: PollContext, tickets: Sequence[Ticket]) -> list[
     return enriched
 
 
-def _survey_requests(
-    planned: Iterable[tuple[Action, str | None]], tickets: Sequence[Ticket]
-) -> list[SurveyRequest]:
+def _survey_requests(actions: Iterable[Action], tickets: Sequence[Ticket]) -> list[SurveyRequest]:
     by_id = {t.id: t for t in tickets}
     requests = []
-    for action, _ in planned:
+    for action in actions:
         if action.survey_due_at is None:
             continue
         t = by_id[action.ticket_id]
@@ -185,10 +178,6 @@ def _survey_requests(
     return requests
 
 
-def _key(record: ActionRecord) -> str:
-    return action_key(record.helpdesk, record.ticket_id, record.rule, record.variant)
-
-
 def _change(record: ActionRecord) -> Change:
     return Change(
         ref=record.id,
@@ -198,6 +187,6 @@ def _change(record: ActionRecord) -> Change:
         set_group=record.set_group,
         note=record.note,
         note_public=record.note_public,
-        note_ref=action_ref(_key(record)),
+        note_ref=action_ref(record.key),
         job_id=record.job_id,
     )

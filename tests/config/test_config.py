@@ -50,18 +50,24 @@ def test_bad_value_is_named_with_the_reason(tmp_path):
 
 def test_unknown_time_zone_is_explained(tmp_path):
     path = write(tmp_path, '[business_hours]\ntimezone = "Mars/Olympus"\n')
-    with pytest.raises(ConfigError, match="business_hours.timezone: unknown time zone 'Mars/Olympus'"):
+    with pytest.raises(
+        ConfigError, match=r"business_hours\.timezone: unknown time zone 'Mars/Olympus'"
+    ):
         load_settings(path, env={})
 
 
 def test_a_secret_in_the_file_is_refused_with_the_variable_to_use(tmp_path):
     path = write(tmp_path, '[zendesk]\nurl = "https://acme.zendesk.com"\nclient_secret = "x"\n')
-    with pytest.raises(ConfigError, match="zendesk.client_secret .* set CARE_ZENDESK_CLIENT_SECRET"):
+    with pytest.raises(
+        ConfigError, match=r"zendesk\.client_secret .* set CARE_ZENDESK_CLIENT_SECRET"
+    ):
         load_settings(path, env={})
 
 
 def test_environment_overrides_the_file(tmp_path):
-    path = write(tmp_path, 'database_url = "sqlite:///file.db"\n[zendesk]\nurl = "https://old.zendesk.com"\n')
+    path = write(
+        tmp_path, 'database_url = "sqlite:///file.db"\n[zendesk]\nurl = "https://old.zendesk.com"\n'
+    )
     env = {**ZENDESK_ENV, "CARE_DATABASE_URL": "sqlite:///env.db"}
     settings = load_settings(path, env=env)
     assert settings.database_url == "sqlite:///env.db"
@@ -81,7 +87,9 @@ def test_client_id_without_secret_is_named(tmp_path):
 
 
 def test_secrets_never_show_in_the_settings_repr(tmp_path):
-    settings = load_settings(write(tmp_path, ""), env={**ZENDESK_ENV, "CARE_SURVEY_SECRET": "sign-me"})
+    settings = load_settings(
+        write(tmp_path, ""), env={**ZENDESK_ENV, "CARE_SURVEY_SECRET": "sign-me"}
+    )
     assert "s3cret-value" not in repr(settings) and "sign-me" not in repr(settings)
 
 

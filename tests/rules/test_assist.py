@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from builders import DAY, HOUR, NOW, policy, ticket
 
 from care.faq import FaqIndex
 from care.model import Priority, Status, Ticket
 from care.rules.assist import error_page, faq, repeat_contact
+from tests.rules.builders import DAY, HOUR, NOW, policy, ticket
 
 
 @pytest.fixture(scope="module")

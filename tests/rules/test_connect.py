@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from builders import DAY, HOUR, NOW, policy, ticket, unanswered
 
 from care.model import Status
 from care.rules.connect import greeting, greeting_name, loyal_customer, tenure_phrase
+from tests.rules.builders import DAY, HOUR, NOW, policy, ticket, unanswered
 
 # --- connect.greeting ---------------------------------------------------------------
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from builders import DAY, HOUR, NOW, policy, ticket
 
 from care.model import Status
 from care.policy import Policy, Survey
 from care.rules.enhance import survey
+from tests.rules.builders import DAY, HOUR, NOW, policy, ticket
 
 SOLVED_AT = NOW - 2 * HOUR
 

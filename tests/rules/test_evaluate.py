@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from builders import DAY, NOW, policy, unanswered
-
 from care.faq import FaqIndex
 from care.model import Status, Ticket
 from care.rules import RULES, evaluate, rules
+from tests.rules.builders import DAY, NOW, policy, unanswered
 
 SPEC_ORDER = [
     "connect.greeting",
@@ -71,7 +70,7 @@ def test_a_solved_ticket_only_gets_its_survey_and_lasting_tags() -> None:
 
 
 def test_closed_ticket_is_not_changed_but_still_surveyed() -> None:
-    from builders import requester, ticket
+    from tests.rules.builders import requester, ticket
 
     closed = ticket(
         status=Status.CLOSED,

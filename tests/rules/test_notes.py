@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from builders import DAY, HOUR, MINUTE, NOW, policy, ticket, unanswered
 
 from care.actions import Action, NoteDraft
 from care.faq import FaqIndex
 from care.notes import NoteRenderer
 from care.rules import evaluate
+from tests.rules.builders import DAY, HOUR, MINUTE, NOW, policy, ticket, unanswered
 
 BUNDLED = NoteRenderer()
 

@@ -6,11 +6,11 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pytest
-from builders import DAY, HOUR, NOW, policy, ticket, unanswered
 
 from care.actions import Action
 from care.model import Priority, Status, Ticket
 from care.rules.resolve import passed_around, response_sla, two_interactions
+from tests.rules.builders import DAY, HOUR, NOW, policy, ticket, unanswered
 
 MIN = timedelta(minutes=1)
 

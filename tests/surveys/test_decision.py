@@ -150,9 +150,7 @@ def test_requester_surveyed_exactly_cooldown_ago_is_sent() -> None:
 def test_cooldown_follows_the_policy() -> None:
     policy = Policy(survey=Survey(cooldown_days=1))
     assert run(last_sent=NOW - timedelta(days=2), policy=policy) == SEND
-    assert run(last_sent=NOW - timedelta(hours=23), policy=policy) == skipped(
-        SkipReason.COOLDOWN
-    )
+    assert run(last_sent=NOW - timedelta(hours=23), policy=policy) == skipped(SkipReason.COOLDOWN)
 
 
 def test_due_time_follows_the_configured_delay() -> None:
@@ -196,7 +194,11 @@ def test_decision_labels_are_stable_strings_for_reports() -> None:
     assert str(REOPENED) == "reopened"
     assert str(skipped(SkipReason.COOLDOWN)) == "skip:cooldown"
     assert [r.value for r in SkipReason] == [
-        "ticket_deleted", "no_email", "opted_out", "no_survey_tag", "cooldown",
+        "ticket_deleted",
+        "no_email",
+        "opted_out",
+        "no_survey_tag",
+        "cooldown",
     ]
 
 

@@ -36,7 +36,10 @@ CANDIDATE = SurveyCandidate(
 
 def build(candidate: SurveyCandidate = CANDIDATE, **kwargs: Any) -> EmailMessage:
     options: dict[str, Any] = {
-        "policy": POLICY, "base_url": BASE + "/", "secret": SECRET, "now": NOW,
+        "policy": POLICY,
+        "base_url": BASE + "/",
+        "secret": SECRET,
+        "now": NOW,
     }
     options.update(kwargs)
     return build_survey_email(candidate, **options)

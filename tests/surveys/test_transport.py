@@ -137,7 +137,7 @@ class Mailbox:
         return AuthResult(success=ok, handled=False)
 
     def message(self) -> EmailMessage:
-        (envelope, _), = self.received
+        ((envelope, _),) = self.received
         assert isinstance(envelope.content, bytes)
         msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(msg, EmailMessage)
@@ -260,18 +260,21 @@ def test_smtp_logs_in_with_the_mechanism_the_server_offers(
 ) -> None:
     transport(smtp_server, user=USER, password=PASSWORD).send(survey_email())
     assert smtp_server.mailbox.logins == [(mechanism, USER.encode())]
-    (_, session), = smtp_server.mailbox.received
+    ((_, session),) = smtp_server.mailbox.received
     assert session.authenticated
 
 
 @pytest.mark.parametrize("smtp_server", [{"tls": "starttls"}], indirect=True)
 def test_smtp_starttls_with_login(smtp_server: Server, certificate: tuple[Path, Path]) -> None:
     smtp = transport(
-        smtp_server, tls="starttls", user=USER, password=PASSWORD,
+        smtp_server,
+        tls="starttls",
+        user=USER,
+        password=PASSWORD,
         ssl_context=client_context(certificate),
     )
     smtp.send(survey_email())
-    (_, session), = smtp_server.mailbox.received
+    ((_, session),) = smtp_server.mailbox.received
     assert session.ssl is not None, "the mail went over the upgraded connection"
     assert session.authenticated
     assert smtp_server.mailbox.message()["To"] == "Jane Doe <jane@example.com>"
@@ -280,7 +283,10 @@ def test_smtp_starttls_with_login(smtp_server: Server, certificate: tuple[Path, 
 @pytest.mark.parametrize("smtp_server", [{"tls": "ssl"}], indirect=True)
 def test_smtp_implicit_tls_with_login(smtp_server: Server, certificate: tuple[Path, Path]) -> None:
     smtp = transport(
-        smtp_server, tls="ssl", user=USER, password=PASSWORD,
+        smtp_server,
+        tls="ssl",
+        user=USER,
+        password=PASSWORD,
         ssl_context=client_context(certificate),
     )
     smtp.send(survey_email())

@@ -1,0 +1,101 @@
+"""Backfill N tickets from the Zendesk sandbox through the real poll flow; print the figures.
+
+    .venv/bin/python bench/poll_backfill.py --tickets 100000
+
+The sandbox runs in a separate process (as a real Zendesk would be elsewhere);
+the poll flow runs here in Prefect's ephemeral mode on a fresh SQLite store
+(or --database URL). Printed: wall time, tickets/s once Prefect has started,
+HTTP requests per 1,000 tickets (export reads; update_many writes and job
+polls), and the peak RSS of this process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_sandbox(tickets: int, port: int) -> subprocess.Popen:
+    code = (
+        "from connectors.zendesk.sandbox import serve_forever; "
+        f"serve_forever({port}, {tickets}, 7, 0, None)"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL)
+    for _ in range(300):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return proc
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("the sandbox did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--database", help="SQLAlchemy URL (default: a fresh SQLite file)")
+    args = parser.parse_args()
+
+    from connectors.zendesk.sandbox import ZendeskSandbox
+
+    port = free_port()
+    sandbox = start_sandbox(args.tickets, port)
+    workdir = Path(tempfile.mkdtemp(prefix="care-bench-"))
+    os.environ.update(
+        CARE_CONFIG=str(workdir / "none.toml"),
+        CARE_ZENDESK_URL=f"http://127.0.0.1:{port}",
+        CARE_ZENDESK_CLIENT_ID=ZendeskSandbox.client_id,
+        CARE_ZENDESK_CLIENT_SECRET=ZendeskSandbox.client_secret,
+        CARE_DATABASE_URL=args.database or f"sqlite:///{workdir / 'care.db'}",
+    )
+    (workdir / "none.toml").write_text("")
+    try:
+        from flows.poll import poll_helpdesk
+
+        started = time.monotonic()
+        summary = poll_helpdesk(helpdesk="zendesk")
+        wall = time.monotonic() - started
+    finally:
+        sandbox.terminate()
+        sandbox.wait(timeout=10)
+
+    per_k = 1000 / max(summary.tickets, 1)
+    changed = summary.applied or 1
+    r = summary.requests
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"tickets                      {summary.tickets:,} in {summary.pages} pages")
+    print(f"wall time (incl. Prefect)    {wall:.1f} s")
+    print(f"flow time (Prefect started)  {summary.seconds:.1f} s")
+    print(f"throughput                   {summary.tickets / summary.seconds:,.0f} tickets/s")
+    print(f"actions applied              {summary.applied:,} ({summary.failed} failed)")
+    print(f"reads per 1,000 tickets      {r['reads'] * per_k:.2f}")
+    print(
+        f"writes per 1,000 tickets     {r['writes'] * per_k:.2f} update calls, "
+        f"{r['job_polls'] * per_k:.2f} job polls"
+    )
+    print(f"writes per 1,000 actions     {r['writes'] * 1000 / changed:.2f}")
+    print(f"rate-limited / retries       {r['rate_limited']:.0f} / {r['retries']:.0f}")
+    print(f"peak RSS (flow process)      {peak_mb:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

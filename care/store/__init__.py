@@ -1,0 +1,24 @@
+"""The CARE store: cursors, ticket snapshots, the action log and the survey outbox.
+
+    store = Store.open("sqlite:///care.db")   # migrates to head on the way in
+
+SQLite by default, PostgreSQL for production and several workers.
+"""
+
+from care.store.actions import ActionRecord
+from care.store.cursors import CursorInfo
+from care.store.database import StoreError
+from care.store.schema import ActionState, SurveyState
+from care.store.store import Store
+from care.store.surveys import SurveyRecord, SurveyRequest
+
+__all__ = [
+    "ActionRecord",
+    "ActionState",
+    "CursorInfo",
+    "Store",
+    "StoreError",
+    "SurveyRecord",
+    "SurveyRequest",
+    "SurveyState",
+]

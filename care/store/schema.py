@@ -1,0 +1,213 @@
+"""The tables, as typed SQLAlchemy models.
+
+The models describe the schema; `care/migrations/versions/` creates it. A test
+compares the two (`alembic.autogenerate.compare_metadata`), so a column added
+here without a migration fails the suite.
+
+Timestamps are timezone-aware UTC everywhere. SQLite has no time zone type, so
+`UTCDateTime` stores naive UTC there and hands back aware datetimes on read.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    false,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class ActionState(StrEnum):
+    PENDING = "pending"
+    APPLYING = "applying"  # claimed by a worker; re-claimable once stale
+    APPLIED = "applied"
+    FAILED = "failed"  # gave up after max attempts
+    # `dry_run` exists in reports only; it is never stored.
+
+
+class SurveyState(StrEnum):
+    SCHEDULED = "scheduled"
+    CLAIMED = "claimed"  # a dispatcher is sending it; re-claimable once stale
+    SENT = "sent"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+    REOPENED = "reopened"  # waits for the ticket to be solved again
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on every backend.
+
+    Naive datetimes are refused: a naive value is a bug upstream (the domain is
+    aware UTC throughout) and would silently shift by the host's offset.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: the store takes aware UTC datetimes")
+        value = value.astimezone(UTC)
+        # SQLite compares timestamps as text: store one format, naive UTC.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+# JSONB on PostgreSQL (indexable, `tags ? 'x'` in ad-hoc queries), JSON text elsewhere.
+JSONList = JSON().with_variant(JSONB(), "postgresql")
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets 64-bit ids.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _one_of(column: str, states: type[StrEnum]) -> CheckConstraint:
+    values = ", ".join(f"'{s.value}'" for s in states)
+    return CheckConstraint(f"{column} IN ({values})", name=column)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: dict[Any, Any] = {  # noqa: RUF012 - SQLAlchemy reads it as is
+        datetime: UTCDateTime(),
+        str: String(),
+        list[str]: JSONList,
+    }
+
+
+class SyncCursor(Base):
+    """Where the incremental read of one helpdesk stands, and how the last poll went."""
+
+    __tablename__ = "sync_cursors"
+
+    helpdesk: Mapped[str] = mapped_column(primary_key=True)
+    cursor: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+    last_poll_started_at: Mapped[datetime | None]
+    last_poll_finished_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    tickets_seen: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+
+
+class TicketSnapshot(Base):
+    """The latest known state of a ticket: context for rules (repeat contacts) and reports."""
+
+    __tablename__ = "ticket_snapshots"
+    __table_args__ = (Index(None, "helpdesk", "requester_id", "created_at"),)
+
+    helpdesk: Mapped[str] = mapped_column(primary_key=True)
+    ticket_id: Mapped[str] = mapped_column(primary_key=True)
+    requester_id: Mapped[str]
+    requester_email: Mapped[str | None]
+    status: Mapped[str]
+    priority: Mapped[str | None]
+    group_id: Mapped[str | None]
+    assignee_id: Mapped[str | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    solved_at: Mapped[datetime | None]
+    tags: Mapped[list[str]]
+    seen_at: Mapped[datetime]
+
+
+class ActionLogEntry(Base):
+    """One action a rule decided; the unique key makes applying it at-most-once."""
+
+    __tablename__ = "action_log"
+    __table_args__ = (
+        UniqueConstraint("helpdesk", "ticket_id", "rule", "variant"),
+        Index(None, "helpdesk", "state"),
+        _one_of("state", ActionState),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    helpdesk: Mapped[str]
+    ticket_id: Mapped[str]
+    rule: Mapped[str]
+    variant: Mapped[str] = mapped_column(server_default="")
+    state: Mapped[str]
+    reason: Mapped[str] = mapped_column(Text)
+    add_tags: Mapped[list[str]]
+    set_priority: Mapped[str | None]
+    set_group: Mapped[str | None]
+    note: Mapped[str | None] = mapped_column(Text)  # rendered, ready to post
+    note_public: Mapped[bool] = mapped_column(server_default=false())
+    notify: Mapped[bool] = mapped_column(server_default=false())
+    survey_due_at: Mapped[datetime | None]  # set on enhance.survey actions only
+    created_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None]  # when the current claim was taken (staleness)
+    applied_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(server_default=text("0"))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    job_id: Mapped[str | None]  # the helpdesk's background job carrying the change
+    claim_token: Mapped[str | None]
+
+
+class SurveyOutboxEntry(Base):
+    """One "Did we solve it?" e-mail: at most one per ticket, whatever happens."""
+
+    __tablename__ = "survey_outbox"
+    __table_args__ = (
+        UniqueConstraint("helpdesk", "ticket_id"),
+        Index(None, "state", "due_at"),
+        _one_of("state", SurveyState),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    helpdesk: Mapped[str]
+    ticket_id: Mapped[str]
+    requester_id: Mapped[str]
+    requester_email: Mapped[str | None]
+    requester_name: Mapped[str]
+    subject: Mapped[str] = mapped_column(Text)
+    solved_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    state: Mapped[str]
+    attempts: Mapped[int] = mapped_column(server_default=text("0"))
+    claim_token: Mapped[str | None]
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    message_id: Mapped[str | None]
+    skip_reason: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+# The per-requester cooldown looks sends up by address, case-insensitively.
+Index(
+    "ix_survey_outbox_email_sent_at",
+    func.lower(SurveyOutboxEntry.requester_email),
+    SurveyOutboxEntry.sent_at,
+)

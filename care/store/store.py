@@ -1,0 +1,246 @@
+"""`Store`: the one object flows and the CLI use to reach the database.
+
+`Store.open(url)` brings the schema to head first (so a fresh database needs
+no separate step), safely when several processes start at once. Each method
+is one short transaction and returns plain frozen records, never ORM objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Engine
+from sqlalchemy.engine import Connection
+
+from care.actions import Action
+from care.model import Ticket
+from care.store import actions, cursors, snapshots, surveys
+from care.store.actions import ActionRecord
+from care.store.cursors import CursorInfo
+from care.store.database import open_engine, read_connection
+from care.store.surveys import SurveyRecord, SurveyRequest
+
+
+class Store:
+    """The CARE database. Thread-safe: threads share the engine's connection pool.
+
+    with Store.open("sqlite:///care.db") as store:
+        store.record_actions(pairs, now)
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        """Wrap an engine whose schema is already at head; `Store.open` is the usual way in."""
+        self._engine = engine
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        """Connect and migrate to head. `url` is any SQLAlchemy SQLite or PostgreSQL URL."""
+        return cls(open_engine(url))
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def url_for_display(self) -> str:
+        """The database URL with any password masked, fit for logs and `care status`."""
+        return self._engine.url.render_as_string(hide_password=True)
+
+    # -- cursors ----------------------------------------------------------
+
+    def cursor(self, helpdesk: str) -> str | None:
+        info = self.cursor_info(helpdesk)
+        return info.cursor if info else None
+
+    def cursor_info(self, helpdesk: str) -> CursorInfo | None:
+        with self._read() as conn:
+            return cursors.get(conn, helpdesk)
+
+    def save_cursor(self, helpdesk: str, cursor: str, tickets: int) -> None:
+        """Record a successful poll: new cursor, `tickets` added to the total, error cleared."""
+        with self._write() as conn:
+            cursors.save(conn, helpdesk, cursor, tickets, _now())
+
+    def poll_started(self, helpdesk: str) -> None:
+        with self._write() as conn:
+            cursors.started(conn, helpdesk, _now())
+
+    def poll_failed(self, helpdesk: str, message: str) -> None:
+        """Record a failed poll; the cursor stays where it was."""
+        with self._write() as conn:
+            cursors.failed(conn, helpdesk, message, _now())
+
+    # -- snapshots --------------------------------------------------------
+
+    def upsert_snapshots(self, tickets: Sequence[Ticket], seen_at: datetime) -> None:
+        """Store the latest state of a page of tickets (never overwriting newer with older)."""
+        with self._write() as conn:
+            snapshots.upsert_all(conn, tickets, seen_at)
+
+    def requester_ticket_times(
+        self, helpdesk: str, requester_ids: Iterable[str], since: datetime
+    ) -> dict[str, list[tuple[str, datetime]]]:
+        """requester id -> [(ticket id, created_at)] created at or after `since`.
+
+        Every requested id is a key; lists are in creation order.
+        """
+        with self._read() as conn:
+            return snapshots.requester_ticket_times(conn, helpdesk, requester_ids, since)
+
+    # -- actions ----------------------------------------------------------
+
+    def record_actions(self, items: Sequence[tuple[Action, str | None]], now: datetime) -> int:
+        """Record (action, rendered note) pairs as `pending` unless their key exists.
+
+        Returns how many were new. Recording the same action again is a no-op:
+        this is the at-most-once guarantee.
+        """
+        with self._write() as conn:
+            return actions.record(conn, items, now)
+
+    def claim_pending(
+        self,
+        helpdesk: str,
+        token: str,
+        limit: int | None = None,
+        stale_after: timedelta = actions.STALE_CLAIM,
+        *,
+        now: datetime | None = None,
+    ) -> list[ActionRecord]:
+        """Move `pending` rows (and `applying` ones claimed over `stale_after` ago) to
+        `applying` under `token` and return them, oldest first.
+
+        Concurrent claimers never receive the same row.
+        """
+        with self._write() as conn:
+            return actions.claim_pending(conn, helpdesk, token, limit, now or _now(), stale_after)
+
+    def mark_job(self, ids: Iterable[int], job_id: str) -> None:
+        """Note the helpdesk job that carries these actions (checked on a stale re-claim)."""
+        with self._write() as conn:
+            actions.mark_job(conn, ids, job_id)
+
+    def mark_jobs(self, jobs: Mapping[str, Mapping[str, Iterable[int]]]) -> None:
+        """`mark_job` for every job (job id -> ticket id -> action ids), in one transaction."""
+        if not jobs:
+            return
+        with self._write() as conn:
+            for job_id, by_ticket in jobs.items():
+                actions.mark_job(conn, [i for ids in by_ticket.values() for i in ids], job_id)
+
+    def known_keys(self, helpdesk: str, ticket_ids: Iterable[str]) -> set[str]:
+        """Action keys already recorded for these tickets: what a dry run would not redo."""
+        with self._read() as conn:
+            return actions.known_keys(conn, helpdesk, ticket_ids)
+
+    def mark_applied(self, ids: Iterable[int], now: datetime) -> None:
+        with self._write() as conn:
+            actions.mark_applied(conn, ids, now)
+
+    def mark_failed(self, ids: Iterable[int], error: str, max_attempts: int = 5) -> None:
+        """Back to `pending` with one more attempt counted, or `failed` at `max_attempts`."""
+        with self._write() as conn:
+            actions.mark_failed(conn, ids, error, max_attempts)
+
+    def actions_by_rule(self, helpdesk: str | None = None) -> dict[str, dict[str, int]]:
+        """rule -> state -> count, for one helpdesk or all."""
+        with self._read() as conn:
+            return actions.counts_by_rule(conn, helpdesk)
+
+    def recent_actions(self, limit: int = 20) -> list[ActionRecord]:
+        """The latest recorded actions, newest first."""
+        with self._read() as conn:
+            return actions.recent(conn, limit)
+
+    # -- surveys ----------------------------------------------------------
+
+    def schedule_survey(self, item: SurveyRequest, now: datetime) -> bool:
+        """Insert the survey if absent, or reschedule it if `reopened` and solved again
+        since. Rows sent, skipped, claimed or failed are never touched.
+        Returns True if it inserted or rescheduled."""
+        return self.schedule_surveys([item], now) == 1
+
+    def schedule_surveys(self, items: Sequence[SurveyRequest], now: datetime) -> int:
+        """`schedule_survey` in bulk; returns how many were inserted or rescheduled."""
+        with self._write() as conn:
+            return surveys.schedule(conn, items, now)
+
+    def claim_due_surveys(
+        self,
+        now: datetime,
+        token: str,
+        limit: int = 100,
+        stale_after: timedelta = surveys.STALE_CLAIM,
+    ) -> list[SurveyRecord]:
+        """Claim surveys due by `now` (and stale claims), earliest due first.
+
+        Concurrent claimers never receive the same survey.
+        """
+        with self._write() as conn:
+            return surveys.claim_due(conn, now, token, limit, stale_after)
+
+    def due_surveys(self, now: datetime, limit: int = 100) -> list[SurveyRecord]:
+        """Surveys due by `now`, without claiming them (dry runs)."""
+        with self._read() as conn:
+            return surveys.due(conn, now, limit)
+
+    def reschedule_survey(self, id: int, due_at: datetime, now: datetime) -> None:
+        """A claimed survey turned out not to be due yet: schedule it for `due_at`."""
+        with self._write() as conn:
+            surveys.reschedule(conn, id, due_at, now)
+
+    def mark_survey_sent(self, id: int, now: datetime, message_id: str) -> None:
+        with self._write() as conn:
+            surveys.mark_sent(conn, id, now, message_id)
+
+    def mark_survey_skipped(self, id: int, reason: str, now: datetime) -> None:
+        with self._write() as conn:
+            surveys.mark_skipped(conn, id, reason, now)
+
+    def mark_survey_reopened(self, id: int, now: datetime) -> None:
+        """The ticket is no longer solved: wait until it is solved again."""
+        with self._write() as conn:
+            surveys.mark_reopened(conn, id, now)
+
+    def mark_survey_failed(
+        self, id: int, error: str, now: datetime, retry_at: datetime | None
+    ) -> None:
+        """Retry at `retry_at` (attempts + 1), or give up for good when it is None."""
+        with self._write() as conn:
+            surveys.mark_failed(conn, id, error, now, retry_at)
+
+    def last_survey_sent_to(self, email: str, since: datetime) -> datetime | None:
+        """When a survey last went to this address (any case), if at or after `since`."""
+        with self._read() as conn:
+            return surveys.last_sent_to(conn, email, since)
+
+    def survey_counts(self) -> dict[str, int]:
+        """state -> count, every state present."""
+        with self._read() as conn:
+            return surveys.counts(conn)
+
+    # -- transactions -----------------------------------------------------
+
+    def _write(self) -> AbstractContextManager[Connection]:
+        return self._engine.begin()
+
+    def _read(self) -> Connection:
+        return read_connection(self._engine)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

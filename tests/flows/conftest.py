@@ -1,0 +1,31 @@
+"""End-to-end fixtures: one Prefect test server per session, a sandbox and a store per test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.databases import PG_URL, postgresql_schema
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+@pytest.fixture(scope="session")
+def prefect_server() -> Iterator[None]:
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=90):
+        yield
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """SQLite by default; the PostgreSQL of CARE_TEST_DATABASE_URL in a schema of its own."""
+    if not PG_URL:
+        yield f"sqlite:///{tmp_path / 'care.db'}"
+        return
+    with postgresql_schema() as url:
+        yield url

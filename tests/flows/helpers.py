@@ -1,0 +1,48 @@
+"""Pointing CARE at a sandbox, a database and a mail server for one test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from connectors.zendesk.sandbox import ZendeskSandbox
+
+
+def configure(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    sandbox: ZendeskSandbox,
+    database_url: str,
+    toml: str = "",
+) -> Path:
+    config = tmp_path / "care.toml"
+    config.write_text(
+        toml + f'\n[survey]\noutbox_dir = "{(tmp_path / "outbox").as_posix()}"\n'
+        'sender = "Acme Support <support@acme.example>"\n',
+        encoding="utf-8",
+    )
+    env = {
+        "CARE_CONFIG": str(config),
+        "CARE_DATABASE_URL": database_url,
+        "CARE_ZENDESK_URL": sandbox.url,
+        "CARE_ZENDESK_CLIENT_ID": sandbox.client_id,
+        "CARE_ZENDESK_CLIENT_SECRET": sandbox.client_secret,
+        "CARE_SURVEY_SECRET": "test-signing-key-0123456789abcdef",
+        "CARE_SURVEY_BASE_URL": "https://survey.acme.example",
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    for name in ("CARE_SMTP_HOST", "CARE_ZENDESK_OAUTH_TOKEN", "CARE_ZENDESK_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    return config
+
+
+def update_calls(sandbox: ZendeskSandbox) -> int:
+    return sum(
+        1 for method, path in sandbox.requests_log if method == "PUT" and "update_many" in path
+    )
+
+
+def care_notes(sandbox: ZendeskSandbox, ticket_id: int) -> list[str]:
+    return [c["body"] for c in sandbox.comments(ticket_id) if c["body"].startswith("[CARE]")]
