@@ -94,6 +94,7 @@ class PassedAround(_Section):
 
 class Survey(_Section):
     delay_hours: float = Field(24, ge=0)
+    max_late_hours: float = Field(48, gt=0)  # a survey this late is skipped, not sent
     cooldown_days: float = Field(7, ge=0)  # per requester
     sender: str = "Support <support@example.com>"
     subject: str = "Did we solve it? {subject}"

@@ -9,11 +9,14 @@ in this order, and the first that applies wins:
 3. NOT_YET           the survey is not due: `due_at` is in the future, or the
                      ticket was solved again later than the survey assumed, which
                      moves the due time to `fresh.solved_at + delay`.
-4. `no_email`        the requester has no usable e-mail address.
-5. `opted_out`       the requester unsubscribed from surveys.
-6. `no_survey_tag`   the ticket carries `policy.tag("no_survey")`.
-7. `cooldown`        this requester got a survey less than `cooldown_days` ago.
-8. SEND.
+4. `too_late`        the survey is more than `max_late_hours` past its due time
+                     (a first poll backfilling old solves, or a long outage):
+                     a "did we solve it?" weeks later does more harm than good.
+5. `no_email`        the requester has no usable e-mail address.
+6. `opted_out`       the requester unsubscribed from surveys.
+7. `no_survey_tag`   the ticket carries `policy.tag("no_survey")`.
+8. `cooldown`        this requester got a survey less than `cooldown_days` ago.
+9. SEND.
 
 Why this order: nothing can be judged on a deleted ticket; a reopened ticket is
 not finished, so its survey is judged again once it is; the skip reasons are
@@ -87,6 +90,7 @@ class SkipReason(StrEnum):
     """Short stable strings: reports count them, so never rename one."""
 
     TICKET_DELETED = "ticket_deleted"
+    TOO_LATE = "too_late"
     NO_EMAIL = "no_email"
     OPTED_OUT = "opted_out"
     NO_SURVEY_TAG = "no_survey_tag"
@@ -144,6 +148,8 @@ def decide(
         due_at = max(due_at, fresh.solved_at + survey_delay(policy))
     if due_at > now:
         return not_yet(due_at)
+    if now - due_at > timedelta(hours=policy.survey.max_late_hours):
+        return skip(SkipReason.TOO_LATE)
 
     if not _has_address(survey.requester_email):
         return skip(SkipReason.NO_EMAIL)

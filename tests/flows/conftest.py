@@ -29,3 +29,10 @@ def database_url(tmp_path: Path) -> Iterator[str]:
         return
     with postgresql_schema() as url:
         yield url
+
+
+@pytest.fixture(autouse=True)
+def no_outside_mail_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mail goes to the test's own SMTP server or the outbox folder, never elsewhere."""
+    for name in ("CARE_SMTP_HOST", "CARE_SMTP_PORT", "CARE_SMTP_USER", "CARE_SMTP_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)

@@ -33,7 +33,7 @@ def configure(
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    for name in ("CARE_SMTP_HOST", "CARE_ZENDESK_OAUTH_TOKEN", "CARE_ZENDESK_TOKEN"):
+    for name in ("CARE_ZENDESK_OAUTH_TOKEN", "CARE_ZENDESK_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     return config
 

@@ -176,7 +176,22 @@ def test_checks_run_in_the_documented_order() -> None:
         ({}, "skip:ticket_deleted"),
         ({"fresh": reopened_tagged}, "reopened"),
         ({"fresh": replace(reopened_tagged, status=Status.SOLVED)}, "not_yet"),
-        ({"survey": candidate(requester_email=None)}, "skip:no_email"),
+        (
+            {
+                "survey": candidate(requester_email=None, due_at=NOW - timedelta(days=3)),
+                "fresh": replace(
+                    reopened_tagged, status=Status.SOLVED, solved_at=NOW - timedelta(days=4)
+                ),
+            },
+            "skip:too_late",
+        ),
+        (
+            {
+                "survey": candidate(requester_email=None),
+                "fresh": replace(reopened_tagged, status=Status.SOLVED),
+            },
+            "skip:no_email",
+        ),
         ({"survey": candidate()}, "skip:opted_out"),
         ({"opted_out": False}, "skip:no_survey_tag"),
         ({"fresh": ticket()}, "skip:cooldown"),
@@ -195,6 +210,7 @@ def test_decision_labels_are_stable_strings_for_reports() -> None:
     assert str(skipped(SkipReason.COOLDOWN)) == "skip:cooldown"
     assert [r.value for r in SkipReason] == [
         "ticket_deleted",
+        "too_late",
         "no_email",
         "opted_out",
         "no_survey_tag",
@@ -222,3 +238,14 @@ def test_candidate_from_unsolved_ticket_is_refused() -> None:
 )
 def test_first_name_is_the_first_word_unless_it_is_an_address(name: str, first: str) -> None:
     assert candidate(requester_name=name).first_name == first
+
+
+def test_a_survey_up_to_max_late_hours_past_due_is_sent_and_later_is_skipped() -> None:
+    def late_by(delay: timedelta) -> Decision:
+        due = NOW - delay
+        solved = due - timedelta(hours=24)
+        fresh = replace(SOLVED_TICKET, solved_at=solved)
+        return run(survey=candidate(solved_at=solved, due_at=due), fresh=fresh)
+
+    assert late_by(timedelta(hours=48)).outcome is Outcome.SEND
+    assert str(late_by(timedelta(hours=48, minutes=1))) == "skip:too_late"

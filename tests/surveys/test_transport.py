@@ -9,7 +9,6 @@ import ipaddress
 import logging
 import pickle
 import re
-import socket
 import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from care.surveys.transport import (
     TransportError,
     transport_from_env,
 )
+from tests.ports import free_port
 
 NOW = dt.datetime(2025, 3, 10, 12, 0, tzinfo=dt.UTC)
 USER, PASSWORD = "care-bot", "pa55 word!"
@@ -148,12 +148,6 @@ class Mailbox:
 class Server:
     port: int
     mailbox: Mailbox
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
