@@ -83,6 +83,11 @@ Jobs = dict[str, dict[str, list[int]]]
 """Write jobs still to settle: job id -> ticket id -> the change refs it carries."""
 
 
+UNCONFIRMED_JOB = "unconfirmed"
+"""Job id recorded just before a write is sent: after a crash, such a change may or may
+not have reached the helpdesk, so its note is looked for before it is sent again."""
+
+
 @dataclass
 class Submission:
     """What `Helpdesk.submit` sent: jobs to settle later, and changes settled at once."""
@@ -98,6 +103,11 @@ class Helpdesk(Protocol):
 
     def read_page(self, cursor: str | None, start: datetime) -> Page:
         """The next page of changed tickets after `cursor` (None: from `start`)."""
+        ...
+
+    def ready(self, changes: Sequence[Change], flush: bool) -> tuple[list[Change], list[Change]]:
+        """Split changes into those worth sending now (full bulk calls) and those to hold
+        for more of the same; with `flush`, everything is ready."""
         ...
 
     def submit(self, changes: Sequence[Change]) -> Submission:

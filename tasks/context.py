@@ -11,7 +11,7 @@ from care.faq import FaqIndex
 from care.notes import NoteRenderer
 from care.policy import Policy
 from care.store import Store
-from connectors.base import Helpdesk, Jobs
+from connectors.base import Change, Helpdesk, Jobs
 
 
 def utc_now() -> datetime:
@@ -27,4 +27,6 @@ class PollContext:
     notes: NoteRenderer
     clock: Callable[[], datetime] = utc_now
     claim_token: str = field(default_factory=lambda: uuid.uuid4().hex)
+    unsent: list[Change] = field(default_factory=list)  # claimed, held for a fuller bulk call
     outstanding: Jobs = field(default_factory=dict)  # write jobs submitted, not yet settled
+    last_flush: datetime = field(default_factory=utc_now)

@@ -19,11 +19,12 @@ from care.actions import Action, action_ref
 from care.model import Ticket
 from care.rules import evaluate
 from care.store import ActionRecord, SurveyRequest
-from connectors.base import ApplyReport, Change, Page
+from connectors.base import UNCONFIRMED_JOB, ApplyReport, Change, Page
 from connectors.errors import Transient
 from tasks.context import PollContext
 
 CLAIM_LIMIT = 5000
+MAX_HOLD = timedelta(minutes=2)  # longest a change waits for a fuller bulk call
 
 
 def retry_transient(task, task_run, state) -> bool:
@@ -87,18 +88,31 @@ def handle_page(ctx: PollContext, page: Page, dry_run: bool = False) -> PageResu
     return result
 
 
-def apply_claimed(ctx: PollContext, claimed: Sequence[ActionRecord], result: PageResult) -> None:
-    """Send the claimed actions as bulk jobs; settle whichever jobs have finished meanwhile.
+def apply_claimed(
+    ctx: PollContext, claimed: Sequence[ActionRecord], result: PageResult, flush: bool = False
+) -> None:
+    """Send claimed actions as bulk jobs; settle whichever jobs have finished meanwhile.
 
-    Jobs are not waited for here: the next page is read while they run, and
-    `settle_writes` waits for the rest at the end of the run.
+    Changes wait in `ctx.unsent` until the helpdesk has a full bulk call of them
+    (they stay claimed in the store, so a crash loses nothing), and jobs are not
+    waited for: the next page is read while they run. `settle_writes` sends the
+    rest and waits at the end of the run.
     """
     local = [r.id for r in claimed if not _writes_to_helpdesk(r)]
     ctx.store.mark_applied(local, ctx.clock())  # e.g. enhance.survey: nothing to send
     result.applied += len(local)
-    changes = [_change(r) for r in claimed if _writes_to_helpdesk(r)]
-    if changes:
-        submission = ctx.helpdesk.submit(changes)
+    in_hand = {c.ref for c in ctx.unsent} | {
+        ref for job in ctx.outstanding.values() for refs in job.values() for ref in refs
+    }  # a long run may re-claim its own rows once their claim looks stale
+    ctx.unsent.extend(_change(r) for r in claimed if _writes_to_helpdesk(r) and r.id not in in_hand)
+    flush = flush or ctx.clock() - ctx.last_flush > MAX_HOLD
+    send, ctx.unsent = ctx.helpdesk.ready(ctx.unsent, flush=flush)
+    if flush:
+        ctx.last_flush = ctx.clock()
+    if send:
+        # Recorded before sending: a crash in between leaves a trace to check, not a guess.
+        ctx.store.mark_jobs({UNCONFIRMED_JOB: {"": [c.ref for c in send]}})
+        submission = ctx.helpdesk.submit(send)
         ctx.store.mark_jobs(submission.jobs)  # a crashed run can find its jobs again
         ctx.outstanding.update(submission.jobs)
         _settled(ctx, submission.settled, result)
@@ -109,8 +123,9 @@ def apply_claimed(ctx: PollContext, claimed: Sequence[ActionRecord], result: Pag
 
 @task(name="settle-writes", cache_policy=NO_CACHE)
 def settle_writes(ctx: PollContext) -> PageResult:
-    """Wait for the write jobs still running and record their outcome."""
+    """Send what is still held, wait for every job and record the outcome."""
     result = PageResult(pages=0)
+    apply_claimed(ctx, [], result, flush=True)
     if ctx.outstanding:
         report, ctx.outstanding = ctx.helpdesk.settle(ctx.outstanding, wait=True)
         _settled(ctx, report, result)

@@ -9,7 +9,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from care.model import Ticket
-from connectors.base import ApplyReport, Change, Jobs, Page, RequestStats, Skipped, Submission
+from connectors.base import (
+    UNCONFIRMED_JOB,
+    ApplyReport,
+    Change,
+    Jobs,
+    Page,
+    RequestStats,
+    Skipped,
+    Submission,
+)
 from connectors.errors import MalformedRecord, NotFound
 from connectors.zendesk import endpoints as ep
 from connectors.zendesk.auth import Credentials
@@ -123,6 +132,22 @@ class ZendeskHelpdesk:
         report.failed.update(submission.settled.failed)
         return report
 
+    def ready(self, changes: Sequence[Change], flush: bool) -> tuple[list[Change], list[Change]]:
+        """Changes of one shape (same fields, with or without a note) go out 100 at a time:
+        a shape with fewer waits for the next page, unless `flush`."""
+        if flush:
+            return list(changes), []
+        shapes: dict[tuple, list[Change]] = {}
+        for change in changes:
+            shapes.setdefault((change.signature, change.note is not None), []).append(change)
+        ready: list[Change] = []
+        held: list[Change] = []
+        for group in shapes.values():
+            full = len(group) - len(group) % ep.UPDATE_MANY_MAX_IDS
+            ready.extend(group[:full])
+            held.extend(group[full:])
+        return ready, held
+
     def submit(self, changes: Sequence[Change]) -> Submission:
         """Send the changes as bulk/batch jobs without waiting for them to run."""
         submission = self._recover(changes)
@@ -192,8 +217,12 @@ class ZendeskHelpdesk:
         resumed = [c for c in changes if c.job_id]
         if not resumed:
             return submission
-        job_ids = sorted({c.job_id for c in resumed if c.job_id})
-        statuses = {str(s["id"]): s for s in self._job_statuses(job_ids, finished_only=False)}
+        job_ids = sorted({c.job_id for c in resumed if c.job_id and c.job_id != UNCONFIRMED_JOB})
+        statuses = (
+            {str(s["id"]): s for s in self._job_statuses(job_ids, finished_only=False)}
+            if job_ids
+            else {}
+        )
         for change in resumed:
             status = statuses.get(change.job_id or "")
             state = (status or {}).get("status")

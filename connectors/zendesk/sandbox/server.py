@@ -117,6 +117,9 @@ class _Faults:
         return found
 
 
+JOB_WORKERS = 4  # Zendesk runs background jobs side by side, not one account-wide queue
+
+
 class ZendeskSandbox:
     """A local Zendesk Support API subset on 127.0.0.1, seeded with deterministic tickets."""
 
@@ -168,7 +171,10 @@ class ZendeskSandbox:
             threading.Thread(
                 target=httpd.serve_forever, args=(0.05,), name="zendesk-sandbox", daemon=True
             ),
-            threading.Thread(target=self._work, name="zendesk-sandbox-jobs", daemon=True),
+            *(
+                threading.Thread(target=self._work, name=f"zendesk-sandbox-jobs-{n}", daemon=True)
+                for n in range(JOB_WORKERS)
+            ),
         ]
         for thread in self._threads:
             thread.start()
@@ -178,7 +184,8 @@ class ZendeskSandbox:
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
-            self._jobs.put(None)
+            for _ in range(JOB_WORKERS):
+                self._jobs.put(None)
             for thread in self._threads:
                 thread.join(timeout=5)
             self._httpd = None
