@@ -7,13 +7,17 @@ from datetime import timedelta
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
+from prefect.utilities.annotations import quote
 
 from care import progress
 from care.summary import PollSummary
+from connectors.base import RequestStats
 from tasks.poll import handle_page, read_page, settle_writes
 from tasks.runtime import poll_context
 
 
+# Task arguments are wrapped in `quote`: Prefect would otherwise walk every ticket of a
+# page looking for futures, which costs more than the rules themselves.
 @flow(name="poll-helpdesk", log_prints=False)
 def poll_helpdesk(helpdesk: str = "zendesk", dry_run: bool = False) -> PollSummary:
     log = get_run_logger()
@@ -28,27 +32,18 @@ def poll_helpdesk(helpdesk: str = "zendesk", dry_run: bool = False) -> PollSumma
         if not dry_run:
             ctx.store.poll_started(helpdesk)
         try:
+            upcoming = read_page.submit(quote(ctx), cursor, start)  # read ahead meanwhile
             while True:
-                page = read_page(ctx, cursor, start)
-                summary.add(handle_page(ctx, page, dry_run))
+                page = upcoming.result()
+                if not page.end_of_stream:
+                    upcoming = read_page.submit(quote(ctx), page.cursor, start)
+                summary.add(handle_page(quote(ctx), quote(page), dry_run))
                 if not dry_run:  # only once the page's actions are durably recorded
                     ctx.store.save_cursor(helpdesk, page.cursor, len(page.tickets))
-                cursor = page.cursor
-                stats = ctx.helpdesk.stats
-                reporter.page(
-                    len(page.tickets), sum(summary.new_actions.values()), stats.rate_limit_wait_s
-                )
-                log.info(
-                    "page %d: %d tickets (%d in all), %d new actions, %d requests",
-                    summary.pages,
-                    len(page.tickets),
-                    summary.tickets,
-                    sum(summary.new_actions.values()),
-                    stats.reads + stats.writes,
-                )
+                _progress(log, reporter, summary, len(page.tickets), ctx.helpdesk.stats)
                 if page.end_of_stream:
                     break
-            summary.add(settle_writes(ctx))
+            summary.add(settle_writes(quote(ctx)))
         except Exception as exc:
             if not dry_run:
                 ctx.store.poll_failed(helpdesk, f"{type(exc).__name__}: {exc}")
@@ -59,3 +54,17 @@ def poll_helpdesk(helpdesk: str = "zendesk", dry_run: bool = False) -> PollSumma
         key=f"poll-{helpdesk}", markdown=summary.markdown(), description="CARE poll summary"
     )
     return summary
+
+
+def _progress(log, reporter, summary: PollSummary, tickets: int, stats: RequestStats) -> None:
+    actions = sum(summary.new_actions.values())
+    reporter.page(tickets, actions, stats.rate_limit_wait_s)
+    log.info(
+        "page %d: %d tickets (%d in all), %d new actions, %d requests, %.0f s rate-limit waits",
+        summary.pages,
+        tickets,
+        summary.tickets,
+        actions,
+        stats.reads + stats.writes,
+        stats.rate_limit_wait_s,
+    )

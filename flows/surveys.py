@@ -7,6 +7,7 @@ from contextlib import ExitStack
 
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
+from prefect.utilities.annotations import quote
 
 from care.config import ConfigError, load_settings
 from care.surveys import transport_from_env
@@ -47,7 +48,7 @@ def dispatch_surveys(dry_run: bool = False, limit: int = 1000) -> DispatchResult
             else store.claim_due_surveys(now, uuid.uuid4().hex, limit=limit)
         )
         for start in range(0, len(due), BATCH):
-            result.add(send_batch(ctx, due[start : start + BATCH], dry_run))
+            result.add(send_batch(quote(ctx), quote(due[start : start + BATCH]), dry_run))
     create_markdown_artifact(
         key="dispatch-surveys", markdown=_markdown(result, dry_run), description="CARE surveys"
     )

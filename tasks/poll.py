@@ -79,10 +79,10 @@ def handle_page(ctx: PollContext, page: Page, dry_run: bool = False) -> PageResu
     result.examples = [(action.rule, note) for action, note in fresh if note][:20]
     if dry_run:
         return result
-    ctx.store.upsert_snapshots(page.tickets, now)
-    ctx.store.record_actions(fresh, now)  # the decision is durable before anything is applied
-    # Every solve is passed on, not only new ones: a reopened ticket solved again is rescheduled.
-    result.surveys_scheduled = ctx.store.schedule_surveys(_survey_requests(decided, tickets), now)
+    # The decisions are durable before anything is applied. Every solve is passed on, not
+    # only new ones: a reopened ticket solved again is rescheduled.
+    surveys = _survey_requests(decided, tickets)
+    result.surveys_scheduled = ctx.store.record_page(page.tickets, fresh, surveys, now)
     claimed = ctx.store.claim_pending(ctx.helpdesk.name, ctx.claim_token, limit=CLAIM_LIMIT)
     apply_claimed(ctx, claimed, result)
     return result
@@ -98,13 +98,10 @@ def apply_claimed(
     waited for: the next page is read while they run. `settle_writes` sends the
     rest and waits at the end of the run.
     """
-    local = [r.id for r in claimed if not _writes_to_helpdesk(r)]
-    ctx.store.mark_applied(local, ctx.clock())  # e.g. enhance.survey: nothing to send
-    result.applied += len(local)
     in_hand = {c.ref for c in ctx.unsent} | {
         ref for job in ctx.outstanding.values() for refs in job.values() for ref in refs
     }  # a long run may re-claim its own rows once their claim looks stale
-    ctx.unsent.extend(_change(r) for r in claimed if _writes_to_helpdesk(r) and r.id not in in_hand)
+    ctx.unsent.extend(_change(r) for r in claimed if r.id not in in_hand)
     flush = flush or ctx.clock() - ctx.last_flush > MAX_HOLD
     send, ctx.unsent = ctx.helpdesk.ready(ctx.unsent, flush=flush)
     if flush:
@@ -146,10 +143,6 @@ def _settled(ctx: PollContext, report: ApplyReport, result: PageResult) -> None:
         )
 
 
-def _writes_to_helpdesk(record: ActionRecord) -> bool:
-    return bool(record.add_tags or record.set_priority or record.set_group or record.note)
-
-
 def with_requester_history(ctx: PollContext, tickets: Sequence[Ticket]) -> list[Ticket]:
     """Add each requester's other ticket creation times (store + this page) for repeat_contact."""
     if not tickets or not ctx.policy.enabled("assist.repeat_contact"):
@@ -164,9 +157,9 @@ def with_requester_history(ctx: PollContext, tickets: Sequence[Ticket]) -> list[
     enriched = []
     for t in tickets:
         others = {tid: created for tid, created in known[t.requester.id] if tid != t.id}
-        enriched.append(
-            dataclasses.replace(t, requester_ticket_times=tuple(sorted(others.values())))
-        )
+        if others:  # most requesters have one ticket: keep those tickets as they are
+            t = dataclasses.replace(t, requester_ticket_times=tuple(sorted(others.values())))
+        enriched.append(t)
     return enriched
 
 

@@ -66,7 +66,8 @@ class ActionRecord:
 
 
 def record(conn: Connection, items: Sequence[tuple[Action, str | None]], now: datetime) -> int:
-    """Insert actions not recorded yet (by key) as `pending`; return how many were new."""
+    """Insert actions not recorded yet (by key) as `pending` (or `applied`, when there is
+    nothing to write to the helpdesk); return how many were new."""
     if not items:
         return 0
     insert = upsert(conn, action_log)
@@ -178,12 +179,15 @@ def _update(conn: Connection, ids: Iterable[int], values: dict[str, Any], *where
 
 
 def _row(action: Action, note: str | None, now: datetime) -> dict[str, Any]:
+    # An action with nothing to write to the helpdesk (a survey schedule) is done once recorded.
+    local = not (action.changes_ticket or note)
     return {
         "helpdesk": action.helpdesk,
         "ticket_id": action.ticket_id,
         "rule": action.rule,
         "variant": action.variant,
-        "state": ActionState.PENDING.value,
+        "state": (ActionState.APPLIED if local else ActionState.PENDING).value,
+        "applied_at": now if local else None,
         "reason": action.reason,
         "add_tags": sorted(action.add_tags),
         "set_priority": action.set_priority.value if action.set_priority else None,

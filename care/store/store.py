@@ -101,6 +101,23 @@ class Store:
         with self._read() as conn:
             return snapshots.requester_ticket_times(conn, helpdesk, requester_ids, since)
 
+    def record_page(
+        self,
+        tickets: Sequence[Ticket],
+        items: Sequence[tuple[Action, str | None]],
+        surveys_due: Sequence[SurveyRequest],
+        now: datetime,
+    ) -> int:
+        """A page's snapshots, decisions and survey schedules in one transaction.
+
+        All or nothing: a crash leaves the page as if unread, so it is read again.
+        Returns how many surveys were scheduled or rescheduled.
+        """
+        with self._write() as conn:
+            snapshots.upsert_all(conn, tickets, now)
+            actions.record(conn, items, now)
+            return surveys.schedule(conn, surveys_due, now)
+
     # -- actions ----------------------------------------------------------
 
     def record_actions(self, items: Sequence[tuple[Action, str | None]], now: datetime) -> int:

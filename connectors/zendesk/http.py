@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -49,6 +50,7 @@ class ZendeskHttp:
         self._timeout = timeout
         self._max_attempts = max_attempts
         self._sleep = sleep
+        self._stats_lock = threading.Lock()
 
     def get(self, path: str, params: dict[str, Any] | None = None, *, kind: str = "reads") -> dict:
         return self.request("GET", path, params=params, kind=kind)
@@ -94,7 +96,8 @@ class ZendeskHttp:
     ) -> dict:
         url = path if path.startswith("http") else self.base_url + path
         headers = {"Authorization": self._credentials.header(), "Accept": "application/json"}
-        setattr(self._stats, kind, getattr(self._stats, kind) + 1)
+        with self._stats_lock:  # pages are read ahead on another thread
+            setattr(self._stats, kind, getattr(self._stats, kind) + 1)
         try:
             response = self._session.request(
                 method, url, params=params, json=json, headers=headers, timeout=self._timeout

@@ -86,19 +86,19 @@ def test_a_crash_mid_stream_resumes_from_the_last_handled_page_without_duplicate
 ):
     configure(monkeypatch, tmp_path, sandbox, database_url, "[zendesk]\nper_page = 40\n")
     pages_recorded = 0
-    original = Store.record_actions
+    original = Store.record_page
 
-    def dies_on_the_second_page(self, items, now):
+    def dies_on_the_second_page(self, tickets, items, surveys, now):
         nonlocal pages_recorded
         pages_recorded += 1
         if pages_recorded == 2:
             raise RuntimeError("worker killed")
-        return original(self, items, now)
+        return original(self, tickets, items, surveys, now)
 
-    monkeypatch.setattr(Store, "record_actions", dies_on_the_second_page)
+    monkeypatch.setattr(Store, "record_page", dies_on_the_second_page)
     with pytest.raises(RuntimeError, match="worker killed"):
         poll_helpdesk(helpdesk="zendesk")
-    monkeypatch.setattr(Store, "record_actions", original)
+    monkeypatch.setattr(Store, "record_page", original)
 
     resumed = poll_helpdesk(helpdesk="zendesk")
 

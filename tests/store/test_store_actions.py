@@ -78,8 +78,10 @@ def test_a_record_carries_everything_the_applier_needs(store: Store) -> None:
     assert esc.reason == escalation.reason
     assert esc.created_at == NOW
     assert by_key[greeting.key].note_public is True
-    assert by_key[survey.key].survey_due_at == NOW
-    assert by_key[survey.key].changes_ticket is False
+    assert survey.key not in by_key  # nothing to write: applied as soon as it is recorded
+    (recorded_survey,) = [r for r in store.recent_actions() if r.key == survey.key]
+    assert recorded_survey.state == ActionState.APPLIED and recorded_survey.applied_at == NOW
+    assert recorded_survey.survey_due_at == NOW
 
 
 def test_claimers_in_two_threads_get_disjoint_sets(store: Store) -> None:
