@@ -56,7 +56,14 @@ def run_poll(
 ) -> None:
     """One poll cycle now."""
     from care import progress
+    from care.config import load_settings
     from care.report_text import print_poll_summary
+    from connectors.factory import open_helpdesk
+
+    try:  # a bad setting is reported before Prefect starts
+        open_helpdesk(helpdesk, load_settings()).close()
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
     from flows.poll import poll_helpdesk
 
     reporter = progress.TerminalReporter(helpdesk) if err.is_terminal else progress.Silent()
@@ -78,7 +85,13 @@ def run_surveys(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Decide only; send nothing.")] = False,
 ) -> None:
     """One survey dispatch now."""
+    from care.config import load_settings
     from care.report_text import print_dispatch_summary
+
+    try:
+        load_settings()  # a bad setting is reported before Prefect starts
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
     from flows.surveys import dispatch_surveys
 
     try:

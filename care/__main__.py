@@ -1,0 +1,3 @@
+from care.cli import main
+
+main()

@@ -1,0 +1,52 @@
+"""The `care` command line: clear messages and exit codes, before Prefect even starts."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+CARE = [sys.executable, "-m", "care"]
+
+
+def run(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    base = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "CARE_CONFIG": str(tmp_path / "care.toml"),
+    }
+    (tmp_path / "care.toml").touch()
+    return subprocess.run(
+        CARE + args, cwd=tmp_path, env={**base, **env}, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_poll_without_zendesk_credentials_says_which_variables_to_set(tmp_path):
+    result = run(
+        ["run", "poll", "--helpdesk", "zendesk"],
+        tmp_path,
+        CARE_ZENDESK_URL="https://acme.zendesk.com",
+    )
+    assert result.returncode == 2
+    assert "CARE_ZENDESK_CLIENT_ID and CARE_ZENDESK_CLIENT_SECRET" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_helpdesk_is_named(tmp_path):
+    result = run(["run", "poll", "--helpdesk", "helpscout"], tmp_path)
+    assert result.returncode == 2
+    assert "unknown helpdesk 'helpscout'" in result.stderr
+
+
+def test_a_bad_config_key_is_named_with_the_file(tmp_path):
+    (tmp_path / "bad.toml").write_text("[rules.response_sla]\ntarget_hours = 0\n")
+    result = run(["run", "surveys"], tmp_path, CARE_CONFIG=str(tmp_path / "bad.toml"))
+    assert result.returncode == 2
+    assert "rules.response_sla.target_hours" in result.stderr
+
+
+def test_help_lists_the_commands(tmp_path):
+    result = run(["--help"], tmp_path)
+    assert result.returncode == 0
+    for command in ("demo", "run", "sandbox"):
+        assert command in result.stdout

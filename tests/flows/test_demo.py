@@ -1,0 +1,38 @@
+"""`care demo`: the main job on embedded defaults, start to finish."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from rich.console import Console
+
+from care.demo import run_demo
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+
+
+@pytest.fixture
+def restored_environment():
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+def test_demo_tags_escalates_surveys_and_applies_nothing_twice(tmp_path, restored_environment):
+    console = Console(record=True, width=120)
+    run_demo(console, tickets=120, workdir=str(tmp_path / "care-demo"))
+    text = console.export_text()
+    for rule in (
+        "connect.greeting",
+        "assist.faq",
+        "resolve.response_sla",
+        "resolve.two_interactions",
+    ):
+        assert rule in text
+    assert "[CARE] resolve.two_interactions" in text  # an example note is shown
+    assert "0 new actions — nothing applied twice" in text
+    mails = list((tmp_path / "care-demo" / "outbox").glob("*.eml"))
+    assert mails and f"{len(mails)} in" in text
+    assert "Traceback" not in text and "ERROR" not in text
