@@ -12,12 +12,21 @@ from typing import Protocol
 
 
 class Reporter(Protocol):
-    def page(self, tickets: int, actions: int, rate_limit_waits: float) -> None: ...
+    def begin(self) -> None:
+        """The first page is about to be read (Prefect has started)."""
+        ...
+
+    def page(self, tickets: int, actions: int, rate_limit_waits: float) -> None:
+        """One more page: its tickets and new actions, and the rate-limit waits so far."""
+        ...
 
     def close(self) -> None: ...
 
 
 class Silent:
+    def begin(self) -> None:
+        pass
+
     def page(self, tickets: int, actions: int, rate_limit_waits: float) -> None:
         pass
 
@@ -28,26 +37,36 @@ class Silent:
 class TerminalReporter:
     """Pages, tickets, tickets/s and rate-limit waits, updated after each page."""
 
-    def __init__(self, helpdesk: str) -> None:
+    def __init__(self, helpdesk: str, console=None, clock=time.monotonic) -> None:
         from rich.console import Console
         from rich.live import Live
 
-        self._console = Console(stderr=True)
+        self._clock = clock
+        self._console = console or Console(stderr=True)
         self._live = Live(console=self._console, transient=True, refresh_per_second=4)
         self._live.start()
         self._helpdesk = helpdesk
-        self._started = time.monotonic()
+        self._started = self._clock()
+        self._live.update(f"[bold]{helpdesk}[/]: starting…")
         self.pages = self.tickets = self.actions = 0
+        self.rate_limit_waits = 0.0
+
+    def begin(self) -> None:
+        self._started = self._clock()
 
     def page(self, tickets: int, actions: int, rate_limit_waits: float) -> None:
         self.pages += 1
         self.tickets += tickets
         self.actions += actions
-        elapsed = max(time.monotonic() - self._started, 1e-6)
-        self._live.update(
+        self.rate_limit_waits = rate_limit_waits
+        self._live.update(self.status_line())
+
+    def status_line(self) -> str:
+        elapsed = max(self._clock() - self._started, 1e-6)
+        return (
             f"[bold]{self._helpdesk}[/]: page {self.pages} · {self.tickets:,} tickets · "
             f"{self.tickets / elapsed:,.0f} tickets/s · {self.actions:,} new actions · "
-            f"rate-limit waits {rate_limit_waits:.0f} s"
+            f"rate-limit waits {self.rate_limit_waits:.0f} s"
         )
 
     def close(self) -> None:

@@ -12,7 +12,7 @@ from prefect.utilities.annotations import quote
 from care import progress
 from care.summary import PollSummary
 from connectors.base import RequestStats
-from tasks.poll import handle_page, read_page, settle_writes
+from tasks.poll import PageResult, handle_page, read_page, settle_writes
 from tasks.runtime import poll_context
 
 
@@ -32,15 +32,17 @@ def poll_helpdesk(helpdesk: str = "zendesk", dry_run: bool = False) -> PollSumma
         if not dry_run:
             ctx.store.poll_started(helpdesk)
         try:
+            reporter.begin()
             upcoming = read_page.submit(quote(ctx), cursor, start)  # read ahead meanwhile
             while True:
                 page = upcoming.result()
                 if not page.end_of_stream:
                     upcoming = read_page.submit(quote(ctx), page.cursor, start)
-                summary.add(handle_page(quote(ctx), quote(page), dry_run))
+                handled = handle_page(quote(ctx), quote(page), dry_run)
+                summary.add(handled)
                 if not dry_run:  # only once the page's actions are durably recorded
                     ctx.store.save_cursor(helpdesk, page.cursor, len(page.tickets))
-                _progress(log, reporter, summary, len(page.tickets), ctx.helpdesk.stats)
+                _progress(log, reporter, summary, handled, ctx.helpdesk.stats)
                 if page.end_of_stream:
                     break
             summary.add(settle_writes(quote(ctx)))
@@ -56,15 +58,16 @@ def poll_helpdesk(helpdesk: str = "zendesk", dry_run: bool = False) -> PollSumma
     return summary
 
 
-def _progress(log, reporter, summary: PollSummary, tickets: int, stats: RequestStats) -> None:
-    actions = sum(summary.new_actions.values())
-    reporter.page(tickets, actions, stats.rate_limit_wait_s)
+def _progress(log, reporter, summary: PollSummary, page: PageResult, stats: RequestStats) -> None:
+    reporter.page(page.tickets, sum(page.new_actions.values()), stats.rate_limit_wait_s)
     log.info(
-        "page %d: %d tickets (%d in all), %d new actions, %d requests, %.0f s rate-limit waits",
+        "page %d: %d tickets (%d in all), %d new actions (%d in all), %d requests, "
+        "%.0f s rate-limit waits",
         summary.pages,
-        tickets,
+        page.tickets,
         summary.tickets,
-        actions,
+        sum(page.new_actions.values()),
+        sum(summary.new_actions.values()),
         stats.reads + stats.writes,
         stats.rate_limit_wait_s,
     )
