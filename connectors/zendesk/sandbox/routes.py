@@ -9,7 +9,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from connectors.zendesk.sandbox.seed import ADMIN_ID, CUSTOM_STATUS, Rec, Seed, iso
+from connectors.zendesk.sandbox.records import ADMIN_ID, CUSTOM_STATUS, Rec, iso
+from connectors.zendesk.sandbox.seed import Seed
 from connectors.zendesk.sandbox.state import (
     ApiError,
     Json,

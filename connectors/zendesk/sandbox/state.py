@@ -22,7 +22,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from connectors.zendesk.sandbox.seed import (
+from connectors.zendesk.sandbox.records import (
     ADMIN_ID,
     AGENT_BASE,
     AGENTS,
@@ -30,9 +30,9 @@ from connectors.zendesk.sandbox.seed import (
     STATUSES,
     TYPES,
     Rec,
-    Seed,
     iso,
 )
+from connectors.zendesk.sandbox.seed import Seed
 
 Json = dict[str, Any]
 MAX_JOBS = 1_000  # job statuses kept (Zendesk keeps them for a limited time only)
