@@ -111,3 +111,21 @@ def test_a_crash_mid_stream_resumes_from_the_last_handled_page_without_duplicate
         assert info.last_error is None and info.cursor
     finally:
         store.close()
+
+
+def test_a_refused_credential_fails_the_run_with_a_message_naming_it(
+    sandbox, database_url, tmp_path, monkeypatch
+):
+    from connectors.errors import AuthError
+
+    configure(monkeypatch, tmp_path, sandbox, database_url)
+    monkeypatch.setenv("CARE_ZENDESK_CLIENT_SECRET", "revoked-secret")
+    with pytest.raises(AuthError, match="CARE_ZENDESK_CLIENT_SECRET"):
+        poll_helpdesk(helpdesk="zendesk")
+    store = Store.open(database_url)
+    try:
+        info = store.cursor_info("zendesk")
+        assert "CARE_ZENDESK_CLIENT_SECRET" in info.last_error
+        assert "revoked-secret" not in info.last_error and info.cursor is None
+    finally:
+        store.close()
