@@ -16,6 +16,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from care.config import Settings
+from care.model import Ticket
 from care.store import Store, SurveyRecord
 from care.surveys import (
     Outcome,
@@ -56,8 +57,9 @@ def send_batch(
 ) -> DispatchResult:
     log = get_run_logger()
     result = DispatchResult()
+    fresh = _fresh_tickets(ctx, batch)  # re-read just before sending, a request per 100
     for record in batch:
-        label = _dispatch_one(ctx, record, dry_run)
+        label = _dispatch_one(ctx, record, fresh[(record.helpdesk, record.ticket_id)], dry_run)
         result.outcomes[label] += 1
         if label == "sent":
             result.sent_to.append(f"{record.helpdesk}:{record.ticket_id}")
@@ -65,11 +67,25 @@ def send_batch(
     return result
 
 
-def _dispatch_one(ctx: DispatchContext, record: SurveyRecord, dry_run: bool) -> str:
+def _fresh_tickets(
+    ctx: DispatchContext, batch: Sequence[SurveyRecord]
+) -> dict[tuple[str, str], Ticket | None]:
+    by_helpdesk: dict[str, list[str]] = {}
+    for record in batch:
+        by_helpdesk.setdefault(record.helpdesk, []).append(record.ticket_id)
+    return {
+        (name, ticket_id): ticket
+        for name, ids in by_helpdesk.items()
+        for ticket_id, ticket in ctx.helpdesk(name).tickets(ids).items()
+    }
+
+
+def _dispatch_one(
+    ctx: DispatchContext, record: SurveyRecord, fresh: Ticket | None, dry_run: bool
+) -> str:
     now = ctx.clock()
     policy = ctx.settings.policy
     candidate = _candidate(record)
-    fresh = ctx.helpdesk(record.helpdesk).ticket(record.ticket_id)
     last_sent = None
     if record.requester_email:
         since = now - timedelta(days=policy.survey.cooldown_days)

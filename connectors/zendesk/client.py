@@ -19,7 +19,7 @@ from connectors.base import (
     Skipped,
     Submission,
 )
-from connectors.errors import MalformedRecord, NotFound
+from connectors.errors import MalformedRecord
 from connectors.zendesk import endpoints as ep
 from connectors.zendesk.auth import Credentials
 from connectors.zendesk.http import ZendeskHttp, make_session
@@ -100,17 +100,20 @@ class ZendeskHelpdesk:
         return list(latest.values()), skipped
 
     def ticket(self, ticket_id: str) -> Ticket | None:
-        try:
-            body = self.http.get(ep.TICKET.format(id=ticket_id), {"include": "users,metric_sets"})
-        except NotFound:
-            return None
-        raw = body.get("ticket") or {}
-        if raw.get("status") == "deleted":
-            return None
-        users = {u.get("id"): u for u in body.get("users") or ()}
-        metric_sets = body.get("metric_sets") or []
-        metric = metric_sets[0] if metric_sets else raw.get("metric_set") or body.get("metric_set")
-        return to_ticket(raw, users, metric, helpdesk=self.name, base_url=self.base_url)
+        return self.tickets([ticket_id]).get(ticket_id)
+
+    def tickets(self, ticket_ids: Sequence[str]) -> dict[str, Ticket | None]:
+        """Tickets as they are now, 100 per request (None: deleted or gone)."""
+        found: dict[str, Ticket | None] = dict.fromkeys(ticket_ids)
+        ids = list(found)
+        for start in range(0, len(ids), ep.SHOW_MANY_MAX_IDS):
+            chunk = ids[start : start + ep.SHOW_MANY_MAX_IDS]
+            params = {"ids": ",".join(chunk), "include": "users,metric_sets"}
+            tickets, skipped = self._map_page(self.http.get(ep.SHOW_MANY, params))
+            for skip in skipped:
+                log.warning("ticket %s could not be read: %s", skip.ticket_id, skip.reason)
+            found.update({t.id: t for t in tickets if t.id in found})
+        return found
 
     def note_refs(self, ticket_id: str) -> str:
         """All comment bodies of a ticket, joined: to find our own notes after a crash."""

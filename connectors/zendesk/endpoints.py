@@ -5,12 +5,14 @@ from __future__ import annotations
 OAUTH_TOKENS = "/oauth/tokens"
 INCREMENTAL_TICKETS = "/api/v2/incremental/tickets/cursor"
 TICKET = "/api/v2/tickets/{id}"
+SHOW_MANY = "/api/v2/tickets/show_many"
 TICKET_COMMENTS = "/api/v2/tickets/{id}/comments"
 UPDATE_MANY = "/api/v2/tickets/update_many"
 JOB_STATUSES = "/api/v2/job_statuses/show_many"
 
 EXPORT_PAGE_SIZE = 1000  # the incremental export's maximum per_page
 EXPORT_SIDELOADS = "metric_sets,users"
+SHOW_MANY_MAX_IDS = 100
 UPDATE_MANY_MAX_IDS = 100  # per bulk (?ids=) or batch ({"tickets": [...]}) call
 EXPORT_MIN_AGE_S = 60  # start_time must be at least a minute in the past
 JOB_STATUSES_MAX_IDS = 100

@@ -65,3 +65,14 @@ def test_malformed_ticket_is_skipped_with_its_reason_and_the_page_goes_on(sandbo
     assert len(page.tickets) == 249
     assert [s.ticket_id for s in page.skipped] == ["5"]
     assert page.skipped[0].reason
+
+
+def test_tickets_are_re_read_a_hundred_per_request_and_a_missing_one_is_none(sandbox):
+    client = oauth_client(sandbox)
+    sandbox.touch(34, status="open")
+    ids = [str(i) for i in range(1, 121)] + ["999999"]
+    found = client.tickets(ids)
+    assert client.stats.reads == 2
+    assert found["999999"] is None
+    assert found["34"].status is Status.OPEN and found["34"].requester.email
+    assert client.ticket("35").status is Status.SOLVED
