@@ -9,7 +9,7 @@ import pytest
 from care.store import Store
 from connectors.zendesk.sandbox import SCENARIOS, ZendeskSandbox
 from flows.poll import poll_helpdesk
-from tests.flows.helpers import care_notes, configure, update_calls
+from tests.flows.environment import care_notes, configure, update_calls
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 

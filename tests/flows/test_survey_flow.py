@@ -12,7 +12,7 @@ from aiosmtpd.controller import Controller
 from connectors.zendesk.sandbox import SCENARIOS, ZendeskSandbox
 from flows.poll import poll_helpdesk
 from flows.surveys import dispatch_surveys
-from tests.flows.helpers import configure
+from tests.flows.environment import configure
 from tests.ports import free_port
 
 pytestmark = pytest.mark.usefixtures("prefect_server")

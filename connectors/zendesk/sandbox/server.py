@@ -11,7 +11,6 @@ import binascii
 import contextlib
 import json
 import logging
-import math
 import queue
 import re
 import secrets
@@ -26,97 +25,23 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from connectors.zendesk.sandbox.limits import (
+    AUTH_FAILED,
+    EXPORT_LIMITED,
+    FAULT_BODIES,
+    FORBIDDEN,
+    INVALID_CLIENT,
+    INVALID_TOKEN,
+    LIMITED,
+    NOMINAL_LIMIT,
+    Budget,
+    Faults,
+)
 from connectors.zendesk.sandbox.routes import EXPORT_PATH, Routes, comments_json, ticket_json
 from connectors.zendesk.sandbox.seed import Seed
 from connectors.zendesk.sandbox.state import ApiError, Json, Store
 
 log = logging.getLogger(__name__)
-NOMINAL_LIMIT = 100_000  # requests/minute reported (and enforced) when no limit is configured
-AUTH_FAILED = {"error": "Couldn't authenticate you"}
-INVALID_TOKEN = {
-    "error": "invalid_token",
-    "error_description": (
-        "The access token provided is expired, revoked, malformed or invalid for other reasons."
-    ),
-}
-INVALID_CLIENT = {
-    "error": "invalid_client",
-    "error_description": (
-        "Client authentication failed due to unknown client, no client authentication included, "
-        "or unsupported authentication method."
-    ),
-}
-FORBIDDEN = {
-    "error": "Forbidden",
-    "description": (
-        "You do not have access to this page. Please contact the account owner of this help desk "
-        "for further help."
-    ),
-}
-LIMITED = {
-    "error": "APIRateLimitExceeded",
-    "description": "Number of allowed API requests per minute exceeded",
-}
-EXPORT_LIMITED = {
-    "error": "APIRateLimitExceeded",
-    "description": ("Number of allowed incremental export API requests per minute exceeded"),
-}
-FAULT_BODIES = {
-    "429": (429, LIMITED),
-    "401": (401, AUTH_FAILED),
-    "500": (500, {"error": "InternalError", "description": "Something went wrong"}),
-    "503": (503, {"error": "ServiceUnavailable", "description": "Service temporarily unavailable"}),
-}
-
-
-class _Budget:
-    """Requests per clock minute (Zendesk counts per minute and tells when the window resets)."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit, self.window, self.used = limit, -1, 0
-
-    def state(self, now: float) -> tuple[int, int]:
-        window = int(now // 60)
-        if window != self.window:
-            self.window, self.used = window, 0
-        return max(self.limit - self.used, 0), max(1, math.ceil((window + 1) * 60 - now))
-
-
-class _Faults:
-    """FIFO of injected faults: '429', '500', '503', '401', 'conn_reset', 'malformed:<id>'
-    or 'malformed:<id>:missing_id'; '<fault>@<path prefix>' limits a fault to those paths."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._queue: list[tuple[str, str]] = []
-
-    def add(self, fault: str) -> None:
-        kind, _, prefix = fault.partition("@")
-        if kind not in (*FAULT_BODIES, "conn_reset") and not re.fullmatch(
-            r"malformed:\d+(:missing_id)?", kind
-        ):
-            raise ValueError(f"unknown fault {fault!r}")
-        with self._lock:
-            self._queue.append((kind, prefix))
-
-    def take_request_fault(self, path: str) -> str | None:
-        with self._lock:
-            for i, (kind, prefix) in enumerate(self._queue):
-                if not kind.startswith("malformed:") and path.startswith(prefix):
-                    return self._queue.pop(i)[0]
-        return None
-
-    def take_malformed(self, ids: set[int]) -> dict[int, str]:
-        found: dict[int, str] = {}
-        with self._lock:
-            for kind, prefix in list(self._queue):
-                parts = kind.split(":")
-                if parts[0] == "malformed" and int(parts[1]) in ids and int(parts[1]) not in found:
-                    found[int(parts[1])] = parts[2] if len(parts) > 2 else "bad_date"
-                    self._queue.remove((kind, prefix))
-        return found
-
-
 JOB_WORKERS = 4  # Zendesk runs background jobs side by side, not one account-wide queue
 
 
@@ -150,12 +75,12 @@ class ZendeskSandbox:
         self.store = Store(Seed(tickets, seed, anchor, scenarios), self.clock)
         self.latency_ms, self.job_delay_ms = latency_ms, job_delay_ms
         self.token_ttl = token_ttl_seconds
-        self._account = _Budget(rate_limit_per_minute or NOMINAL_LIMIT)
+        self._account = Budget(rate_limit_per_minute or NOMINAL_LIMIT)
         export_limit = export_rate_limit_per_minute or rate_limit_per_minute
-        self._export = _Budget(export_limit or NOMINAL_LIMIT)
+        self._export = Budget(export_limit or NOMINAL_LIMIT)
         self._budget_lock = threading.Lock()
         self._tokens: dict[str, tuple[float, str]] = {}
-        self._faults = _Faults()
+        self._faults = Faults()
         for fault in faults or ():
             self._faults.add(fault)
         self._log: list[tuple[str, str]] = []

@@ -1,0 +1,92 @@
+"""Sandbox rate-limit budgets, injected faults and the error bodies Zendesk answers with."""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+
+NOMINAL_LIMIT = 100_000  # requests/minute reported (and enforced) when no limit is configured
+AUTH_FAILED = {"error": "Couldn't authenticate you"}
+INVALID_TOKEN = {
+    "error": "invalid_token",
+    "error_description": (
+        "The access token provided is expired, revoked, malformed or invalid for other reasons."
+    ),
+}
+INVALID_CLIENT = {
+    "error": "invalid_client",
+    "error_description": (
+        "Client authentication failed due to unknown client, no client authentication included, "
+        "or unsupported authentication method."
+    ),
+}
+FORBIDDEN = {
+    "error": "Forbidden",
+    "description": (
+        "You do not have access to this page. Please contact the account owner of this help desk "
+        "for further help."
+    ),
+}
+LIMITED = {
+    "error": "APIRateLimitExceeded",
+    "description": "Number of allowed API requests per minute exceeded",
+}
+EXPORT_LIMITED = {
+    "error": "APIRateLimitExceeded",
+    "description": ("Number of allowed incremental export API requests per minute exceeded"),
+}
+FAULT_BODIES = {
+    "429": (429, LIMITED),
+    "401": (401, AUTH_FAILED),
+    "500": (500, {"error": "InternalError", "description": "Something went wrong"}),
+    "503": (503, {"error": "ServiceUnavailable", "description": "Service temporarily unavailable"}),
+}
+
+
+class Budget:
+    """Requests per clock minute (Zendesk counts per minute and tells when the window resets)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.window, self.used = limit, -1, 0
+
+    def state(self, now: float) -> tuple[int, int]:
+        window = int(now // 60)
+        if window != self.window:
+            self.window, self.used = window, 0
+        return max(self.limit - self.used, 0), max(1, math.ceil((window + 1) * 60 - now))
+
+
+class Faults:
+    """FIFO of injected faults: '429', '500', '503', '401', 'conn_reset', 'malformed:<id>'
+    or 'malformed:<id>:missing_id'; '<fault>@<path prefix>' limits a fault to those paths."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._queue: list[tuple[str, str]] = []
+
+    def add(self, fault: str) -> None:
+        kind, _, prefix = fault.partition("@")
+        if kind not in (*FAULT_BODIES, "conn_reset") and not re.fullmatch(
+            r"malformed:\d+(:missing_id)?", kind
+        ):
+            raise ValueError(f"unknown fault {fault!r}")
+        with self._lock:
+            self._queue.append((kind, prefix))
+
+    def take_request_fault(self, path: str) -> str | None:
+        with self._lock:
+            for i, (kind, prefix) in enumerate(self._queue):
+                if not kind.startswith("malformed:") and path.startswith(prefix):
+                    return self._queue.pop(i)[0]
+        return None
+
+    def take_malformed(self, ids: set[int]) -> dict[int, str]:
+        found: dict[int, str] = {}
+        with self._lock:
+            for kind, prefix in list(self._queue):
+                parts = kind.split(":")
+                if parts[0] == "malformed" and int(parts[1]) in ids and int(parts[1]) not in found:
+                    found[int(parts[1])] = parts[2] if len(parts) > 2 else "bad_date"
+                    self._queue.remove((kind, prefix))
+        return found
