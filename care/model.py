@@ -85,6 +85,9 @@ class Ticket:
     # Context the flow adds from the store (the rules stay pure):
     requester_ticket_times: tuple[datetime, ...] = field(default=())
     """Creation times of the requester's other tickets known to the store."""
+    waiting_since: datetime | None = None
+    """When the requester's current unanswered wait began, as first seen by an earlier poll
+    (a follow-up "any news?" must not restart the SLA clock). None: not known."""
 
     @property
     def key(self) -> str:
@@ -98,3 +101,21 @@ class Ticket:
         if self.last_agent_reply_at is None:
             return True
         return self.last_requester_message_at > self.last_agent_reply_at
+
+
+def waiting_since(
+    t: Ticket, previous: tuple[datetime | None, datetime | None] | None
+) -> datetime | None:
+    """The start of the requester's unanswered wait after an agent reply, given the
+    (last agent reply, waiting since) stored at the previous poll.
+
+    None while no agent has replied (the wait then runs from creation) or the agent
+    spoke last. The earlier start is kept for as long as no agent has replied since.
+    """
+    if t.agent_replies == 0 or t.last_requester_message_at is None or not t.requester_wrote_last:
+        return None
+    if previous is not None:
+        previous_reply, previous_since = previous
+        if previous_since is not None and previous_reply == t.last_agent_reply_at:
+            return min(previous_since, t.last_requester_message_at)
+    return t.last_requester_message_at

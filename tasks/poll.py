@@ -16,7 +16,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from care.actions import Action, action_ref
-from care.model import Ticket
+from care.model import Ticket, waiting_since
 from care.rules import evaluate
 from care.store import ActionRecord, SurveyRequest
 from connectors.base import UNCONFIRMED_JOB, ApplyReport, Change, Page
@@ -68,7 +68,7 @@ def handle_page(ctx: PollContext, page: Page, dry_run: bool = False) -> PageResu
     now = ctx.clock()
     for skipped in page.skipped:
         log.warning("skipped ticket %s: %s", skipped.ticket_id, skipped.reason)
-    tickets = with_requester_history(ctx, page.tickets)
+    tickets = with_waits(ctx, with_requester_history(ctx, page.tickets))
     decided = [a for t in tickets for a in evaluate(t, ctx.policy, now, ctx.faq)]
     known = ctx.store.known_keys(ctx.helpdesk.name, {t.id for t in tickets})
     fresh = [
@@ -82,7 +82,7 @@ def handle_page(ctx: PollContext, page: Page, dry_run: bool = False) -> PageResu
     # The decisions are durable before anything is applied. Every solve is passed on, not
     # only new ones: a reopened ticket solved again is rescheduled.
     surveys = _survey_requests(decided, tickets)
-    result.surveys_scheduled = ctx.store.record_page(page.tickets, fresh, surveys, now)
+    result.surveys_scheduled = ctx.store.record_page(tickets, fresh, surveys, now)
     claimed = ctx.store.claim_pending(ctx.helpdesk.name, ctx.claim_token, limit=CLAIM_LIMIT)
     apply_claimed(ctx, claimed, result)
     return result
@@ -160,6 +160,19 @@ def with_requester_history(ctx: PollContext, tickets: Sequence[Ticket]) -> list[
         if others:  # most requesters have one ticket: keep those tickets as they are
             t = dataclasses.replace(t, requester_ticket_times=tuple(sorted(others.values())))
         enriched.append(t)
+    return enriched
+
+
+def with_waits(ctx: PollContext, tickets: Sequence[Ticket]) -> list[Ticket]:
+    """Carry the start of each requester's unanswered wait over from the previous poll."""
+    waiting = {t.id for t in tickets if t.agent_replies and t.requester_wrote_last}
+    if not waiting:
+        return list(tickets)
+    previous = ctx.store.previous_waits(ctx.helpdesk.name, waiting)
+    enriched = []
+    for t in tickets:
+        since = waiting_since(t, previous.get(t.id)) if t.id in waiting else None
+        enriched.append(dataclasses.replace(t, waiting_since=since) if since else t)
     return enriched
 
 

@@ -66,7 +66,7 @@ def waiting_for_agent(t: Ticket) -> tuple[datetime, str] | None:
     if t.first_agent_reply_at is None and t.agent_replies == 0:
         return t.created_at, "a first agent reply"
     if t.last_requester_message_at is not None and t.requester_wrote_last:
-        return t.last_requester_message_at, "a reply to their latest message"
+        return t.waiting_since or t.last_requester_message_at, "a reply to their latest message"
     return None
 
 

@@ -137,6 +137,8 @@ class TicketSnapshot(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     solved_at: Mapped[datetime | None]
+    last_agent_reply_at: Mapped[datetime | None]
+    waiting_since: Mapped[datetime | None]  # start of the requester's current unanswered wait
     tags: Mapped[list[str]]
     seen_at: Mapped[datetime]
 

@@ -63,6 +63,20 @@ def requester_ticket_times(
     return times
 
 
+def previous_waits(
+    conn: Connection, helpdesk: str, ticket_ids: Iterable[str]
+) -> dict[str, tuple[datetime | None, datetime | None]]:
+    """ticket id -> (last agent reply, waiting since) as last stored, for tickets seen before."""
+    s = snapshots.c
+    found: dict[str, tuple[datetime | None, datetime | None]] = {}
+    for chunk in chunked(sorted(set(ticket_ids))):
+        query = select(s.ticket_id, s.last_agent_reply_at, s.waiting_since).where(
+            s.helpdesk == helpdesk, s.ticket_id.in_(chunk)
+        )
+        found.update((tid, (agent, since)) for tid, agent, since in conn.execute(query))
+    return found
+
+
 def _row(t: Ticket, seen_at: datetime) -> dict[str, Any]:
     return {
         "helpdesk": t.helpdesk,
@@ -76,6 +90,8 @@ def _row(t: Ticket, seen_at: datetime) -> dict[str, Any]:
         "created_at": t.created_at,
         "updated_at": t.updated_at,
         "solved_at": t.solved_at,
+        "last_agent_reply_at": t.last_agent_reply_at,
+        "waiting_since": t.waiting_since,
         "tags": sorted(t.tags),
         "seen_at": seen_at,
     }

@@ -118,6 +118,13 @@ class Store:
             actions.record(conn, items, now)
             return surveys.schedule(conn, surveys_due, now)
 
+    def previous_waits(
+        self, helpdesk: str, ticket_ids: Iterable[str]
+    ) -> dict[str, tuple[datetime | None, datetime | None]]:
+        """ticket id -> (last agent reply, waiting since) from the stored snapshots."""
+        with self._read() as conn:
+            return snapshots.previous_waits(conn, helpdesk, ticket_ids)
+
     # -- actions ----------------------------------------------------------
 
     def record_actions(self, items: Sequence[tuple[Action, str | None]], now: datetime) -> int:

@@ -127,3 +127,10 @@ def test_a_page_of_1000_tickets_is_a_handful_of_statements(
     assert len(statements) <= 3  # BEGIN and one executemany per 500 rows, not 1000
     assert len(rows(store)) == 1000
     assert elapsed < 1.0  # generous: the report measures the real figure
+
+
+def test_the_start_of_a_wait_is_kept_with_the_snapshot(store: Store) -> None:
+    reply, since = NOW - timedelta(hours=30), NOW - timedelta(hours=25)
+    t = replace(ticket("7"), last_agent_reply_at=reply, waiting_since=since)
+    store.upsert_snapshots([t], NOW)
+    assert store.previous_waits("zendesk", ["7", "8"]) == {"7": (reply, since)}

@@ -68,6 +68,8 @@ def upgrade() -> None:
         sa.Column("created_at", _time(), nullable=False),
         sa.Column("updated_at", _time(), nullable=False),
         sa.Column("solved_at", _time(), nullable=True),
+        sa.Column("last_agent_reply_at", _time(), nullable=True),
+        sa.Column("waiting_since", _time(), nullable=True),
         sa.Column("tags", _json(), nullable=False),
         sa.Column("seen_at", _time(), nullable=False),
         sa.PrimaryKeyConstraint("helpdesk", "ticket_id", name="pk_ticket_snapshots"),
