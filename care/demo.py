@@ -38,8 +38,9 @@ def run_demo(console: Console, tickets: int, workdir: str) -> None:
 
     started = time.monotonic()
     folder = Path(workdir)
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in (*folder.glob("care.db*"), folder / "outbox"):  # only what a demo wrote
+        shutil.rmtree(old) if old.is_dir() else old.unlink(missing_ok=True)
     config = folder / "care.toml"
     config.write_text(DEMO_CONFIG.format(workdir=folder.as_posix()), encoding="utf-8")
 

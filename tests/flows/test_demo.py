@@ -22,7 +22,10 @@ def restored_environment():
 
 def test_demo_tags_escalates_surveys_and_applies_nothing_twice(tmp_path, restored_environment):
     console = Console(record=True, width=120)
-    run_demo(console, tickets=120, workdir=str(tmp_path / "care-demo"))
+    workdir = tmp_path / "care-demo"
+    workdir.mkdir()
+    (workdir / "my-notes.txt").write_text("kept")
+    run_demo(console, tickets=120, workdir=str(workdir))
     text = console.export_text()
     for rule in (
         "connect.greeting",
@@ -36,3 +39,4 @@ def test_demo_tags_escalates_surveys_and_applies_nothing_twice(tmp_path, restore
     mails = list((tmp_path / "care-demo" / "outbox").glob("*.eml"))
     assert mails and f"{len(mails)} in" in text
     assert "Traceback" not in text and "ERROR" not in text
+    assert (workdir / "my-notes.txt").read_text() == "kept"  # a demo removes only its own files
