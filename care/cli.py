@@ -110,11 +110,21 @@ def sandbox_zendesk(
     rate_limit: Annotated[
         int | None, typer.Option(help="Requests per minute before 429s (default: none).")
     ] = None,
+    fault: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Fault for the next matching request, repeatable: 429, 500, 503, 401, "
+            "conn_reset, malformed:<ticket id>; add @<path prefix> to aim it."
+        ),
+    ] = None,
 ) -> None:
     """A Zendesk-compatible sandbox until Ctrl-C."""
     from connectors.zendesk.sandbox import serve_forever
 
-    serve_forever(port, tickets, seed, latency_ms, rate_limit)
+    try:
+        serve_forever(port, tickets, seed, latency_ms, rate_limit, fault or ())
+    except ValueError as exc:  # an unknown fault
+        raise _fail(str(exc)) from None
 
 
 def main() -> None:

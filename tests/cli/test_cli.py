@@ -50,3 +50,9 @@ def test_help_lists_the_commands(tmp_path):
     assert result.returncode == 0
     for command in ("demo", "run", "sandbox"):
         assert command in result.stdout
+
+
+def test_sandbox_refuses_an_unknown_fault_by_name(tmp_path):
+    result = run(["sandbox", "zendesk", "--port", "0", "--fault", "teapot"], tmp_path)
+    assert result.returncode == 2
+    assert "unknown fault 'teapot'" in result.stderr

@@ -383,7 +383,12 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def serve_forever(
-    port: int, tickets: int, seed: int, latency_ms: int, rate_limit_per_minute: int | None
+    port: int,
+    tickets: int,
+    seed: int,
+    latency_ms: int,
+    rate_limit_per_minute: int | None,
+    faults: Iterable[str] = (),
 ) -> None:
     """Run a sandbox in the foreground until Ctrl-C (wired to `care sandbox zendesk`)."""
     sandbox = ZendeskSandbox(
@@ -391,6 +396,7 @@ def serve_forever(
         seed=seed,
         latency_ms=latency_ms,
         rate_limit_per_minute=rate_limit_per_minute,
+        faults=faults,
         port=port,
     ).start()
     print(
