@@ -12,24 +12,15 @@ the rules' questions without a per-ticket call:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from care.model import Priority, Requester, Status, Ticket
 from connectors.errors import MalformedRecord
+from connectors.timestamps import parse_time
 
 _STATUSES = {s.value: s for s in Status}
 _PRIORITIES = {p.value: p for p in Priority}
-
-
-def parse_time(value: Any, field: str) -> datetime:
-    if not isinstance(value, str):
-        raise MalformedRecord(f"{field} is {value!r}, not a timestamp")
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise MalformedRecord(f"{field} is {value!r}, not an ISO 8601 timestamp") from None
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _optional_time(value: Any, field: str) -> datetime | None:

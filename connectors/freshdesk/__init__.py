@@ -1,0 +1,1 @@
+"""Freshdesk API v2: mapping (connector and sandbox to come, issue 4)."""
