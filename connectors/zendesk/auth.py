@@ -18,7 +18,7 @@ from typing import Protocol
 
 import requests
 
-from connectors.errors import AuthError, ConnectionFailed, ServerError
+from connectors.errors import AuthError, ConnectionFailed, RateLimited, ServerError
 from connectors.zendesk.endpoints import OAUTH_TOKENS
 
 RENEW_MARGIN_S = 60.0
@@ -121,7 +121,10 @@ class ClientCredentials:
                 f"Zendesk refused the OAuth client credentials ({_oauth_error(response)}): "
                 f"check {self.describe}"
             )
-        if response.status_code >= 500:
+        if response.status_code == 429:
+            retry_after = float(response.headers.get("Retry-After") or 10)
+            raise RateLimited("Zendesk token endpoint: 429 Too Many Requests", retry_after)
+        if response.status_code >= 300:
             raise ServerError(f"Zendesk token endpoint answered {response.status_code}")
         payload = response.json()
         self._token = payload["access_token"]

@@ -87,6 +87,7 @@ class ZendeskHttp:
 
     def _delay(self, exc: Transient, attempt: int) -> float:
         if isinstance(exc, RateLimited):
+            self._stats.rate_limited += 1
             self._stats.rate_limit_wait_s += exc.retry_after
             return exc.retry_after
         return min(MAX_BACKOFF_S, 0.25 * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)
@@ -115,7 +116,6 @@ class ZendeskHttp:
         body = _body(response)
         what = f"{method} {path} → {status} {_describe(body)}"
         if status == 429:
-            self._stats.rate_limited += 1
             return RateLimited(what, retry_after=_retry_after(response))
         if status in (401, 403):
             reason = (

@@ -83,3 +83,11 @@ def test_expired_bearer_token_is_renewed_once_and_the_request_retried(sandbox):
 def test_legacy_api_token_still_works(sandbox):
     page = token_client(sandbox, sandbox.api_token).read_page(None, month_ago())
     assert len(page.tickets) == 250
+
+
+def test_a_rate_limited_token_request_is_waited_out_too(sandbox, sleep):
+    client = oauth_client(sandbox, sleep=sleep)
+    sandbox.inject("429@/oauth/tokens")
+    page = client.read_page(None, month_ago())
+    assert len(page.tickets) == 250
+    assert client.stats.rate_limited == 1 and sleep.waits  # waited, then got a token
