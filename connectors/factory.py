@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from care.config import ConfigError, Settings, ZendeskConfig
 from connectors.base import Helpdesk
-from connectors.zendesk.auth import ApiToken, ClientCredentials, Credentials, StaticBearer
+from connectors.http import Credentials
+from connectors.zendesk.auth import ApiToken, ClientCredentials, StaticBearer
 from connectors.zendesk.client import ZendeskHelpdesk
 
 KNOWN = ("zendesk",)

@@ -14,7 +14,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
 import requests
 
@@ -22,18 +21,6 @@ from connectors.errors import AuthError, ConnectionFailed, RateLimited, ServerEr
 from connectors.zendesk.endpoints import OAUTH_TOKENS
 
 RENEW_MARGIN_S = 60.0
-
-
-class Credentials(Protocol):
-    describe: str  # which settings these are, for error messages (never the values)
-
-    def header(self) -> str:
-        """The Authorization header value for the next request."""
-        ...
-
-    def renew(self) -> bool:
-        """Called after a 401: True if a fresh credential was obtained and a retry makes sense."""
-        ...
 
 
 @dataclass

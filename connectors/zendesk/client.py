@@ -20,9 +20,8 @@ from connectors.base import (
     Submission,
 )
 from connectors.errors import MalformedRecord
+from connectors.http import Credentials, HelpdeskHttp, make_session
 from connectors.zendesk import endpoints as ep
-from connectors.zendesk.auth import Credentials
-from connectors.zendesk.http import ZendeskHttp, make_session
 from connectors.zendesk.mapping import to_ticket
 from connectors.zendesk.writes import plan_calls
 
@@ -50,8 +49,8 @@ class ZendeskHelpdesk:
         self.stats = RequestStats()
         self._session = make_session()
         creds = credentials(self._session) if callable(credentials) else credentials
-        self.http = ZendeskHttp(
-            self.base_url, creds, self._session, self.stats, timeout=timeout, sleep=sleep
+        self.http = HelpdeskHttp(
+            "Zendesk", self.base_url, creds, self._session, self.stats, timeout=timeout, sleep=sleep
         )
         self._per_page = per_page
         self._sleep = sleep

@@ -1,4 +1,9 @@
-"""The one choke point for every Zendesk call: auth, retries, rate limits, error types."""
+"""The one choke point for every helpdesk call: auth, retries, rate limits, error types.
+
+Each connector builds one `HelpdeskHttp` over its base URL and credentials; the
+vendor's error bodies (`{"error", "description"}`, `{"description", "errors": [...]}`,
+`{"code", "message"}`) are shortened into the typed errors of `connectors.errors`.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -22,18 +27,30 @@ from connectors.errors import (
     ServerError,
     Transient,
 )
-from connectors.zendesk.auth import Credentials
 
-log = logging.getLogger("care.zendesk")
+log = logging.getLogger("care.http")
 
 MAX_ATTEMPTS = 6
 MAX_BACKOFF_S = 30.0
 DEFAULT_RETRY_AFTER_S = 10.0
 
 
-class ZendeskHttp:
+class Credentials(Protocol):
+    describe: str  # which settings these are, for error messages (never the values)
+
+    def header(self) -> str:
+        """The Authorization header value for the next request."""
+        ...
+
+    def renew(self) -> bool:
+        """Called after a 401: True if a fresh credential was obtained and a retry makes sense."""
+        ...
+
+
+class HelpdeskHttp:
     def __init__(
         self,
+        vendor: str,
         base_url: str,
         credentials: Credentials,
         session: requests.Session,
@@ -43,6 +60,7 @@ class ZendeskHttp:
         max_attempts: int = MAX_ATTEMPTS,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        self.vendor = vendor
         self.base_url = base_url.rstrip("/")
         self._credentials = credentials
         self._session = session
@@ -57,6 +75,9 @@ class ZendeskHttp:
 
     def put(self, path: str, body: dict, params: dict[str, Any] | None = None) -> dict:
         return self.request("PUT", path, params=params, json=body, kind="writes")
+
+    def post(self, path: str, body: dict) -> dict:
+        return self.request("POST", path, json=body, kind="writes")
 
     def request(
         self,
@@ -119,12 +140,12 @@ class ZendeskHttp:
             return RateLimited(what, retry_after=_retry_after(response))
         if status in (401, 403):
             reason = (
-                "the user behind it lacks the rights this needs (an admin is required)"
+                "the account behind it lacks the rights this needs (an admin is required)"
                 if status == 403
                 else "the credential was refused"
             )
             return AuthError(
-                f"Zendesk: {what}: {reason}: check {self._credentials.describe}", status
+                f"{self.vendor}: {what}: {reason}: check {self._credentials.describe}", status
             )
         if status == 404:
             return NotFound(what)
@@ -158,11 +179,19 @@ def _body(response: requests.Response) -> object:
 
 
 def _describe(body: object) -> str:
-    """Zendesk errors are {"error", "description"} (sometimes plain text): keep it short."""
+    """Vendor error bodies, kept short: Zendesk `{error, description}` (sometimes nested or
+    plain text), Freshdesk `{description, errors: [{field, message}]}` or `{code, message}`."""
     if isinstance(body, dict):
         error = body.get("error")
         if isinstance(error, dict):  # some endpoints nest {"title", "message"}
             error = error.get("title") or error.get("message")
-        parts = [str(p) for p in (error, body.get("description")) if p]
+        parts = [
+            str(p)
+            for p in (error, body.get("code"), body.get("description"), body.get("message"))
+            if p
+        ]
+        for item in body.get("errors") or ():
+            if isinstance(item, dict):
+                parts.append(f"{item.get('field')}: {item.get('message')}")
         return ": ".join(parts)
     return str(body).strip()
