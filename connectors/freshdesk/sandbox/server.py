@@ -1,0 +1,415 @@
+"""HTTP side of the Freshdesk sandbox: routing, Basic auth, per-minute credits and faults.
+
+Written from Freshdesk's API v2 documentation (List/View/Update tickets, Notes,
+Conversations, Contacts, Bulk update + Jobs, Rate limits), not from our connector.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import math
+import re
+import socket
+import struct
+import sys
+import threading
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from itertools import islice
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from connectors.freshdesk.sandbox.seed import Json, Seed
+from connectors.freshdesk.sandbox.state import (
+    ApiError,
+    Store,
+    invalid,
+    parse_id,
+    parse_includes,
+    parse_json,
+    parse_paging,
+    parse_since,
+)
+
+log = logging.getLogger(__name__)
+NOMINAL_LIMIT = 100_000  # credits/minute reported (and enforced) when no limit is configured
+INVALID_CREDENTIALS = {
+    "code": "invalid_credentials",
+    "message": "You have to be logged in to perform this action.",
+}
+# Guess: Freshdesk documents the 429 status and Retry-After, not the body text.
+LIMITED = {"message": "You have exceeded the limit of requests per minute"}
+FAULT_BODIES: dict[str, tuple[int, Json]] = {
+    "429": (429, LIMITED),
+    "401": (401, INVALID_CREDENTIALS),
+    "500": (500, {"code": "internal_error", "message": "We're sorry, something went wrong."}),
+    "503": (503, {"code": "service_unavailable", "message": "Service temporarily unavailable"}),
+}
+INCLUDES = {"requester", "stats", "description"}
+
+
+class FreshdeskSandbox:
+    """A local Freshdesk API v2 subset on 127.0.0.1, seeded with deterministic tickets."""
+
+    api_key = "sandbox-api-key"
+
+    def __init__(
+        self,
+        tickets: int = 200,
+        seed: int = 7,
+        now: datetime | None = None,
+        latency_ms: int = 0,
+        rate_limit_per_minute: int | None = None,
+        faults: Iterable[str] | None = None,
+        port: int = 0,
+        job_delay_ms: int = 20,
+        *,
+        page_limit: int = 300,
+    ) -> None:
+        if now is None:
+            anchor, self._offset = int(time.time()) // 60 * 60, 0.0
+        else:
+            anchor = int((now if now.tzinfo else now.replace(tzinfo=UTC)).timestamp())
+            self._offset = anchor - time.time()
+        self.now = datetime.fromtimestamp(anchor, UTC)
+        self.store = Store(Seed(tickets, seed, anchor), self.clock)
+        self.latency_ms, self.job_delay_ms, self.page_limit = latency_ms, job_delay_ms, page_limit
+        self.limit = rate_limit_per_minute or NOMINAL_LIMIT
+        self._window, self._used = -1, 0
+        self._budget_lock = threading.Lock()
+        self._faults: list[tuple[str, str]] = []
+        self._faults_lock = threading.Lock()
+        for fault in faults or ():
+            self.inject(fault)
+        self._log: list[tuple[str, str]] = []
+        self._port = port
+        self._httpd: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def start(self) -> FreshdeskSandbox:
+        self._httpd = _Server(self, self._port)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, args=(0.05,), name="freshdesk-sandbox", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            if self._thread is not None:
+                self._thread.join(timeout=5)
+            self._httpd = None
+
+    def __enter__(self) -> FreshdeskSandbox:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        if self._httpd is None:
+            raise RuntimeError("the sandbox is not started")
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+
+    # -- test helpers -------------------------------------------------------------------
+    def clock(self) -> float:
+        """The sandbox's current Unix time (real time, shifted by `now` and `advance`)."""
+        return time.time() + self._offset
+
+    def advance(self, seconds: float) -> None:
+        self._offset += seconds
+
+    def ticket(self, ticket_id: int) -> Json:
+        """The ticket as `GET /api/v2/tickets/{id}?include=stats` returns it now."""
+        found = self.store.get(ticket_id)
+        if found is None:
+            raise KeyError(ticket_id)
+        return found[0]
+
+    def notes(self, ticket_id: int) -> list[Json]:
+        """Private and public notes (source 2) of a ticket, oldest first."""
+        found = self.store.get(ticket_id)
+        if found is None:
+            raise KeyError(ticket_id)
+        return [c for c in found[1] if c["source"] == 2]
+
+    def touch(self, ticket_id: int, **fields: Any) -> Json:
+        """Simulate an agent/requester change in Freshdesk (bumps updated_at); see Store.touch."""
+        return self.store.touch(ticket_id, **fields)
+
+    def inject(self, fault: str) -> None:
+        """Queue a fault: '429', '500', '503', '401', 'conn_reset', 'malformed:<id>';
+        '<fault>@<path prefix>' limits it to matching paths. Each fires once."""
+        kind, _, prefix = fault.partition("@")
+        if kind not in (*FAULT_BODIES, "conn_reset") and not re.fullmatch(r"malformed:\d+", kind):
+            raise ValueError(f"unknown fault {fault!r}")
+        with self._faults_lock:
+            self._faults.append((kind, prefix))
+
+    @property
+    def requests_log(self) -> list[tuple[str, str]]:
+        return list(self._log)
+
+    def reset_log(self) -> None:
+        self._log.clear()
+
+    # -- request pipeline ---------------------------------------------------------------
+    def handle(self, method: str, target: str, headers: Any, body: bytes) -> tuple[int, Any, dict]:
+        """One request -> (status, JSON body, None to drop the connection or b'' for an
+        empty body, headers)."""
+        split = urlsplit(target)
+        query = {k: v[-1] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
+        self._log.append((method, split.path))
+        if self.latency_ms:
+            time.sleep(self.latency_ms / 1000)
+        fault = self._take_fault(split.path)
+        if fault == "conn_reset":
+            return 0, None, {}
+        if fault is not None:
+            status, fault_body = FAULT_BODIES[fault]
+            retry = {"Retry-After": "1"} if status in (429, 503) else {}
+            return status, fault_body, {**self._limits(0), **retry}
+        try:
+            if not self._authenticated(headers.get("Authorization", "")):
+                raise ApiError(401, INVALID_CREDENTIALS)
+            cost = (
+                1 + 2 * len(parse_includes(query) & INCLUDES)
+                if split.path == "/api/v2/tickets"
+                else 1
+            )
+            limits = self._spend(cost)
+            try:
+                status, payload, extra = self._route(method, split.path, query, body)
+            except ApiError as e:
+                raise ApiError(e.status, e.body, {**limits, **e.headers}) from None
+            return status, payload, {**limits, **extra}
+        except ApiError as e:
+            return e.status, b"" if e.body is None else e.body, {**self._limits(0), **e.headers}
+
+    def _take_fault(self, path: str) -> str | None:
+        with self._faults_lock:
+            for i, (kind, prefix) in enumerate(self._faults):
+                if not kind.startswith("malformed:") and path.startswith(prefix):
+                    return self._faults.pop(i)[0]
+        return None
+
+    def _malformed(self, ids: set[int]) -> set[int]:
+        """Take the queued 'malformed:<id>' faults for these tickets (each fires once)."""
+        hit: set[int] = set()
+        with self._faults_lock:
+            for kind, prefix in list(self._faults):
+                name, _, ticket_id = kind.partition(":")
+                if name == "malformed" and int(ticket_id) in ids - hit:
+                    hit.add(int(ticket_id))
+                    self._faults.remove((kind, prefix))
+        return hit
+
+    def _authenticated(self, header: str) -> bool:
+        kind, _, value = header.partition(" ")
+        if kind.lower() != "basic":
+            return False
+        try:
+            user, _, _ = base64.b64decode(value.strip()).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return False
+        return user == self.api_key  # the password is ignored ("X" by convention)
+
+    def _limits(self, used: int) -> dict[str, str]:
+        with self._budget_lock:
+            self._roll()
+            remaining = max(self.limit - self._used, 0)
+        return {
+            "X-RateLimit-Total": str(self.limit),
+            "X-RateLimit-Remaining": str(remaining),
+            "X-RateLimit-Used-CurrentRequest": str(used),
+        }
+
+    def _roll(self) -> float:
+        now = self.clock()
+        if int(now // 60) != self._window:
+            self._window, self._used = int(now // 60), 0
+        return now
+
+    def _spend(self, cost: int) -> dict[str, str]:
+        with self._budget_lock:
+            now = self._roll()
+            if self._used + cost > self.limit:
+                retry = max(1, math.ceil((self._window + 1) * 60 - now))
+                headers = {
+                    "X-RateLimit-Total": str(self.limit),
+                    "X-RateLimit-Remaining": str(max(self.limit - self._used, 0)),
+                    "X-RateLimit-Used-CurrentRequest": "0",
+                    "Retry-After": str(retry),
+                }
+                raise ApiError(429, LIMITED, headers)
+            self._used += cost
+            return {
+                "X-RateLimit-Total": str(self.limit),
+                "X-RateLimit-Remaining": str(self.limit - self._used),
+                "X-RateLimit-Used-CurrentRequest": str(cost),
+            }
+
+    # -- routes -------------------------------------------------------------------------
+    def _route(self, method: str, path: str, query: dict[str, str], body: bytes) -> tuple:
+        parts = path.strip("/").split("/")
+        if parts[:2] != ["api", "v2"]:
+            raise ApiError(404, None)
+        parts = parts[2:]
+        match method, parts:
+            case "GET", ["tickets"]:
+                return self._list_tickets(path, query)
+            case "POST", ["tickets", "bulk_update"]:
+                job_id = self.store.create_job(parse_json(body))
+                timer = threading.Timer(self.job_delay_ms / 1000, self.store.run_job, (job_id,))
+                timer.daemon = True
+                timer.start()
+                return 202, {"job_id": job_id, "href": f"{self.url}/api/v2/jobs/{job_id}"}, {}
+            case "GET", ["tickets", tid]:
+                return 200, self._view_ticket(parse_id(tid), parse_includes(query)), {}
+            case "PUT", ["tickets", tid]:
+                ticket = self.store.update(parse_id(tid), parse_json(body))
+                ticket.pop("stats", None)
+                return 200, ticket, {}
+            case "GET", ["tickets", tid, "conversations"]:
+                _, convs = self.store.require(parse_id(tid))
+                page, per_page = parse_paging(query, default=30)
+                rows = convs[(page - 1) * per_page : page * per_page]
+                more = len(convs) > page * per_page
+                return 200, rows, self._link(path, query, page, more)
+            case "POST", ["tickets", tid, "notes"]:
+                return 201, self.store.add_note(parse_id(tid), parse_json(body)), {}
+            case "GET", ["contacts", cid]:
+                contact = self.store.seed.contact(parse_id(cid))
+                if contact is None:
+                    raise ApiError(404, None)
+                return 200, contact, {}
+            case "GET", ["jobs", job_id]:
+                return 200, self.store.job(job_id), {}
+        raise ApiError(404, None)
+
+    def _list_tickets(self, path: str, query: dict[str, str]) -> tuple:
+        page, per_page = parse_paging(query, default=30)
+        if page > self.page_limit:
+            raise invalid("page", "You cannot access tickets beyond the 300th page")
+        order_by = query.get("order_by", "created_at")
+        order_type = query.get("order_type", "desc")
+        if order_by not in ("created_at", "updated_at"):
+            raise invalid("order_by", "It should be one of these values: 'created_at,updated_at'")
+        if order_type not in ("asc", "desc"):
+            raise invalid("order_type", "It should be one of these values: 'asc,desc'")
+        since = parse_since(query.get("updated_since"))
+        includes = parse_includes(query)
+        if not includes <= INCLUDES:
+            raise invalid(
+                "include", "It should be one of these values: 'requester,stats,description'"
+            )
+        ids = self.store.ticket_ids(order_by, order_type == "desc", since)
+        window = list(islice(ids, (page - 1) * per_page, page * per_page + 1))
+        more = len(window) > per_page
+        broken = self._malformed(set(window[:per_page]))
+        rows = [self._list_row(i, includes, i in broken) for i in window[:per_page]]
+        return 200, rows, self._link(path, query, page, more)
+
+    def _list_row(self, ticket_id: int, includes: set[str], malformed: bool) -> Json:
+        ticket = self.store.shaped(ticket_id, includes | {"list"})
+        if malformed:  # an injected bad record: unparseable timestamp, no subject
+            ticket["updated_at"], ticket["subject"] = "not-a-date", None
+        return ticket
+
+    def _view_ticket(self, ticket_id: int, includes: set[str]) -> Json:
+        return self._list_row(
+            ticket_id, includes | {"description"}, bool(self._malformed({ticket_id}))
+        )
+
+    def _link(self, path: str, query: dict[str, str], page: int, more: bool) -> dict[str, str]:
+        if not more:
+            return {}
+        return {"Link": f'<{self.url}{path}?{urlencode({**query, "page": page + 1})}>; rel="next"'}
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, sandbox: FreshdeskSandbox, port: int) -> None:
+        super().__init__(("127.0.0.1", port), _Handler)
+        self.sandbox = sandbox
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], OSError):  # clients hanging up are not news
+            log.exception("Freshdesk sandbox: request from %s failed", client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, like the real API
+    server_version, sys_version = "freshdesk-sandbox", ""
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in two writes: without this, Nagle holds the body back
+        # until the client's delayed ACK (~40 ms per request on loopback).
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        sandbox: FreshdeskSandbox = self.server.sandbox  # type: ignore[attr-defined]
+        try:
+            status, payload, headers = sandbox.handle(self.command, self.path, self.headers, body)
+        except Exception:  # a sandbox bug: answer like a server error, and say so in the log
+            log.exception("Freshdesk sandbox: %s %s failed", self.command, self.path)
+            status, payload, headers = 500, FAULT_BODIES["500"][1], {}
+        if payload is None:  # injected conn_reset: drop the connection without an answer
+            self.close_connection = True
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            return
+        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_PUT = do_POST = do_DELETE = _serve
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # quiet: the CLI prints one line, tests read requests_log
+
+
+def serve_forever(
+    port: int,
+    tickets: int,
+    seed: int,
+    latency_ms: int,
+    rate_limit_per_minute: int | None,
+    faults: Iterable[str] = (),
+) -> None:
+    """Run a sandbox in the foreground until Ctrl-C (for `care sandbox freshdesk`)."""
+    sandbox = FreshdeskSandbox(
+        tickets=tickets,
+        seed=seed,
+        latency_ms=latency_ms,
+        rate_limit_per_minute=rate_limit_per_minute,
+        faults=faults,
+        port=port,
+    ).start()
+    print(
+        f"Freshdesk sandbox on {sandbox.url} · API key {sandbox.api_key} (password X)", flush=True
+    )
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sandbox.stop()
