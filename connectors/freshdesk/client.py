@@ -1,0 +1,249 @@
+"""`FreshdeskHelpdesk`: the Helpdesk protocol over the Freshdesk API v2 (reads)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+
+from care.model import Ticket
+from connectors.base import Page, RequestStats, Skipped
+from connectors.errors import MalformedRecord, NotFound
+from connectors.freshdesk import endpoints as ep
+from connectors.freshdesk.mapping import Conversations, to_ticket
+from connectors.http import HelpdeskHttp, make_session
+from connectors.timestamps import parse_time
+
+log = logging.getLogger("care.freshdesk")
+
+
+class ApiKey:
+    """Freshdesk's Basic auth: the API key as user name, any password."""
+
+    describe = "CARE_FRESHDESK_API_KEY"
+
+    def __init__(self, api_key: str) -> None:
+        self._header = "Basic " + _b64(f"{api_key}:X")
+
+    def header(self) -> str:
+        return self._header
+
+    def renew(self) -> bool:
+        return False
+
+
+class FreshdeskHelpdesk:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        name: str = "freshdesk",
+        page_limit: int = ep.PAGE_LIMIT,
+        timeout: float = 60.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.name = name
+        self.base_url = base_url.rstrip("/")
+        self.stats = RequestStats()
+        self._session: requests.Session = make_session()
+        self.http = HelpdeskHttp(
+            "Freshdesk",
+            self.base_url,
+            ApiKey(api_key),
+            self._session,
+            self.stats,
+            timeout=timeout,
+            sleep=sleep,
+        )
+        self._page_limit = page_limit
+        self._account_created: dict[str, datetime | None] = {}
+        self._counted: dict[tuple[str, str], Conversations] = {}  # (ticket, updated_at)
+
+    # -- reads ---------------------------------------------------------------
+
+    def read_page(self, cursor: str | None, start: datetime) -> Page:
+        """Tickets updated since the cursor's window, oldest first, 100 a request.
+
+        Each request starts at the last `updated_at` read so far (see `Window.after`),
+        so the list's 300-page limit is never in the way and a backfill of any size
+        has neither gaps nor duplicates.
+        """
+        window = Window.decode(cursor) if cursor else Window(_iso(start), 1, ())
+        rows = self.http.get(ep.TICKETS, window.params())
+        if not isinstance(rows, list):
+            raise MalformedRecord(f"the ticket list is {type(rows).__name__}, not an array")
+        tickets, skipped = self._map(rows, skip=set(window.skip))
+        full = len(rows) == ep.PAGE_SIZE
+        stamps = [(r.get("updated_at"), str(r.get("id"))) for r in rows if _has_time(r)]
+        return Page(
+            tickets=tickets,
+            skipped=skipped,
+            cursor=window.after(stamps, full, self._page_limit).encode(),
+            end_of_stream=not full,
+        )
+
+    def _map(self, rows: list[Any], skip: set[str]) -> tuple[list[Ticket], list[Skipped]]:
+        tickets, skipped = [], []
+        for raw in rows:
+            ticket_id = str(raw.get("id", "?")) if isinstance(raw, dict) else "?"
+            if ticket_id in skip:
+                continue  # read in the previous window, at the same updated_at second
+            try:
+                if not isinstance(raw, dict):
+                    raise MalformedRecord(f"ticket is {type(raw).__name__}, not an object")
+                tickets.append(self._ticket(raw))
+            except MalformedRecord as exc:
+                skipped.append(Skipped(ticket_id, str(exc)))
+        return tickets, skipped
+
+    def _ticket(self, raw: dict[str, Any]) -> Ticket:
+        requester_id = raw.get("requester_id")
+        created = self._requester_created(str(requester_id)) if requester_id else None
+        first = to_ticket(
+            raw, helpdesk=self.name, base_url=self.base_url, requester_created_at=created
+        )
+        if not _needs_conversations(first):
+            return first
+        counted = self._conversations(first)
+        return to_ticket(
+            raw,
+            helpdesk=self.name,
+            base_url=self.base_url,
+            requester_created_at=created,
+            conversations=counted,
+        )
+
+    def _requester_created(self, contact_id: str) -> datetime | None:
+        """A requester's account creation time: one look-up per contact, then cached."""
+        if contact_id not in self._account_created:
+            try:
+                contact = self.http.get(ep.CONTACT.format(id=contact_id))
+                created = contact.get("created_at")
+                self._account_created[contact_id] = (
+                    parse_time(created, "contact.created_at") if created else None
+                )
+            except (NotFound, MalformedRecord):
+                self._account_created[contact_id] = None
+        return self._account_created[contact_id]
+
+    def _conversations(self, t: Ticket) -> Conversations:
+        """Public agent replies, counted once per ticket version (its updated_at)."""
+        key = (t.id, t.updated_at.isoformat())
+        if key not in self._counted:
+            replies, page = 0, 1
+            while True:
+                params = {"page": page, "per_page": ep.CONVERSATION_PAGE_SIZE}
+                batch = self.http.get(ep.CONVERSATIONS.format(id=t.id), params)
+                replies += sum(1 for c in batch if _is_agent_reply(c))
+                if len(batch) < ep.CONVERSATION_PAGE_SIZE:
+                    break
+                page += 1
+            self._counted[key] = Conversations(agent_replies=replies)
+        return self._counted[key]
+
+    def ticket(self, ticket_id: str) -> Ticket | None:
+        return self.tickets([ticket_id]).get(ticket_id)
+
+    def tickets(self, ticket_ids: Sequence[str]) -> dict[str, Ticket | None]:
+        """Tickets as they are now (Freshdesk has no show_many: one request each)."""
+        found: dict[str, Ticket | None] = {}
+        for ticket_id in dict.fromkeys(ticket_ids):
+            try:
+                raw = self.http.get(ep.TICKET.format(id=ticket_id), {"include": "stats,requester"})
+                found[ticket_id] = self._ticket(raw)
+            except NotFound:
+                found[ticket_id] = None
+            except MalformedRecord as exc:
+                log.warning("ticket %s could not be read: %s", ticket_id, exc)
+                found[ticket_id] = None
+        return found
+
+    def close(self) -> None:
+        self._session.close()
+
+
+class Window:
+    """Where the list stands: `updated_since`, the page in it, and the ids already read
+    at exactly `since` (the filter is inclusive)."""
+
+    def __init__(self, since: str, page: int, skip: Sequence[str]) -> None:
+        self.since, self.page, self.skip = since, page, tuple(skip)
+
+    @classmethod
+    def decode(cls, cursor: str) -> Window:
+        data = json.loads(cursor)
+        return cls(data["since"], int(data["page"]), data.get("skip", ()))
+
+    def encode(self) -> str:
+        return json.dumps({"since": self.since, "page": self.page, "skip": list(self.skip)})
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "updated_since": self.since,
+            "order_by": "updated_at",
+            "order_type": "asc",
+            "per_page": ep.PAGE_SIZE,
+            "page": self.page,
+            "include": ep.LIST_INCLUDES,
+        }
+
+    def after(self, stamps: list[tuple[str, str]], full: bool, page_limit: int) -> Window:
+        """The window for the next request (or the next poll, when the list ended).
+
+        Every page moves `updated_since` to its last `updated_at`: offsets never carry
+        from page to page, so tickets that change while we read (our own updates
+        included) cannot shift one past us. Only a run of tickets sharing one second
+        is paged through, up to the page limit.
+        """
+        if not stamps:  # nothing readable on this page: keep going where we were
+            return Window(self.since, self.page + 1 if full else 1, self.skip)
+        last = max(stamp for stamp, _ in stamps)
+        at_last = tuple(tid for stamp, tid in stamps if stamp == last)
+        if last != self.since:
+            return Window(last, 1, at_last)
+        skip = tuple(dict.fromkeys((*self.skip, *at_last)))
+        if not full:
+            return Window(self.since, 1, skip)
+        if self.page >= page_limit:
+            raise MalformedRecord(f"over {len(skip)} tickets share updated_at {last}")
+        return Window(self.since, self.page + 1, skip)
+
+
+def _needs_conversations(t: Ticket) -> bool:
+    """Counting replies costs a request: only where resolve.two_interactions depends on it."""
+    return not t.status.is_solved and t.first_agent_reply_at is not None and t.requester_wrote_last
+
+
+def _is_agent_reply(conversation: Any) -> bool:
+    return (
+        isinstance(conversation, dict)
+        and conversation.get("source") == ep.REPLY_SOURCE
+        and not conversation.get("incoming")
+        and not conversation.get("private")
+    )
+
+
+def _has_time(raw: Any) -> bool:
+    if not isinstance(raw, dict):
+        return False
+    try:
+        parse_time(raw.get("updated_at"), "updated_at")
+    except MalformedRecord:
+        return False
+    return True
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _b64(text: str) -> str:
+    import base64
+
+    return base64.b64encode(text.encode()).decode()

@@ -1,0 +1,17 @@
+"""Freshdesk API v2 endpoints and limits, named once."""
+
+from __future__ import annotations
+
+TICKETS = "/api/v2/tickets"
+TICKET = "/api/v2/tickets/{id}"
+CONVERSATIONS = "/api/v2/tickets/{id}/conversations"
+NOTES = "/api/v2/tickets/{id}/notes"
+CONTACT = "/api/v2/contacts/{id}"
+BULK_UPDATE = "/api/v2/tickets/bulk_update"
+JOB = "/api/v2/jobs/{id}"
+
+PAGE_SIZE = 100  # the list endpoint's maximum per_page
+PAGE_LIMIT = 300  # "You cannot access tickets beyond the 300th page"
+LIST_INCLUDES = "requester,stats"  # +2 credits each: one list call costs 5
+CONVERSATION_PAGE_SIZE = 100
+REPLY_SOURCE = 0  # conversation source: 0 reply, 2 note
