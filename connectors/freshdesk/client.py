@@ -12,9 +12,10 @@ from typing import Any
 import requests
 
 from care.model import Ticket
-from connectors.base import Page, RequestStats, Skipped
+from connectors.base import ApplyReport, Change, Jobs, Page, RequestStats, Skipped, Submission
 from connectors.errors import MalformedRecord, NotFound
 from connectors.freshdesk import endpoints as ep
+from connectors.freshdesk import writes
 from connectors.freshdesk.mapping import Conversations, to_ticket
 from connectors.http import HelpdeskHttp, make_session
 from connectors.timestamps import parse_time
@@ -62,6 +63,7 @@ class FreshdeskHelpdesk:
             sleep=sleep,
         )
         self._page_limit = page_limit
+        self._sleep = sleep
         self._account_created: dict[str, datetime | None] = {}
         self._counted: dict[tuple[str, str], Conversations] = {}  # (ticket, updated_at)
 
@@ -163,6 +165,34 @@ class FreshdeskHelpdesk:
                 log.warning("ticket %s could not be read: %s", ticket_id, exc)
                 found[ticket_id] = None
         return found
+
+    # -- writes --------------------------------------------------------------
+
+    def ready(self, changes: Sequence[Change], flush: bool) -> tuple[list[Change], list[Change]]:
+        """Tags are written ticket by ticket here: nothing gains from waiting."""
+        return list(changes), []
+
+    def submit(self, changes: Sequence[Change]) -> Submission:
+        return writes.submit(self.http, changes)
+
+    def settle(self, jobs: Jobs, wait: bool) -> tuple[ApplyReport, Jobs]:
+        report, running = writes.settle(self.http, jobs)
+        delay, waited = 0.05, 0.0
+        while wait and running and waited < 600:
+            self._sleep(delay)
+            waited += delay
+            delay = min(2.0, delay * 2)
+            more, running = writes.settle(self.http, running)
+            report.applied.extend(more.applied)
+            report.failed.update(more.failed)
+        return report, running
+
+    def apply(self, changes: Sequence[Change]) -> ApplyReport:
+        submission = self.submit(changes)
+        report, _ = self.settle(submission.jobs, wait=True)
+        report.applied.extend(submission.settled.applied)
+        report.failed.update(submission.settled.failed)
+        return report
 
     def close(self) -> None:
         self._session.close()

@@ -1,0 +1,136 @@
+"""Writing to Freshdesk without ever dropping a tag an agent set.
+
+Freshdesk replaces a ticket's whole tag list on update (and, we assume, on
+`bulk_update`), and has no conditional update. So tags are written ticket by
+ticket: read the ticket right before the write, merge, `PUT` the union, then
+read again to verify our tags are there (a concurrent edit that replaced the
+list is merged again, a few times at most). Priority and group changes without
+tags are safe in bulk: `POST /api/v2/tickets/bulk_update` jobs. Notes are
+private notes (`POST /api/v2/tickets/{id}/notes`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from care.model import Priority
+from connectors.base import ApplyReport, Change, Jobs, Submission
+from connectors.errors import Final, HelpdeskError
+from connectors.freshdesk import endpoints as ep
+from connectors.http import HelpdeskHttp
+
+PRIORITY_CODES = {Priority.LOW: 1, Priority.NORMAL: 2, Priority.HIGH: 3, Priority.URGENT: 4}
+TAG_WRITE_ATTEMPTS = 3
+JOB_DONE = {"COMPLETED", "FAILED"}
+
+
+def submit(http: HelpdeskHttp, changes: Sequence[Change]) -> Submission:
+    submission = Submission()
+    by_ticket: dict[str, list[Change]] = defaultdict(list)
+    bulk: dict[tuple[str | None, str | None], list[Change]] = defaultdict(list)
+    for change in changes:
+        if change.add_tags or change.note:
+            by_ticket[change.ticket_id].append(change)
+        elif change.set_priority or change.set_group:
+            bulk[(change.set_priority, change.set_group)].append(change)
+    for ticket_id, ticket_changes in by_ticket.items():
+        _write_ticket(http, ticket_id, ticket_changes, submission.settled)
+    for (priority, group), group_changes in bulk.items():
+        for start in range(0, len(group_changes), ep.PAGE_SIZE):
+            chunk = group_changes[start : start + ep.PAGE_SIZE]
+            properties = _fields(priority, group)
+            body = {
+                "bulk_action": {"ids": [int(c.ticket_id) for c in chunk], "properties": properties}
+            }
+            job = http.post(ep.BULK_UPDATE, body)
+            submission.jobs[str(job["job_id"])] = {c.ticket_id: [c.ref] for c in chunk}
+    return submission
+
+
+def settle(http: HelpdeskHttp, jobs: Jobs) -> tuple[ApplyReport, Jobs]:
+    """One look at each job: results of the finished ones, the rest still running."""
+    report, running = ApplyReport(), {}
+    for job_id, by_ticket in jobs.items():
+        status = http.get(ep.JOB.format(id=job_id), kind="job_polls")
+        if str(status.get("status", "")).upper().replace("_", " ") not in JOB_DONE:
+            running[job_id] = by_ticket
+            continue
+        results = {str(item.get("id")): item for item in status.get("data") or ()}
+        for ticket_id, refs in by_ticket.items():
+            item = results.get(ticket_id) or {}
+            if item.get("success"):
+                report.applied.extend(refs)
+            else:
+                why = item.get("error") or f"no result in job {job_id}"
+                report.failed.update(dict.fromkeys(refs, f"ticket {ticket_id}: {why}"))
+    return report, running
+
+
+def _write_ticket(
+    http: HelpdeskHttp, ticket_id: str, changes: list[Change], report: ApplyReport
+) -> None:
+    try:
+        notes = [c for c in changes if c.note]
+        posted = _conversation_text(http, ticket_id) if any(c.job_id for c in notes) else ""
+        fields = _merge_fields(changes)
+        if changes and (fields["tags"] or fields["priority"] or fields["group"]):
+            _write_tags(http, ticket_id, fields)
+        for change in notes:
+            if change.job_id and change.note_ref and change.note_ref in posted:
+                continue  # an interrupted attempt did post it: never twice
+            body = {"body": change.note, "private": not change.note_public}
+            http.post(ep.NOTES.format(id=ticket_id), body)
+        report.applied.extend(c.ref for c in changes)
+    except (Final, HelpdeskError) as exc:
+        report.failed.update(dict.fromkeys((c.ref for c in changes), str(exc)))
+
+
+def _merge_fields(changes: list[Change]) -> dict[str, Any]:
+    tags: set[str] = set().union(*(c.add_tags for c in changes))
+    priorities = [c.set_priority for c in changes if c.set_priority]
+    groups = [c.set_group for c in changes if c.set_group]
+    return {
+        "tags": tags,
+        "priority": max(priorities, key=lambda p: p.rank) if priorities else None,
+        "group": groups[-1] if groups else None,
+    }
+
+
+def _write_tags(http: HelpdeskHttp, ticket_id: str, fields: dict[str, Any]) -> None:
+    """Read, merge, write, verify: an agent's tag is never dropped by our write."""
+    wanted: set[str] = fields["tags"]
+    for _ in range(TAG_WRITE_ATTEMPTS):
+        current = http.get(ep.TICKET.format(id=ticket_id))
+        tags = list(current.get("tags") or [])
+        body = _fields(fields["priority"], fields["group"])
+        if not wanted <= set(tags):
+            body["tags"] = tags + sorted(wanted - set(tags))
+        if not body:
+            return
+        http.put(ep.TICKET.format(id=ticket_id), body)
+        after = http.get(ep.TICKET.format(id=ticket_id))
+        if wanted <= set(after.get("tags") or ()):
+            return
+    raise HelpdeskError(f"ticket {ticket_id}: tags kept being replaced by a concurrent edit")
+
+
+def _fields(priority: Priority | str | None, group: str | None) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    if priority:
+        body["priority"] = PRIORITY_CODES[Priority(priority)]
+    if group:
+        body["group_id"] = int(group) if str(group).isdigit() else group
+    return body
+
+
+def _conversation_text(http: HelpdeskHttp, ticket_id: str) -> str:
+    bodies, page = [], 1
+    while True:
+        batch = http.get(ep.CONVERSATIONS.format(id=ticket_id), {"page": page, "per_page": 100})
+        bodies.extend(str(c.get("body_text") or c.get("body") or "") for c in batch)
+        if len(batch) < 100:
+            return "\n".join(bodies)
+        page += 1
+

@@ -1,0 +1,84 @@
+"""Writing to Freshdesk: tags merged (never one lost), private notes, bulk priority jobs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from care.model import Priority
+from connectors.base import Change
+from connectors.freshdesk.client import FreshdeskHelpdesk
+from connectors.freshdesk.sandbox import FreshdeskSandbox
+
+
+@pytest.fixture
+def sandbox() -> Iterator[FreshdeskSandbox]:
+    with FreshdeskSandbox(tickets=60, seed=4, job_delay_ms=5) as sb:
+        yield sb
+
+
+def client(sb: FreshdeskSandbox) -> FreshdeskHelpdesk:
+    return FreshdeskHelpdesk(sb.url, sb.api_key)
+
+
+def test_adding_a_tag_keeps_every_tag_an_agent_set(sandbox):
+    sandbox.touch(3, tags=["vip", "billing"])
+    report = client(sandbox).apply(
+        [Change(ref=1, ticket_id="3", add_tags=frozenset({"care_greeted"}))]
+    )
+    assert report.applied == [1]
+    assert set(sandbox.ticket(3)["tags"]) == {"vip", "billing", "care_greeted"}
+
+
+def test_a_concurrent_edit_that_replaces_the_tags_is_merged_again(sandbox, monkeypatch):
+    helpdesk = client(sandbox)
+    sandbox.touch(4, tags=["vip"])
+    original_put = helpdesk.http.put
+    raced = []
+
+    def put_then_agent_overwrites(path, body, params=None):
+        answer = original_put(path, body, params)
+        if not raced:  # right after our write an agent saves an older tag list
+            raced.append(True)
+            sandbox.touch(4, tags=["vip", "angry"])
+        return answer
+
+    monkeypatch.setattr(helpdesk.http, "put", put_then_agent_overwrites)
+    report = helpdesk.apply([Change(ref=1, ticket_id="4", add_tags=frozenset({"care_escalated"}))])
+    assert report.applied == [1]
+    assert set(sandbox.ticket(4)["tags"]) == {"vip", "angry", "care_escalated"}
+
+
+def test_notes_are_private_and_priority_is_raised_with_the_tags(sandbox):
+    change = Change(
+        ref=1,
+        ticket_id="5",
+        add_tags=frozenset({"care_escalated"}),
+        set_priority=Priority.URGENT,
+        note="[CARE] resolve.two_interactions — call?",
+    )
+    assert client(sandbox).apply([change]).applied == [1]
+    ticket = sandbox.ticket(5)
+    assert ticket["priority"] == 4 and "care_escalated" in ticket["tags"]
+    note = sandbox.notes(5)[-1]
+    assert note["private"] is True and "resolve.two_interactions" in note["body"]
+
+
+def test_priority_without_tags_goes_out_as_one_bulk_job(sandbox):
+    changes = [Change(ref=i, ticket_id=str(i), set_priority=Priority.HIGH) for i in range(1, 11)]
+    sandbox.reset_log()
+    report = client(sandbox).apply(changes)
+    assert sorted(report.applied) == list(range(1, 11))
+    assert sum(1 for m, p in sandbox.requests_log if p.endswith("bulk_update")) == 1
+    assert all(sandbox.ticket(i)["priority"] == 3 for i in range(1, 11))
+
+
+def test_a_note_from_an_interrupted_attempt_is_not_posted_twice(sandbox):
+    note = "[CARE] connect.greeting — hello\n— CARE pipelines · ref abcdef0123"
+    helpdesk = client(sandbox)
+    helpdesk.apply([Change(ref=1, ticket_id="6", note=note, note_ref="abcdef0123")])
+    before = len(sandbox.notes(6))
+    retry = Change(ref=1, ticket_id="6", note=note, note_ref="abcdef0123", job_id="unconfirmed")
+    assert helpdesk.apply([retry]).applied == [1]
+    assert len(sandbox.notes(6)) == before
