@@ -87,17 +87,24 @@ class ZendeskConfig:
 
 
 @dataclass(frozen=True)
+class FreshdeskConfig:
+    url: str
+    api_key: str = field(repr=False)
+
+
+@dataclass(frozen=True)
 class Settings:
     policy: Policy
     database_url: str
     backfill_days: float
     zendesk: ZendeskConfig | None
+    freshdesk: FreshdeskConfig | None = None
     survey_secret: str | None = field(default=None, repr=False)
     survey_base_url: str = "http://127.0.0.1:8765"
     source: str = "defaults"  # where the settings came from, for messages
 
     def helpdesk_names(self) -> list[str]:
-        return ["zendesk"] if self.zendesk else []
+        return [name for name in ("zendesk", "freshdesk") if getattr(self, name)]
 
 
 def load_settings(
@@ -132,6 +139,7 @@ def load_settings(
         database_url=env.get("CARE_DATABASE_URL") or file.database_url or DEFAULT_DATABASE_URL,
         backfill_days=file.backfill_days,
         zendesk=_zendesk(file.zendesk, env, secret),
+        freshdesk=_freshdesk(file.freshdesk, env, secret),
         survey_secret=secret("CARE_SURVEY_SECRET"),
         survey_base_url=env.get("CARE_SURVEY_BASE_URL") or "http://127.0.0.1:8765",
         source=source,
@@ -214,3 +222,20 @@ def _zendesk(section: ZendeskSection, env: Mapping[str, str], secret) -> Zendesk
             "integrations → APIs → OAuth clients), or CARE_ZENDESK_OAUTH_TOKEN"
         )
     return config
+
+
+def _freshdesk(section: FreshdeskSection, env: Mapping[str, str], secret) -> FreshdeskConfig | None:
+    url = env.get("CARE_FRESHDESK_URL") or section.url
+    if not url:
+        return None
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"freshdesk.url / CARE_FRESHDESK_URL must start with https://, got {url!r}"
+        )
+    api_key = secret("CARE_FRESHDESK_API_KEY")
+    if not api_key:
+        raise ConfigError(
+            f"Freshdesk at {url} has no API key: set CARE_FRESHDESK_API_KEY "
+            "(Profile settings → View API key in Freshdesk)"
+        )
+    return FreshdeskConfig(url=url.rstrip("/"), api_key=api_key)

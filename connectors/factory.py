@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from care.config import ConfigError, Settings, ZendeskConfig
 from connectors.base import Helpdesk
+from connectors.freshdesk.client import FreshdeskHelpdesk
 from connectors.http import Credentials
 from connectors.zendesk.auth import ApiToken, ClientCredentials, StaticBearer
 from connectors.zendesk.client import ZendeskHelpdesk
 
-KNOWN = ("zendesk",)
+KNOWN = ("zendesk", "freshdesk")
 
 
 def open_helpdesk(name: str, settings: Settings) -> Helpdesk:
@@ -16,6 +17,12 @@ def open_helpdesk(name: str, settings: Settings) -> Helpdesk:
         if settings.zendesk is None:
             raise ConfigError("zendesk is not configured: set CARE_ZENDESK_URL or [zendesk] url")
         return zendesk_from_config(settings.zendesk)
+    if name == "freshdesk":
+        if settings.freshdesk is None:
+            raise ConfigError(
+                "freshdesk is not configured: set CARE_FRESHDESK_URL or [freshdesk] url"
+            )
+        return FreshdeskHelpdesk(settings.freshdesk.url, settings.freshdesk.api_key)
     raise ConfigError(f"unknown helpdesk {name!r}: choose one of {', '.join(KNOWN)}")
 
 

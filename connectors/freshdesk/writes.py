@@ -17,7 +17,7 @@ from typing import Any
 
 from care.model import Priority
 from connectors.base import ApplyReport, Change, Jobs, Submission
-from connectors.errors import Final, HelpdeskError
+from connectors.errors import HelpdeskError
 from connectors.freshdesk import endpoints as ep
 from connectors.http import HelpdeskHttp
 
@@ -83,7 +83,7 @@ def _write_ticket(
             body = {"body": change.note, "private": not change.note_public}
             http.post(ep.NOTES.format(id=ticket_id), body)
         report.applied.extend(c.ref for c in changes)
-    except (Final, HelpdeskError) as exc:
+    except HelpdeskError as exc:
         report.failed.update(dict.fromkeys((c.ref for c in changes), str(exc)))
 
 
@@ -133,4 +133,3 @@ def _conversation_text(http: HelpdeskHttp, ticket_id: str) -> str:
         if len(batch) < 100:
             return "\n".join(bodies)
         page += 1
-

@@ -96,3 +96,16 @@ def test_secrets_never_show_in_the_settings_repr(tmp_path):
 def test_missing_config_file_named_by_care_config_is_an_error(tmp_path):
     with pytest.raises(ConfigError, match="does not exist"):
         load_settings(env={"CARE_CONFIG": str(tmp_path / "nope.toml")})
+
+
+def test_freshdesk_without_an_api_key_names_the_variable(tmp_path):
+    env = {"CARE_FRESHDESK_URL": "https://acme.freshdesk.com"}
+    with pytest.raises(ConfigError, match="CARE_FRESHDESK_API_KEY"):
+        load_settings(write(tmp_path, ""), env=env)
+
+
+def test_freshdesk_configured_from_the_environment(tmp_path):
+    env = {"CARE_FRESHDESK_URL": "https://acme.freshdesk.com/", "CARE_FRESHDESK_API_KEY": "k3y"}
+    settings = load_settings(write(tmp_path, ""), env=env)
+    assert settings.freshdesk.url == "https://acme.freshdesk.com"
+    assert settings.helpdesk_names() == ["freshdesk"] and "k3y" not in repr(settings)
