@@ -101,28 +101,55 @@ def run_surveys(
     print_dispatch_summary(out, summary)
 
 
+PortOption = Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free port).")]
+TicketsOption = Annotated[int, typer.Option(help="Tickets to seed.")]
+SeedOption = Annotated[int, typer.Option(help="Seed of the synthetic data.")]
+LatencyOption = Annotated[int, typer.Option(help="Delay added to every response.")]
+RateLimitOption = Annotated[
+    int | None, typer.Option(help="Requests (credits) per minute before 429s (default: none).")
+]
+FaultOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="Fault for the next matching request, repeatable: 429, 500, 503, 401, "
+        "conn_reset, malformed:<ticket id>; add @<path prefix> to aim it."
+    ),
+]
+
+
 @sandbox_app.command("zendesk")
 def sandbox_zendesk(
-    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free port).")] = 8790,
-    tickets: Annotated[int, typer.Option(help="Tickets to seed.")] = 300,
-    seed: Annotated[int, typer.Option(help="Seed of the synthetic data.")] = 7,
-    latency_ms: Annotated[int, typer.Option(help="Delay added to every response.")] = 0,
-    rate_limit: Annotated[
-        int | None, typer.Option(help="Requests per minute before 429s (default: none).")
-    ] = None,
-    fault: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="Fault for the next matching request, repeatable: 429, 500, 503, 401, "
-            "conn_reset, malformed:<ticket id>; add @<path prefix> to aim it."
-        ),
-    ] = None,
+    port: PortOption = 8790,
+    tickets: TicketsOption = 300,
+    seed: SeedOption = 7,
+    latency_ms: LatencyOption = 0,
+    rate_limit: RateLimitOption = None,
+    fault: FaultOption = None,
 ) -> None:
     """A Zendesk-compatible sandbox until Ctrl-C."""
     from connectors.zendesk.sandbox import serve_forever
 
+    _serve(serve_forever, port, tickets, seed, latency_ms, rate_limit, fault)
+
+
+@sandbox_app.command("freshdesk")
+def sandbox_freshdesk(
+    port: PortOption = 8791,
+    tickets: TicketsOption = 300,
+    seed: SeedOption = 7,
+    latency_ms: LatencyOption = 0,
+    rate_limit: RateLimitOption = None,
+    fault: FaultOption = None,
+) -> None:
+    """A Freshdesk-compatible sandbox until Ctrl-C."""
+    from connectors.freshdesk.sandbox import serve_forever
+
+    _serve(serve_forever, port, tickets, seed, latency_ms, rate_limit, fault)
+
+
+def _serve(serve_forever, port, tickets, seed, latency_ms, rate_limit, faults) -> None:
     try:
-        serve_forever(port, tickets, seed, latency_ms, rate_limit, fault or ())
+        serve_forever(port, tickets, seed, latency_ms, rate_limit, faults or ())
     except ValueError as exc:  # an unknown fault
         raise _fail(str(exc)) from None
 
