@@ -6,7 +6,7 @@ writes are `Change` values, and request accounting is one `RequestStats`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -95,6 +95,18 @@ class Submission:
     jobs: Jobs = field(default_factory=dict)
     settled: ApplyReport = field(default_factory=ApplyReport)
     resend: list[Change] = field(default_factory=list)  # internal: changes still to send
+
+
+class AccountCache(Protocol):
+    """Where a connector keeps requester account creation times it had to look up."""
+
+    def account_created(
+        self, helpdesk: str, requester_ids: Iterable[str]
+    ) -> dict[str, datetime | None]: ...
+
+    def remember_accounts(
+        self, helpdesk: str, created: Mapping[str, datetime | None], now: datetime
+    ) -> None: ...
 
 
 class Helpdesk(Protocol):

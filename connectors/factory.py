@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from care.config import ConfigError, Settings, ZendeskConfig
-from connectors.base import Helpdesk
+from connectors.base import AccountCache, Helpdesk
 from connectors.freshdesk.client import FreshdeskHelpdesk
 from connectors.http import Credentials
 from connectors.zendesk.auth import ApiToken, ClientCredentials, StaticBearer
@@ -12,7 +12,7 @@ from connectors.zendesk.client import ZendeskHelpdesk
 KNOWN = ("zendesk", "freshdesk")
 
 
-def open_helpdesk(name: str, settings: Settings) -> Helpdesk:
+def open_helpdesk(name: str, settings: Settings, accounts: AccountCache | None = None) -> Helpdesk:
     if name == "zendesk":
         if settings.zendesk is None:
             raise ConfigError("zendesk is not configured: set CARE_ZENDESK_URL or [zendesk] url")
@@ -22,7 +22,9 @@ def open_helpdesk(name: str, settings: Settings) -> Helpdesk:
             raise ConfigError(
                 "freshdesk is not configured: set CARE_FRESHDESK_URL or [freshdesk] url"
             )
-        return FreshdeskHelpdesk(settings.freshdesk.url, settings.freshdesk.api_key)
+        return FreshdeskHelpdesk(
+            settings.freshdesk.url, settings.freshdesk.api_key, accounts=accounts
+        )
     raise ConfigError(f"unknown helpdesk {name!r}: choose one of {', '.join(KNOWN)}")
 
 

@@ -36,7 +36,7 @@ def dispatch_surveys(dry_run: bool = False, limit: int = 1000) -> DispatchResult
 
         def helpdesk(name: str) -> Helpdesk:
             if name not in helpdesks:
-                helpdesks[name] = open_helpdesk(name, settings)
+                helpdesks[name] = open_helpdesk(name, settings, accounts=store)
                 stack.callback(helpdesks[name].close)
             return helpdesks[name]
 

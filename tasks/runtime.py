@@ -26,9 +26,9 @@ def open_store(settings: Settings) -> Iterator[Store]:
 def poll_context(helpdesk: str) -> Iterator[tuple[PollContext, float]]:
     settings = load_settings()
     policy = settings.policy
-    client = open_helpdesk(helpdesk, settings)
-    try:
-        with open_store(settings) as store:
+    with open_store(settings) as store:
+        client = open_helpdesk(helpdesk, settings, accounts=store)
+        try:
             ctx = PollContext(
                 helpdesk=client,
                 store=store,
@@ -37,5 +37,5 @@ def poll_context(helpdesk: str) -> Iterator[tuple[PollContext, float]]:
                 notes=NoteRenderer(policy.templates_dir),
             )
             yield ctx, settings.backfill_days
-    finally:
-        client.close()
+        finally:
+            client.close()

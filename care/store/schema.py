@@ -106,6 +106,18 @@ class Base(DeclarativeBase):
     }
 
 
+class RequesterAccount(Base):
+    """When a requester's account was created, for helpdesks that do not send it with
+    tickets (Freshdesk): looked up once, then read from here."""
+
+    __tablename__ = "requester_accounts"
+
+    helpdesk: Mapped[str] = mapped_column(primary_key=True)
+    requester_id: Mapped[str] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime | None]
+    fetched_at: Mapped[datetime]
+
+
 class SyncCursor(Base):
     """Where the incremental read of one helpdesk stands, and how the last poll went."""
 

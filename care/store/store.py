@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 
 from care.actions import Action
 from care.model import Ticket
-from care.store import actions, cursors, snapshots, surveys
+from care.store import accounts, actions, cursors, snapshots, surveys
 from care.store.actions import ActionRecord
 from care.store.cursors import CursorInfo
 from care.store.database import open_engine, read_connection
@@ -124,6 +124,19 @@ class Store:
         """ticket id -> (last agent reply, waiting since) from the stored snapshots."""
         with self._read() as conn:
             return snapshots.previous_waits(conn, helpdesk, ticket_ids)
+
+    def account_created(
+        self, helpdesk: str, requester_ids: Iterable[str]
+    ) -> dict[str, datetime | None]:
+        """requester id -> account creation time, for requesters looked up before."""
+        with self._read() as conn:
+            return accounts.created_at(conn, helpdesk, requester_ids)
+
+    def remember_accounts(
+        self, helpdesk: str, created: Mapping[str, datetime | None], now: datetime
+    ) -> None:
+        with self._write() as conn:
+            accounts.remember(conn, helpdesk, created, now)
 
     # -- actions ----------------------------------------------------------
 

@@ -12,7 +12,16 @@ from typing import Any
 import requests
 
 from care.model import Ticket
-from connectors.base import ApplyReport, Change, Jobs, Page, RequestStats, Skipped, Submission
+from connectors.base import (
+    AccountCache,
+    ApplyReport,
+    Change,
+    Jobs,
+    Page,
+    RequestStats,
+    Skipped,
+    Submission,
+)
 from connectors.errors import MalformedRecord, NotFound
 from connectors.freshdesk import endpoints as ep
 from connectors.freshdesk import writes
@@ -46,10 +55,12 @@ class FreshdeskHelpdesk:
         *,
         name: str = "freshdesk",
         page_limit: int = ep.PAGE_LIMIT,
+        accounts: AccountCache | None = None,
         timeout: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.name = name
+        self._accounts = accounts
         self.base_url = base_url.rstrip("/")
         self.stats = RequestStats()
         self._session: requests.Session = make_session()
@@ -80,6 +91,7 @@ class FreshdeskHelpdesk:
         rows = self.http.get(ep.TICKETS, window.params())
         if not isinstance(rows, list):
             raise MalformedRecord(f"the ticket list is {type(rows).__name__}, not an array")
+        self._learn_accounts(rows)
         tickets, skipped = self._map(rows, skip=set(window.skip))
         full = len(rows) == ep.PAGE_SIZE
         stamps = [(r.get("updated_at"), str(r.get("id"))) for r in rows if _has_time(r)]
@@ -120,6 +132,25 @@ class FreshdeskHelpdesk:
             requester_created_at=created,
             conversations=counted,
         )
+
+    def _learn_accounts(self, rows: list[Any]) -> None:
+        """Account creation times for a page's requesters: from the cache, else looked up
+        (one `GET /api/v2/contacts/{id}` per requester ever) and remembered."""
+        wanted = {
+            str(r["requester_id"])
+            for r in rows
+            if isinstance(r, dict) and r.get("requester_id") is not None
+        } - self._account_created.keys()
+        if not wanted:
+            return
+        if self._accounts is not None:
+            self._account_created.update(self._accounts.account_created(self.name, wanted))
+        missing = wanted - self._account_created.keys()
+        for contact_id in sorted(missing):
+            self._requester_created(contact_id)
+        if self._accounts is not None and missing:
+            learned = {cid: self._account_created[cid] for cid in missing}
+            self._accounts.remember_accounts(self.name, learned, datetime.now(UTC))
 
     def _requester_created(self, contact_id: str) -> datetime | None:
         """A requester's account creation time: one look-up per contact, then cached."""

@@ -54,3 +54,24 @@ def test_freshdesk_poll_applies_once_and_a_second_run_decides_nothing_new(
     # backfill, complete a repeat contact only on the second pass.
     assert set(second.new_actions) <= {"assist.repeat_contact"}
     assert refs and set(refs.values()) == {1}
+
+
+def test_a_requester_is_looked_up_once_ever_not_once_per_poll(database_url, tmp_path, monkeypatch):
+    with FreshdeskSandbox(tickets=80, seed=2, job_delay_ms=5) as sandbox:
+        config = tmp_path / "care.toml"
+        config.write_text("[rules]\ndisabled = ['assist.faq']\n")
+        for name, value in {
+            "CARE_CONFIG": str(config),
+            "CARE_DATABASE_URL": database_url,
+            "CARE_FRESHDESK_URL": sandbox.url,
+            "CARE_FRESHDESK_API_KEY": sandbox.api_key,
+        }.items():
+            monkeypatch.setenv(name, value)
+        poll_helpdesk(helpdesk="freshdesk")
+        first = [p for m, p in sandbox.requests_log if p.startswith("/api/v2/contacts/")]
+        sandbox.advance(120)
+        sandbox.reset_log()
+        second_run = poll_helpdesk(helpdesk="freshdesk")
+        again = [p for m, p in sandbox.requests_log if p.startswith("/api/v2/contacts/")]
+    assert first and len(first) == len(set(first))
+    assert second_run.tickets > 0 and again == []  # a new process, the same requesters: none

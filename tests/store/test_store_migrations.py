@@ -17,7 +17,7 @@ from care.store import Store, StoreError
 from care.store.database import alembic_config
 from care.store.schema import Base
 
-TABLES = {"sync_cursors", "ticket_snapshots", "action_log", "survey_outbox"}
+TABLES = {"sync_cursors", "ticket_snapshots", "action_log", "survey_outbox", "requester_accounts"}
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 

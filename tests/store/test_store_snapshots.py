@@ -134,3 +134,13 @@ def test_the_start_of_a_wait_is_kept_with_the_snapshot(store: Store) -> None:
     t = replace(ticket("7"), last_agent_reply_at=reply, waiting_since=since)
     store.upsert_snapshots([t], NOW)
     assert store.previous_waits("zendesk", ["7", "8"]) == {"7": (reply, since)}
+
+
+def test_requester_accounts_are_remembered_per_helpdesk(store: Store) -> None:
+    created = NOW - timedelta(days=900)
+    store.remember_accounts("freshdesk", {"5001": created, "5002": None}, NOW)
+    assert store.account_created("freshdesk", ["5001", "5002", "5003"]) == {
+        "5001": created,
+        "5002": None,
+    }
+    assert store.account_created("zendesk", ["5001"]) == {}

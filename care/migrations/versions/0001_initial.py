@@ -147,8 +147,18 @@ def upgrade() -> None:
         [sa.text("lower(requester_email)"), "sent_at"],
     )
 
+    op.create_table(
+        "requester_accounts",
+        sa.Column("helpdesk", sa.String(), nullable=False),
+        sa.Column("requester_id", sa.String(), nullable=False),
+        sa.Column("created_at", _time(), nullable=True),
+        sa.Column("fetched_at", _time(), nullable=False),
+        sa.PrimaryKeyConstraint("helpdesk", "requester_id", name="pk_requester_accounts"),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("requester_accounts")
     op.drop_table("survey_outbox")
     op.drop_table("action_log")
     op.drop_table("ticket_snapshots")
