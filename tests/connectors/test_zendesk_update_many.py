@@ -114,7 +114,7 @@ def test_a_note_whose_job_is_still_running_is_followed_not_posted_again():
 def test_settle_without_waiting_leaves_running_jobs_for_later():
     from connectors.zendesk.sandbox import ZendeskSandbox
 
-    with ZendeskSandbox(tickets=40, job_delay_ms=300) as sb:
+    with ZendeskSandbox(tickets=40, job_delay_ms=2000) as sb:
         client = oauth_client(sb)
         submission = client.submit([Change(ref=7, ticket_id="3", add_tags=frozenset({"care_z"}))])
         report, running = client.settle(submission.jobs, wait=False)
