@@ -33,7 +33,11 @@ outbox_dir = "{workdir}/outbox"
 """
 
 
+HELPDESKS = ("zendesk", "freshdesk")
+
+
 def run_demo(console: Console, tickets: int, workdir: str) -> None:
+    from connectors.freshdesk.sandbox import FreshdeskSandbox
     from connectors.zendesk.sandbox import ZendeskSandbox
 
     started = time.monotonic()
@@ -44,32 +48,42 @@ def run_demo(console: Console, tickets: int, workdir: str) -> None:
     config = folder / "care.toml"
     config.write_text(DEMO_CONFIG.format(workdir=folder.as_posix()), encoding="utf-8")
 
-    with ZendeskSandbox(tickets=tickets, scenarios=True) as sandbox:
-        _point_at(sandbox, config)
+    with (
+        ZendeskSandbox(tickets=tickets, scenarios=True) as zendesk,
+        FreshdeskSandbox(tickets=tickets) as freshdesk,
+    ):
+        _point_at(zendesk, freshdesk, config)
         console.print(
-            f"[bold]CARE demo[/] · Zendesk sandbox at {sandbox.url} with {tickets} tickets "
-            "(OAuth client credentials)\n"
+            f"[bold]CARE demo[/] · {tickets} tickets in a Zendesk sandbox at {zendesk.url} "
+            f"(OAuth client credentials) and {tickets} in a Freshdesk sandbox at {freshdesk.url}\n"
         )
-        first = _poll(console, "1st poll: every ticket changed in the last 30 days")
-        _show_notes(console, first)
+        console.rule("1st poll of each helpdesk: every ticket changed in the last 30 days")
+        first = {name: _poll(console, name) for name in HELPDESKS}
+        _side_by_side(console, first)
+        _show_notes(console, first["zendesk"])
         surveys = _dispatch(console)
-        sandbox.advance(61)  # the export hides the last minute: let our own updates show
-        second = _poll(console, "2nd poll, a minute later: our own updates come back")
+        zendesk.advance(61)  # the export hides the last minute: let our own updates show
+        freshdesk.advance(61)
+        console.rule("2nd poll, a minute later: our own updates come back")
+        second = {name: _poll(console, name) for name in HELPDESKS}
         console.print(
-            f"\nSecond poll: {second.tickets} tickets re-read, "
-            f"[bold]{sum(second.new_actions.values())}[/] new actions — nothing applied twice."
+            f"\nSecond poll: {sum(s.tickets for s in second.values())} tickets re-read, "
+            f"{sum(sum(s.new_actions.values()) for s in second.values())} new actions "
+            "— nothing applied twice."
         )
-        escalated = _tickets_tagged(sandbox, tickets, "care_escalated")
+        escalated = _tickets_tagged(zendesk, freshdesk, tickets, "care_escalated")
     _where(console, folder, surveys, escalated, time.monotonic() - started)
 
 
-def _point_at(sandbox, config: Path) -> None:
+def _point_at(zendesk, freshdesk, config: Path) -> None:
     os.environ.update(
         {
             "CARE_CONFIG": str(config),
-            "CARE_ZENDESK_URL": sandbox.url,
-            "CARE_ZENDESK_CLIENT_ID": sandbox.client_id,
-            "CARE_ZENDESK_CLIENT_SECRET": sandbox.client_secret,
+            "CARE_ZENDESK_URL": zendesk.url,
+            "CARE_ZENDESK_CLIENT_ID": zendesk.client_id,
+            "CARE_ZENDESK_CLIENT_SECRET": zendesk.client_secret,
+            "CARE_FRESHDESK_URL": freshdesk.url,
+            "CARE_FRESHDESK_API_KEY": freshdesk.api_key,
             "CARE_SURVEY_SECRET": secrets.token_urlsafe(32),
         }
     )
@@ -77,20 +91,31 @@ def _point_at(sandbox, config: Path) -> None:
         os.environ.pop(variable, None)
 
 
-def _poll(console: Console, title: str) -> PollSummary:
-    from care.report_text import print_poll_summary
+def _poll(console: Console, helpdesk: str) -> PollSummary:
     from flows.poll import poll_helpdesk
 
-    console.rule(title)
-    reporter = progress.TerminalReporter("zendesk") if console.is_terminal else progress.Silent()
+    reporter = progress.TerminalReporter(helpdesk) if console.is_terminal else progress.Silent()
     token = progress.install(reporter)
     try:
-        summary = poll_helpdesk(helpdesk="zendesk")
+        summary = poll_helpdesk(helpdesk=helpdesk)
     finally:
         reporter.close()
         progress.uninstall(token)
-    print_poll_summary(console, summary)
+    r = summary.requests
+    console.print(
+        f"[bold]{helpdesk}[/]: {summary.tickets:,} tickets in {summary.pages} pages, "
+        f"{sum(summary.new_actions.values())} new actions, {summary.applied} applied, "
+        f"{summary.failed} failed · {r.get('reads', 0):.0f} reads, {r.get('writes', 0):.0f} writes"
+    )
     return summary
+
+
+def _side_by_side(console: Console, summaries: dict[str, PollSummary]) -> None:
+    table = Table("rule", *summaries, title="New actions by rule", title_justify="left")
+    rules = sorted({rule for s in summaries.values() for rule in s.new_actions})
+    for rule in rules:
+        table.add_row(rule, *(str(s.new_actions.get(rule, 0)) for s in summaries.values()))
+    console.print(table)
 
 
 def _show_notes(console: Console, summary: PollSummary) -> None:
@@ -109,15 +134,23 @@ def _dispatch(console: Console):
     return result
 
 
-def _tickets_tagged(sandbox, count: int, tag: str) -> list[str]:
-    return [f"#{i}" for i in range(1, count + 1) if tag in sandbox.ticket(i)["tags"]]
+def _tickets_tagged(zendesk, freshdesk, count: int, tag: str) -> list[str]:
+    return [
+        f"{name} #{i}"
+        for name, sandbox in (("zendesk", zendesk), ("freshdesk", freshdesk))
+        for i in range(1, count + 1)
+        if tag in sandbox.ticket(i)["tags"]
+    ]
 
 
 def _where(console: Console, folder: Path, surveys, escalated: list[str], seconds: float) -> None:
     outbox = folder / "outbox"
     mails = sorted(outbox.glob("*.eml")) if outbox.exists() else []
     table = Table(show_header=False, box=None)
-    table.add_row("escalated tickets", ", ".join(escalated) or "none")
+    shown = ", ".join(escalated[:8]) + (
+        f" and {len(escalated) - 8} more" if len(escalated) > 8 else ""
+    )
+    table.add_row("escalated tickets", shown or "none")
     table.add_row("survey e-mails", f"{len(mails)} in {outbox}/")
     if mails:
         table.add_row("first e-mail", str(mails[0]))

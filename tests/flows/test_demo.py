@@ -35,6 +35,7 @@ def test_demo_tags_escalates_surveys_and_applies_nothing_twice(tmp_path, restore
     ):
         assert rule in text
     assert "[CARE] resolve.two_interactions" in text  # an example note is shown
+    assert "zendesk" in text and "freshdesk" in text  # both helpdesks, side by side
     assert "0 new actions — nothing applied twice" in text
     mails = list((tmp_path / "care-demo" / "outbox").glob("*.eml"))
     assert mails and f"{len(mails)} in" in text
