@@ -31,9 +31,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_sandbox(tickets: int, port: int) -> subprocess.Popen:
+def start_sandbox(tickets: int, port: int, helpdesk: str = "zendesk") -> subprocess.Popen:
     code = (
-        "from connectors.zendesk.sandbox import serve_forever; "
+        f"from connectors.{helpdesk}.sandbox import serve_forever; "
         f"serve_forever({port}, {tickets}, 7, 0, None)"
     )
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL)
@@ -53,26 +53,37 @@ def main() -> None:
     )
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--database", help="SQLAlchemy URL (default: a fresh SQLite file)")
+    parser.add_argument("--helpdesk", choices=["zendesk", "freshdesk"], default="zendesk")
     args = parser.parse_args()
 
+    from connectors.freshdesk.sandbox import FreshdeskSandbox
     from connectors.zendesk.sandbox import ZendeskSandbox
 
     port = free_port()
-    sandbox = start_sandbox(args.tickets, port)
+    sandbox = start_sandbox(args.tickets, port, args.helpdesk)
     workdir = Path(tempfile.mkdtemp(prefix="care-bench-"))
+    url = f"http://127.0.0.1:{port}"
     os.environ.update(
         CARE_CONFIG=str(workdir / "none.toml"),
-        CARE_ZENDESK_URL=f"http://127.0.0.1:{port}",
-        CARE_ZENDESK_CLIENT_ID=ZendeskSandbox.client_id,
-        CARE_ZENDESK_CLIENT_SECRET=ZendeskSandbox.client_secret,
         CARE_DATABASE_URL=args.database or f"sqlite:///{workdir / 'care.db'}",
     )
+    if args.helpdesk == "zendesk":
+        os.environ.update(
+            CARE_ZENDESK_URL=url,
+            CARE_ZENDESK_CLIENT_ID=ZendeskSandbox.client_id,
+            CARE_ZENDESK_CLIENT_SECRET=ZendeskSandbox.client_secret,
+        )
+    else:
+        os.environ.update(CARE_FRESHDESK_URL=url, CARE_FRESHDESK_API_KEY=FreshdeskSandbox.api_key)
+        os.environ.pop("CARE_ZENDESK_URL", None)
     (workdir / "none.toml").write_text("")
     try:
+        from care.cli import quiet_prefect_shutdown
         from flows.poll import poll_helpdesk
 
+        quiet_prefect_shutdown()
         started = time.monotonic()
-        summary = poll_helpdesk(helpdesk="zendesk")
+        summary = poll_helpdesk(helpdesk=args.helpdesk)
         wall = time.monotonic() - started
     finally:
         sandbox.terminate()
@@ -95,6 +106,9 @@ def main() -> None:
     print(f"writes per 1,000 actions     {r['writes'] * 1000 / changed:.2f}")
     print(f"rate-limited / retries       {r['rate_limited']:.0f} / {r['retries']:.0f}")
     print(f"peak RSS (flow process)      {peak_mb:.0f} MB")
+    print("requests per 1,000 tickets by endpoint:")
+    for endpoint, count in sorted(summary.endpoints.items(), key=lambda kv: -kv[1]):
+        print(f"  {endpoint:45s} {count * per_k:8.2f}")
 
 
 if __name__ == "__main__":

@@ -26,6 +26,14 @@ out = Console()
 err = Console(stderr=True)
 
 
+def quiet_prefect_shutdown() -> None:
+    """Prefect's temporary server may log a harmless "Error flushing … events" with a
+    traceback while it stops at the end of a command: not news for a user."""
+    import logging
+
+    logging.getLogger("prefect.server.services.task_run_recorder").setLevel(logging.CRITICAL)
+
+
 def _fail(message: str, code: int = 2) -> typer.Exit:
     err.print(f"[bold red]error:[/] {message}", highlight=False)
     return typer.Exit(code)
@@ -41,6 +49,7 @@ def demo(
     """Start the sandbox, seed it, run the flows once and show what CARE did."""
     from care.demo import run_demo
 
+    quiet_prefect_shutdown()
     try:
         run_demo(out, tickets=tickets, workdir=workdir)
     except (ConfigError, HelpdeskError) as exc:
@@ -66,6 +75,7 @@ def run_poll(
         raise _fail(str(exc)) from None
     from flows.poll import poll_helpdesk
 
+    quiet_prefect_shutdown()
     reporter = progress.TerminalReporter(helpdesk) if err.is_terminal else progress.Silent()
     token = progress.install(reporter)
     try:
@@ -94,6 +104,7 @@ def run_surveys(
         raise _fail(str(exc)) from None
     from flows.surveys import dispatch_surveys
 
+    quiet_prefect_shutdown()
     try:
         summary = dispatch_surveys(dry_run=dry_run)
     except (ConfigError, AuthError) as exc:

@@ -20,6 +20,7 @@ class PollSummary:
     failed: int = 0
     surveys_scheduled: int = 0
     requests: dict[str, float] = field(default_factory=dict)
+    endpoints: dict[str, int] = field(default_factory=dict)  # "GET /api/v2/tickets": 12
     seconds: float = 0.0
     examples: list[tuple[str, str]] = field(default_factory=list)
 

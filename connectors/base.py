@@ -6,6 +6,7 @@ writes are `Change` values, and request accounting is one `RequestStats`.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -67,6 +68,7 @@ class RequestStats:
     rate_limited: int = 0  # 429 answers received
     rate_limit_wait_s: float = 0.0
     retries: int = 0
+    by_endpoint: Counter[str] = field(default_factory=Counter)  # "GET /api/v2/tickets/{id}"
 
     def snapshot(self) -> dict[str, float]:
         return {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -33,6 +34,7 @@ log = logging.getLogger("care.http")
 MAX_ATTEMPTS = 6
 MAX_BACKOFF_S = 30.0
 DEFAULT_RETRY_AFTER_S = 10.0
+_ID = re.compile(r"/\d+(?=/|$)")
 
 
 class Credentials(Protocol):
@@ -120,6 +122,7 @@ class HelpdeskHttp:
         headers = {"Authorization": self._credentials.header(), "Accept": "application/json"}
         with self._stats_lock:  # pages are read ahead on another thread
             setattr(self._stats, kind, getattr(self._stats, kind) + 1)
+            self._stats.by_endpoint[f"{method} {_ID.sub('/{id}', path.split('?')[0])}"] += 1
         try:
             response = self._session.request(
                 method, url, params=params, json=json, headers=headers, timeout=self._timeout

@@ -51,6 +51,7 @@ def poll_helpdesk(helpdesk: str = "zendesk", dry_run: bool = False) -> PollSumma
                 ctx.store.poll_failed(helpdesk, f"{type(exc).__name__}: {exc}")
             raise
         summary.requests = ctx.helpdesk.stats.snapshot()
+        summary.endpoints = dict(ctx.helpdesk.stats.by_endpoint)
     summary.seconds = time.monotonic() - started
     create_markdown_artifact(
         key=f"poll-{helpdesk}", markdown=summary.markdown(), description="CARE poll summary"

@@ -76,7 +76,9 @@ class FreshdeskHelpdesk:
         self._page_limit = page_limit
         self._sleep = sleep
         self._account_created: dict[str, datetime | None] = {}
-        self._counted: dict[tuple[str, str], Conversations] = {}  # (ticket, updated_at)
+        # (ticket, last agent reply, last requester message): our own tag and note writes
+        # move updated_at but not these, so they do not cost a recount.
+        self._counted: dict[tuple[str, str, str], Conversations] = {}
 
     # -- reads ---------------------------------------------------------------
 
@@ -166,8 +168,8 @@ class FreshdeskHelpdesk:
         return self._account_created[contact_id]
 
     def _conversations(self, t: Ticket) -> Conversations:
-        """Public agent replies, counted once per ticket version (its updated_at)."""
-        key = (t.id, t.updated_at.isoformat())
+        """Public agent replies, counted again only when someone wrote on the ticket."""
+        key = (t.id, str(t.last_agent_reply_at), str(t.last_requester_message_at))
         if key not in self._counted:
             replies, page = 0, 1
             while True:
