@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,12 @@ def configure(
     for name in ("CARE_ZENDESK_OAUTH_TOKEN", "CARE_ZENDESK_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     return config
+
+
+def settled_past() -> datetime:
+    """A sandbox anchor ten minutes back: the scenario tickets the seed puts a minute from
+    an SLA boundary are then past it for the whole test, not crossing it between polls."""
+    return datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=10)
 
 
 def update_calls(sandbox: ZendeskSandbox) -> int:

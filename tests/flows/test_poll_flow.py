@@ -9,7 +9,7 @@ import pytest
 from care.store import Store
 from connectors.zendesk.sandbox import SCENARIOS, ZendeskSandbox
 from flows.poll import poll_helpdesk
-from tests.flows.environment import care_notes, configure, update_calls
+from tests.flows.environment import care_notes, configure, settled_past, update_calls
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -20,7 +20,7 @@ def sid(name: str) -> int:
 
 @pytest.fixture
 def sandbox():
-    with ZendeskSandbox(tickets=120, seed=3, job_delay_ms=5) as sb:
+    with ZendeskSandbox(tickets=120, seed=3, job_delay_ms=5, now=settled_past()) as sb:
         yield sb
 
 

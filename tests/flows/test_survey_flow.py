@@ -12,7 +12,7 @@ from aiosmtpd.controller import Controller
 from connectors.zendesk.sandbox import SCENARIOS, ZendeskSandbox
 from flows.poll import poll_helpdesk
 from flows.surveys import dispatch_surveys
-from tests.flows.environment import configure
+from tests.flows.environment import configure, settled_past
 from tests.ports import free_port
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
@@ -47,7 +47,7 @@ def survey_ticket(message: EmailMessage) -> int:
 def test_a_due_survey_is_mailed_once_and_a_second_dispatch_sends_nothing(
     database_url, tmp_path, monkeypatch, smtp
 ):
-    with ZendeskSandbox(tickets=60, seed=5, job_delay_ms=5) as sandbox:
+    with ZendeskSandbox(tickets=60, seed=5, job_delay_ms=5, now=settled_past()) as sandbox:
         configure(monkeypatch, tmp_path, sandbox, database_url)
         poll_helpdesk(helpdesk="zendesk")
 
@@ -70,7 +70,7 @@ def test_a_due_survey_is_mailed_once_and_a_second_dispatch_sends_nothing(
 def test_a_ticket_reopened_before_its_survey_is_due_gets_no_survey(
     database_url, tmp_path, monkeypatch, smtp
 ):
-    with ZendeskSandbox(tickets=60, seed=5, job_delay_ms=5) as sandbox:
+    with ZendeskSandbox(tickets=60, seed=5, job_delay_ms=5, now=settled_past()) as sandbox:
         configure(monkeypatch, tmp_path, sandbox, database_url)
         poll_helpdesk(helpdesk="zendesk")
         due = SCENARIOS["survey_due"].ticket_id
@@ -83,7 +83,7 @@ def test_a_ticket_reopened_before_its_survey_is_due_gets_no_survey(
 
 
 def test_dry_run_lists_due_surveys_and_sends_nothing(database_url, tmp_path, monkeypatch, smtp):
-    with ZendeskSandbox(tickets=60, seed=5, job_delay_ms=5) as sandbox:
+    with ZendeskSandbox(tickets=60, seed=5, job_delay_ms=5, now=settled_past()) as sandbox:
         configure(monkeypatch, tmp_path, sandbox, database_url)
         poll_helpdesk(helpdesk="zendesk")
         dry = dispatch_surveys(dry_run=True)
