@@ -39,6 +39,21 @@ def configure(
     return config
 
 
+def configure_freshdesk(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sandbox, database_url: str, toml: str = ""
+) -> None:
+    config = tmp_path / "care.toml"
+    config.write_text(toml, encoding="utf-8")
+    for name, value in {
+        "CARE_CONFIG": str(config),
+        "CARE_DATABASE_URL": database_url,
+        "CARE_FRESHDESK_URL": sandbox.url,
+        "CARE_FRESHDESK_API_KEY": sandbox.api_key,
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("CARE_ZENDESK_URL", raising=False)
+
+
 def settled_past() -> datetime:
     """A sandbox anchor ten minutes back: the scenario tickets the seed puts a minute from
     an SLA boundary are then past it for the whole test, not crossing it between polls."""

@@ -8,6 +8,7 @@ import pytest
 
 from connectors.freshdesk.sandbox import FreshdeskSandbox
 from flows.poll import poll_helpdesk
+from tests.flows.environment import configure_freshdesk
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -25,16 +26,7 @@ def test_freshdesk_poll_applies_once_and_a_second_run_decides_nothing_new(
     database_url, tmp_path, monkeypatch
 ):
     with FreshdeskSandbox(tickets=150, seed=9, job_delay_ms=5) as sandbox:
-        config = tmp_path / "care.toml"
-        config.write_text("")
-        for name, value in {
-            "CARE_CONFIG": str(config),
-            "CARE_DATABASE_URL": database_url,
-            "CARE_FRESHDESK_URL": sandbox.url,
-            "CARE_FRESHDESK_API_KEY": sandbox.api_key,
-        }.items():
-            monkeypatch.setenv(name, value)
-        monkeypatch.delenv("CARE_ZENDESK_URL", raising=False)
+        configure_freshdesk(monkeypatch, tmp_path, sandbox, database_url)
 
         first = poll_helpdesk(helpdesk="freshdesk")
         tagged = [
@@ -58,15 +50,8 @@ def test_freshdesk_poll_applies_once_and_a_second_run_decides_nothing_new(
 
 def test_a_requester_is_looked_up_once_ever_not_once_per_poll(database_url, tmp_path, monkeypatch):
     with FreshdeskSandbox(tickets=80, seed=2, job_delay_ms=5) as sandbox:
-        config = tmp_path / "care.toml"
-        config.write_text("[rules]\ndisabled = ['assist.faq']\n")
-        for name, value in {
-            "CARE_CONFIG": str(config),
-            "CARE_DATABASE_URL": database_url,
-            "CARE_FRESHDESK_URL": sandbox.url,
-            "CARE_FRESHDESK_API_KEY": sandbox.api_key,
-        }.items():
-            monkeypatch.setenv(name, value)
+        toml = "[rules]\ndisabled = ['assist.faq']\n"
+        configure_freshdesk(monkeypatch, tmp_path, sandbox, database_url, toml)
         poll_helpdesk(helpdesk="freshdesk")
         first = [p for m, p in sandbox.requests_log if p.startswith("/api/v2/contacts/")]
         sandbox.advance(120)

@@ -8,18 +8,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import logging
 import math
 import re
-import socket
-import struct
-import sys
 import threading
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import islice
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -35,6 +30,7 @@ from connectors.freshdesk.sandbox.state import (
     parse_paging,
     parse_since,
 )
+from connectors.sandbox_http import SandboxServer
 
 log = logging.getLogger(__name__)
 NOMINAL_LIMIT = 100_000  # credits/minute reported (and enforced) when no limit is configured
@@ -88,12 +84,12 @@ class FreshdeskSandbox:
             self.inject(fault)
         self._log: list[tuple[str, str]] = []
         self._port = port
-        self._httpd: _Server | None = None
+        self._httpd: SandboxServer | None = None
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ----------------------------------------------------------------------
     def start(self) -> FreshdeskSandbox:
-        self._httpd = _Server(self, self._port)
+        self._httpd = SandboxServer(self, self._port, "Freshdesk", FAULT_BODIES["500"][1])
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, args=(0.05,), name="freshdesk-sandbox", daemon=True
         )
@@ -334,56 +330,6 @@ class FreshdeskSandbox:
         if not more:
             return {}
         return {"Link": f'<{self.url}{path}?{urlencode({**query, "page": page + 1})}>; rel="next"'}
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, sandbox: FreshdeskSandbox, port: int) -> None:
-        super().__init__(("127.0.0.1", port), _Handler)
-        self.sandbox = sandbox
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        if not isinstance(sys.exc_info()[1], OSError):  # clients hanging up are not news
-            log.exception("Freshdesk sandbox: request from %s failed", client_address)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, like the real API
-    server_version, sys_version = "freshdesk-sandbox", ""
-
-    def setup(self) -> None:
-        super().setup()
-        # Headers and body go out in two writes: without this, Nagle holds the body back
-        # until the client's delayed ACK (~40 ms per request on loopback).
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        sandbox: FreshdeskSandbox = self.server.sandbox  # type: ignore[attr-defined]
-        try:
-            status, payload, headers = sandbox.handle(self.command, self.path, self.headers, body)
-        except Exception:  # a sandbox bug: answer like a server error, and say so in the log
-            log.exception("Freshdesk sandbox: %s %s failed", self.command, self.path)
-            status, payload, headers = 500, FAULT_BODIES["500"][1], {}
-        if payload is None:  # injected conn_reset: drop the connection without an answer
-            self.close_connection = True
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            return
-        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
-
-    do_GET = do_PUT = do_POST = do_DELETE = _serve
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # quiet: the CLI prints one line, tests read requests_log
 
 
 def serve_forever(

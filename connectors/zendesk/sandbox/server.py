@@ -14,17 +14,14 @@ import logging
 import queue
 import re
 import secrets
-import socket
-import struct
-import sys
 import threading
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from connectors.sandbox_http import SandboxServer
 from connectors.zendesk.sandbox.limits import (
     AUTH_FAILED,
     EXPORT_LIMITED,
@@ -86,12 +83,12 @@ class ZendeskSandbox:
         self._log: list[tuple[str, str]] = []
         self._jobs: queue.Queue[str | None] = queue.Queue()
         self._port = port
-        self._httpd: _Server | None = None
+        self._httpd: SandboxServer | None = None
         self._threads: list[threading.Thread] = []
 
     # -- lifecycle ----------------------------------------------------------------------
     def start(self) -> ZendeskSandbox:
-        httpd = self._httpd = _Server(self, self._port)
+        httpd = self._httpd = SandboxServer(self, self._port, "Zendesk", FAULT_BODIES["500"][1])
         self._threads = [
             threading.Thread(
                 target=httpd.serve_forever, args=(0.05,), name="zendesk-sandbox", daemon=True
@@ -330,56 +327,6 @@ class ZendeskSandbox:
             self._export.used += int(export)
             headers["X-Rate-Limit-Remaining"] = str(remaining - 1)
             return headers
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, sandbox: ZendeskSandbox, port: int) -> None:
-        super().__init__(("127.0.0.1", port), _Handler)
-        self.sandbox = sandbox
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        if not isinstance(sys.exc_info()[1], OSError):  # clients hanging up are not news
-            log.exception("Zendesk sandbox: request from %s failed", client_address)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, like the real API
-    server_version, sys_version = "zendesk-sandbox", ""
-
-    def setup(self) -> None:
-        super().setup()
-        # Headers and body go out in two writes: without this, Nagle holds the body back
-        # until the client's delayed ACK (~40 ms per request on loopback).
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        sandbox: ZendeskSandbox = self.server.sandbox  # type: ignore[attr-defined]
-        try:
-            status, payload, headers = sandbox.handle(self.command, self.path, self.headers, body)
-        except Exception:  # a sandbox bug: answer like a server error, and say so in the log
-            log.exception("Zendesk sandbox: %s %s failed", self.command, self.path)
-            status, payload, headers = 500, FAULT_BODIES["500"][1], {}
-        if payload is None:  # injected conn_reset: drop the connection without an answer
-            self.close_connection = True
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            return
-        data = json.dumps(payload, separators=(",", ":"), check_circular=False).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
-
-    do_GET = do_PUT = do_POST = do_DELETE = _serve
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # quiet: the CLI prints one line, tests read requests_log
 
 
 def serve_forever(
