@@ -12,7 +12,7 @@ import random
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 import requests
@@ -61,8 +61,10 @@ class HelpdeskHttp:
         timeout: float = 60.0,
         max_attempts: int = MAX_ATTEMPTS,
         sleep: Callable[[float], None] = time.sleep,
+        pace: Callable[[Mapping[str, str]], float] | None = None,
     ) -> None:
         self.vendor = vendor
+        self._pace = pace  # seconds to wait after a response, from its rate-limit headers
         self.base_url = base_url.rstrip("/")
         self._credentials = credentials
         self._session = session
@@ -132,6 +134,11 @@ class HelpdeskHttp:
                 f"no answer from {self.base_url}: {type(exc).__name__}"
             ) from None
         if response.status_code < 300:
+            wait = self._pace(response.headers) if self._pace else 0.0
+            if wait > 0:  # slow down before the budget runs out, rather than after a 429
+                with self._stats_lock:
+                    self._stats.rate_limit_wait_s += wait
+                self._sleep(wait)
             return response.json() if response.content else {}
         raise self._error(response, method, path)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -72,6 +72,7 @@ class FreshdeskHelpdesk:
             self.stats,
             timeout=timeout,
             sleep=sleep,
+            pace=pace_by_remaining_budget,
         )
         self._page_limit = page_limit
         self._sleep = sleep
@@ -276,6 +277,22 @@ class Window:
         if self.page >= page_limit:
             raise MalformedRecord(f"over {len(skip)} tickets share updated_at {last}")
         return Window(self.since, self.page + 1, skip)
+
+
+def pace_by_remaining_budget(headers: Mapping[str, str]) -> float:
+    """Seconds to wait after a response: once less than a tenth of the per-minute budget
+    is left (`X-RateLimit-Remaining` of `X-RateLimit-Total`), each response waits longer,
+    up to a whole minute with nothing left, so several workers sharing one account slow
+    down before they meet 429s (which are still waited out by Retry-After)."""
+    try:
+        remaining = int(headers["X-RateLimit-Remaining"])
+        total = int(headers["X-RateLimit-Total"])
+    except (KeyError, ValueError):
+        return 0.0
+    reserve = max(5, total // 10)
+    if total <= 0 or remaining >= reserve:
+        return 0.0
+    return 60.0 * (reserve - remaining) / reserve  # nothing left: a whole minute
 
 
 def _needs_conversations(t: Ticket) -> bool:

@@ -127,3 +127,26 @@ def test_a_malformed_ticket_is_skipped_with_its_reason(sandbox):
     skipped = [s for p in pages for s in p.skipped]
     assert [s.ticket_id for s in skipped] == ["5"] and "updated_at" in skipped[0].reason
     assert sum(len(p.tickets) for p in pages) == 449
+
+
+def test_pacing_on_the_remaining_budget_avoids_429s():
+    from connectors.freshdesk.client import pace_by_remaining_budget
+
+    def pace(remaining: str) -> float:
+        return pace_by_remaining_budget(
+            {"X-RateLimit-Total": "200", "X-RateLimit-Remaining": remaining}
+        )
+
+    assert (pace("150"), pace("20"), pace("10"), pace("0")) == (0, 0, 30.0, 60.0)
+    assert pace_by_remaining_budget({}) == 0
+    with FreshdeskSandbox(tickets=450, seed=3, rate_limit_per_minute=60) as sb:
+        waits = []
+
+        def sleep(seconds):
+            waits.append(seconds)
+            sb.advance(seconds)  # the sandbox's minute passes instead of ours
+
+        helpdesk = FreshdeskHelpdesk(sb.url, sb.api_key, sleep=sleep)
+        pages, _ = read_all(helpdesk)
+    assert sum(len(p.tickets) for p in pages) == 450
+    assert waits and helpdesk.stats.rate_limited == 0
