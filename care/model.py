@@ -103,19 +103,45 @@ class Ticket:
         return self.last_requester_message_at > self.last_agent_reply_at
 
 
-def waiting_since(
-    t: Ticket, previous: tuple[datetime | None, datetime | None] | None
-) -> datetime | None:
-    """The start of the requester's unanswered wait after an agent reply, given the
-    (last agent reply, waiting since) stored at the previous poll.
+@dataclass(frozen=True, slots=True)
+class Previous:
+    """What the store kept of a ticket at the previous poll."""
+
+    last_agent_reply_at: datetime | None = None
+    waiting_since: datetime | None = None
+    group_id: str | None = None
+    assignee_id: str | None = None
+    group_hops: int = 0
+    assignee_hops: int = 0
+
+
+def waiting_since(t: Ticket, previous: Previous | None) -> datetime | None:
+    """The start of the requester's unanswered wait after an agent reply, given what the
+    previous poll stored.
 
     None while no agent has replied (the wait then runs from creation) or the agent
     spoke last. The earlier start is kept for as long as no agent has replied since.
     """
     if t.agent_replies == 0 or t.last_requester_message_at is None or not t.requester_wrote_last:
         return None
-    if previous is not None:
-        previous_reply, previous_since = previous
-        if previous_since is not None and previous_reply == t.last_agent_reply_at:
-            return min(previous_since, t.last_requester_message_at)
+    if (
+        previous is not None
+        and previous.waiting_since is not None
+        and previous.last_agent_reply_at == t.last_agent_reply_at
+    ):
+        return min(previous.waiting_since, t.last_requester_message_at)
     return t.last_requester_message_at
+
+
+def tracked_hops(t: Ticket, previous: Previous | None) -> tuple[int, int]:
+    """Group and assignee hops, counting the moves seen between polls for helpdesks that do
+    not count them (a first assignment is not a hop); never fewer than the helpdesk says."""
+    if previous is None:
+        return t.group_hops, t.assignee_hops
+    group = previous.group_hops + _moved(previous.group_id, t.group_id)
+    assignee = previous.assignee_hops + _moved(previous.assignee_id, t.assignee_id)
+    return max(t.group_hops, group), max(t.assignee_hops, assignee)
+
+
+def _moved(before: str | None, now: str | None) -> int:
+    return int(before is not None and now is not None and before != now)

@@ -16,7 +16,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from care.actions import Action, action_ref
-from care.model import Ticket, waiting_since
+from care.model import Ticket, tracked_hops, waiting_since
 from care.rules import evaluate
 from care.store import ActionRecord, SurveyRequest
 from connectors.base import UNCONFIRMED_JOB, ApplyReport, Change, Page
@@ -68,7 +68,7 @@ def handle_page(ctx: PollContext, page: Page, dry_run: bool = False) -> PageResu
     now = ctx.clock()
     for skipped in page.skipped:
         log.warning("skipped ticket %s: %s", skipped.ticket_id, skipped.reason)
-    tickets = with_waits(ctx, with_requester_history(ctx, page.tickets))
+    tickets = with_history(ctx, with_requester_history(ctx, page.tickets))
     decided = [a for t in tickets for a in evaluate(t, ctx.policy, now, ctx.faq)]
     known = ctx.store.known_keys(ctx.helpdesk.name, {t.id for t in tickets})
     fresh = [
@@ -163,16 +163,22 @@ def with_requester_history(ctx: PollContext, tickets: Sequence[Ticket]) -> list[
     return enriched
 
 
-def with_waits(ctx: PollContext, tickets: Sequence[Ticket]) -> list[Ticket]:
-    """Carry the start of each requester's unanswered wait over from the previous poll."""
-    waiting = {t.id for t in tickets if t.agent_replies and t.requester_wrote_last}
-    if not waiting:
-        return list(tickets)
-    previous = ctx.store.previous_waits(ctx.helpdesk.name, waiting)
+def with_history(ctx: PollContext, tickets: Sequence[Ticket]) -> list[Ticket]:
+    """Carry over from the previous poll what one look at a ticket cannot tell: the start
+    of the requester's unanswered wait, and group/assignee hops (one query a page)."""
+    if not tickets:
+        return []
+    previous = ctx.store.previous(ctx.helpdesk.name, {t.id for t in tickets})
     enriched = []
     for t in tickets:
-        since = waiting_since(t, previous.get(t.id)) if t.id in waiting else None
-        enriched.append(dataclasses.replace(t, waiting_since=since) if since else t)
+        before = previous.get(t.id)
+        since = waiting_since(t, before)
+        groups, assignees = tracked_hops(t, before)
+        if since or (groups, assignees) != (t.group_hops, t.assignee_hops):
+            t = dataclasses.replace(
+                t, waiting_since=since, group_hops=groups, assignee_hops=assignees
+            )
+        enriched.append(t)
     return enriched
 
 

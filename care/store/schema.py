@@ -151,6 +151,8 @@ class TicketSnapshot(Base):
     solved_at: Mapped[datetime | None]
     last_agent_reply_at: Mapped[datetime | None]
     waiting_since: Mapped[datetime | None]  # start of the requester's current unanswered wait
+    group_hops: Mapped[int] = mapped_column(server_default=text("0"))
+    assignee_hops: Mapped[int] = mapped_column(server_default=text("0"))
     tags: Mapped[list[str]]
     seen_at: Mapped[datetime]
 

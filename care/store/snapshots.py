@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from care.model import Ticket
+from care.model import Previous, Ticket
 from care.store.schema import TicketSnapshot
 from care.store.sql import chunked, table_of, upsert
 
@@ -63,17 +63,16 @@ def requester_ticket_times(
     return times
 
 
-def previous_waits(
-    conn: Connection, helpdesk: str, ticket_ids: Iterable[str]
-) -> dict[str, tuple[datetime | None, datetime | None]]:
-    """ticket id -> (last agent reply, waiting since) as last stored, for tickets seen before."""
+def previous(conn: Connection, helpdesk: str, ticket_ids: Iterable[str]) -> dict[str, Previous]:
+    """What the last poll stored of these tickets (those seen before)."""
     s = snapshots.c
-    found: dict[str, tuple[datetime | None, datetime | None]] = {}
+    columns = (s.last_agent_reply_at, s.waiting_since, s.group_id, s.assignee_id)
+    found: dict[str, Previous] = {}
     for chunk in chunked(sorted(set(ticket_ids))):
-        query = select(s.ticket_id, s.last_agent_reply_at, s.waiting_since).where(
+        query = select(s.ticket_id, *columns, s.group_hops, s.assignee_hops).where(
             s.helpdesk == helpdesk, s.ticket_id.in_(chunk)
         )
-        found.update((tid, (agent, since)) for tid, agent, since in conn.execute(query))
+        found.update((row[0], Previous(*row[1:])) for row in conn.execute(query))
     return found
 
 
@@ -92,6 +91,8 @@ def _row(t: Ticket, seen_at: datetime) -> dict[str, Any]:
         "solved_at": t.solved_at,
         "last_agent_reply_at": t.last_agent_reply_at,
         "waiting_since": t.waiting_since,
+        "group_hops": t.group_hops,
+        "assignee_hops": t.assignee_hops,
         "tags": sorted(t.tags),
         "seen_at": seen_at,
     }

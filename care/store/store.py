@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 
 from care.actions import Action
-from care.model import Ticket
+from care.model import Previous, Ticket
 from care.store import accounts, actions, cursors, snapshots, surveys
 from care.store.actions import ActionRecord
 from care.store.cursors import CursorInfo
@@ -118,12 +118,10 @@ class Store:
             actions.record(conn, items, now)
             return surveys.schedule(conn, surveys_due, now)
 
-    def previous_waits(
-        self, helpdesk: str, ticket_ids: Iterable[str]
-    ) -> dict[str, tuple[datetime | None, datetime | None]]:
-        """ticket id -> (last agent reply, waiting since) from the stored snapshots."""
+    def previous(self, helpdesk: str, ticket_ids: Iterable[str]) -> dict[str, Previous]:
+        """What the last poll stored of these tickets: the start of a wait, group, hops."""
         with self._read() as conn:
-            return snapshots.previous_waits(conn, helpdesk, ticket_ids)
+            return snapshots.previous(conn, helpdesk, ticket_ids)
 
     def account_created(
         self, helpdesk: str, requester_ids: Iterable[str]

@@ -95,7 +95,7 @@ class FreshdeskHelpdesk:
         if not isinstance(rows, list):
             raise MalformedRecord(f"the ticket list is {type(rows).__name__}, not an array")
         self._learn_accounts(rows)
-        tickets, skipped = self._map(rows, skip=set(window.skip))
+        tickets, skipped = self._map(rows, window)
         full = len(rows) == ep.PAGE_SIZE
         stamps = [(r.get("updated_at"), str(r.get("id"))) for r in rows if _has_time(r)]
         return Page(
@@ -105,12 +105,13 @@ class FreshdeskHelpdesk:
             end_of_stream=not full,
         )
 
-    def _map(self, rows: list[Any], skip: set[str]) -> tuple[list[Ticket], list[Skipped]]:
+    def _map(self, rows: list[Any], window: Window) -> tuple[list[Ticket], list[Skipped]]:
         tickets, skipped = [], []
+        skip = set(window.skip)
         for raw in rows:
             ticket_id = str(raw.get("id", "?")) if isinstance(raw, dict) else "?"
-            if ticket_id in skip:
-                continue  # read in the previous window, at the same updated_at second
+            if ticket_id in skip and raw.get("updated_at") == window.since:
+                continue  # already read at this very second; changed since, it is read again
             try:
                 if not isinstance(raw, dict):
                     raise MalformedRecord(f"ticket is {type(raw).__name__}, not an object")

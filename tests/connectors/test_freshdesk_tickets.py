@@ -150,3 +150,13 @@ def test_pacing_on_the_remaining_budget_avoids_429s():
         pages, _ = read_all(helpdesk)
     assert sum(len(p.tickets) for p in pages) == 450
     assert waits and helpdesk.stats.rate_limited == 0
+
+
+def test_a_ticket_read_at_the_cursor_second_is_read_again_once_it_changes(sandbox):
+    helpdesk = client(sandbox)
+    _, cursor = read_all(helpdesk)
+    for priority in (2, 3, 4):  # the same ticket changes poll after poll
+        sandbox.advance(60)
+        sandbox.touch(17, priority=priority)
+        pages, cursor = read_all(helpdesk, cursor=cursor)
+        assert [t.id for p in pages for t in p.tickets] == ["17"]

@@ -60,3 +60,24 @@ def test_a_requester_is_looked_up_once_ever_not_once_per_poll(database_url, tmp_
         again = [p for m, p in sandbox.requests_log if p.startswith("/api/v2/contacts/")]
     assert first and len(first) == len(set(first))
     assert second_run.tickets > 0 and again == []  # a new process, the same requesters: none
+
+
+def test_a_ticket_moved_between_groups_three_times_is_tagged_passed_around(
+    database_url, tmp_path, monkeypatch
+):
+    with FreshdeskSandbox(tickets=40, seed=2, job_delay_ms=5) as sandbox:
+        configure_freshdesk(monkeypatch, tmp_path, sandbox, database_url)
+        ticket_id = next(
+            i
+            for i in range(1, 41)
+            if sandbox.ticket(i)["status"] == 2 and sandbox.ticket(i)["group_id"] is not None
+        )
+        poll_helpdesk(helpdesk="freshdesk")
+        for group in (91, 92, 93):  # three moves, each seen by a poll of its own
+            sandbox.advance(60)
+            sandbox.touch(ticket_id, group_id=group)
+            poll_helpdesk(helpdesk="freshdesk")
+        tags = sandbox.ticket(ticket_id)["tags"]
+        notes = [n["body"] for n in sandbox.notes(ticket_id)]
+    assert "care_passed_around" in tags
+    assert sum("resolve.passed_around" in body for body in notes) == 1

@@ -131,9 +131,15 @@ def test_a_page_of_1000_tickets_is_a_handful_of_statements(
 
 def test_the_start_of_a_wait_is_kept_with_the_snapshot(store: Store) -> None:
     reply, since = NOW - timedelta(hours=30), NOW - timedelta(hours=25)
-    t = replace(ticket("7"), last_agent_reply_at=reply, waiting_since=since)
+    t = replace(ticket("7"), last_agent_reply_at=reply, waiting_since=since, group_hops=2)
     store.upsert_snapshots([t], NOW)
-    assert store.previous_waits("zendesk", ["7", "8"]) == {"7": (reply, since)}
+    (seen,) = store.previous("zendesk", ["7", "8"]).items()
+    assert seen[0] == "7"
+    assert (seen[1].last_agent_reply_at, seen[1].waiting_since, seen[1].group_hops) == (
+        reply,
+        since,
+        2,
+    )
 
 
 def test_requester_accounts_are_remembered_per_helpdesk(store: Store) -> None:

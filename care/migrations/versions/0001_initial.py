@@ -70,6 +70,8 @@ def upgrade() -> None:
         sa.Column("solved_at", _time(), nullable=True),
         sa.Column("last_agent_reply_at", _time(), nullable=True),
         sa.Column("waiting_since", _time(), nullable=True),
+        sa.Column("group_hops", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("assignee_hops", sa.Integer(), server_default="0", nullable=False),
         sa.Column("tags", _json(), nullable=False),
         sa.Column("seen_at", _time(), nullable=False),
         sa.PrimaryKeyConstraint("helpdesk", "ticket_id", name="pk_ticket_snapshots"),
