@@ -145,3 +145,12 @@ class Helpdesk(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+def apply_and_wait(helpdesk: Helpdesk, changes: Sequence[Change]) -> ApplyReport:
+    """`submit`, then `settle` until every job has finished: `Helpdesk.apply` for all."""
+    submission = helpdesk.submit(changes)
+    report, _ = helpdesk.settle(submission.jobs, wait=True)
+    report.applied.extend(submission.settled.applied)
+    report.failed.update(submission.settled.failed)
+    return report

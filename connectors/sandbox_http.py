@@ -12,8 +12,9 @@ import logging
 import socket
 import struct
 import sys
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
 log = logging.getLogger("care.sandbox")
 
@@ -81,3 +82,40 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # quiet: the CLI prints one line, tests read requests_log
+
+
+class SandboxLifecycle:
+    """Start/stop as a context manager, the URL, and a clock tests can move forward.
+
+    A sandbox sets `_httpd` when started and `_offset` (seconds its clock runs ahead of
+    real time) when built, and defines `start()` and `stop()`.
+    """
+
+    _httpd: SandboxServer | None
+    _offset: float
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        if self._httpd is None:
+            raise RuntimeError("the sandbox is not started")
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+
+    def clock(self) -> float:
+        """The sandbox's current Unix time (real time, shifted by `now` and `advance`)."""
+        return time.time() + self._offset
+
+    def advance(self, seconds: float) -> None:
+        """Move the sandbox clock forward (e.g. past Zendesk's one-minute export delay)."""
+        self._offset += seconds

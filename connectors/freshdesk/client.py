@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import time
@@ -21,6 +22,7 @@ from connectors.base import (
     RequestStats,
     Skipped,
     Submission,
+    apply_and_wait,
 )
 from connectors.errors import MalformedRecord, NotFound
 from connectors.freshdesk import endpoints as ep
@@ -38,7 +40,7 @@ class ApiKey:
     describe = "CARE_FRESHDESK_API_KEY"
 
     def __init__(self, api_key: str) -> None:
-        self._header = "Basic " + _b64(f"{api_key}:X")
+        self._header = "Basic " + base64.b64encode(f"{api_key}:X".encode()).decode()
 
     def header(self) -> str:
         return self._header
@@ -173,14 +175,7 @@ class FreshdeskHelpdesk:
         """Public agent replies, counted again only when someone wrote on the ticket."""
         key = (t.id, str(t.last_agent_reply_at), str(t.last_requester_message_at))
         if key not in self._counted:
-            replies, page = 0, 1
-            while True:
-                params = {"page": page, "per_page": ep.CONVERSATION_PAGE_SIZE}
-                batch = self.http.get(ep.CONVERSATIONS.format(id=t.id), params)
-                replies += sum(1 for c in batch if _is_agent_reply(c))
-                if len(batch) < ep.CONVERSATION_PAGE_SIZE:
-                    break
-                page += 1
+            replies = sum(1 for c in writes.conversations(self.http, t.id) if _is_agent_reply(c))
             self._counted[key] = Conversations(agent_replies=replies)
         return self._counted[key]
 
@@ -223,11 +218,7 @@ class FreshdeskHelpdesk:
         return report, running
 
     def apply(self, changes: Sequence[Change]) -> ApplyReport:
-        submission = self.submit(changes)
-        report, _ = self.settle(submission.jobs, wait=True)
-        report.applied.extend(submission.settled.applied)
-        report.failed.update(submission.settled.failed)
-        return report
+        return apply_and_wait(self, changes)
 
     def close(self) -> None:
         self._session.close()
@@ -322,9 +313,3 @@ def _has_time(raw: Any) -> bool:
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _b64(text: str) -> str:
-    import base64
-
-    return base64.b64encode(text.encode()).decode()

@@ -125,11 +125,19 @@ def _fields(priority: Priority | str | None, group: str | None) -> dict[str, Any
     return body
 
 
-def _conversation_text(http: HelpdeskHttp, ticket_id: str) -> str:
-    bodies, page = [], 1
+def conversations(http: HelpdeskHttp, ticket_id: str) -> list[Any]:
+    """Every conversation of a ticket (replies and notes), oldest first, 100 a request."""
+    found: list[Any] = []
+    page = 1
     while True:
-        batch = http.get(ep.CONVERSATIONS.format(id=ticket_id), {"page": page, "per_page": 100})
-        bodies.extend(str(c.get("body_text") or c.get("body") or "") for c in batch)
-        if len(batch) < 100:
-            return "\n".join(bodies)
+        params = {"page": page, "per_page": ep.CONVERSATION_PAGE_SIZE}
+        batch = http.get(ep.CONVERSATIONS.format(id=ticket_id), params)
+        found.extend(batch)
+        if len(batch) < ep.CONVERSATION_PAGE_SIZE:
+            return found
         page += 1
+
+
+def _conversation_text(http: HelpdeskHttp, ticket_id: str) -> str:
+    bodies = (c.get("body_text") or c.get("body") or "" for c in conversations(http, ticket_id))
+    return "\n".join(str(body) for body in bodies)

@@ -18,6 +18,7 @@ from connectors.base import (
     RequestStats,
     Skipped,
     Submission,
+    apply_and_wait,
 )
 from connectors.errors import MalformedRecord
 from connectors.http import Credentials, HelpdeskHttp, make_session
@@ -127,12 +128,7 @@ class ZendeskHelpdesk:
     # -- writes --------------------------------------------------------------
 
     def apply(self, changes: Sequence[Change]) -> ApplyReport:
-        """Submit the changes and wait until every job has finished."""
-        submission = self.submit(changes)
-        report, _ = self.settle(submission.jobs, wait=True)
-        report.applied.extend(submission.settled.applied)
-        report.failed.update(submission.settled.failed)
-        return report
+        return apply_and_wait(self, changes)
 
     def ready(self, changes: Sequence[Change], flush: bool) -> tuple[list[Change], list[Change]]:
         """Changes of one shape (same fields, with or without a note) go out 100 at a time:

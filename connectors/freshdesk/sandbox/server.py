@@ -30,7 +30,7 @@ from connectors.freshdesk.sandbox.state import (
     parse_paging,
     parse_since,
 )
-from connectors.sandbox_http import SandboxServer
+from connectors.sandbox_http import SandboxLifecycle, SandboxServer
 
 log = logging.getLogger(__name__)
 NOMINAL_LIMIT = 100_000  # credits/minute reported (and enforced) when no limit is configured
@@ -49,7 +49,7 @@ FAULT_BODIES: dict[str, tuple[int, Json]] = {
 INCLUDES = {"requester", "stats", "description"}
 
 
-class FreshdeskSandbox:
+class FreshdeskSandbox(SandboxLifecycle):
     """A local Freshdesk API v2 subset on 127.0.0.1, seeded with deterministic tickets."""
 
     api_key = "sandbox-api-key"
@@ -104,26 +104,7 @@ class FreshdeskSandbox:
                 self._thread.join(timeout=5)
             self._httpd = None
 
-    def __enter__(self) -> FreshdeskSandbox:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        if self._httpd is None:
-            raise RuntimeError("the sandbox is not started")
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
-
     # -- test helpers -------------------------------------------------------------------
-    def clock(self) -> float:
-        """The sandbox's current Unix time (real time, shifted by `now` and `advance`)."""
-        return time.time() + self._offset
-
-    def advance(self, seconds: float) -> None:
-        self._offset += seconds
-
     def ticket(self, ticket_id: int) -> Json:
         """The ticket as `GET /api/v2/tickets/{id}?include=stats` returns it now."""
         found = self.store.get(ticket_id)

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from connectors.sandbox_http import SandboxServer
+from connectors.sandbox_http import SandboxLifecycle, SandboxServer
 from connectors.zendesk.sandbox.limits import (
     AUTH_FAILED,
     EXPORT_LIMITED,
@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 JOB_WORKERS = 4  # Zendesk runs background jobs side by side, not one account-wide queue
 
 
-class ZendeskSandbox:
+class ZendeskSandbox(SandboxLifecycle):
     """A local Zendesk Support API subset on 127.0.0.1, seeded with deterministic tickets."""
 
     client_id, client_secret = "care-sandbox", "sandbox-secret"
@@ -112,27 +112,7 @@ class ZendeskSandbox:
                 thread.join(timeout=5)
             self._httpd = None
 
-    def __enter__(self) -> ZendeskSandbox:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        if self._httpd is None:
-            raise RuntimeError("the sandbox is not started")
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
-
     # -- test helpers -------------------------------------------------------------------
-    def clock(self) -> float:
-        """The sandbox's current Unix time (real time, shifted by `now` and `advance`)."""
-        return time.time() + self._offset
-
-    def advance(self, seconds: float) -> None:
-        """Move the sandbox clock forward, e.g. past the export's one-minute delay."""
-        self._offset += seconds
-
     def ticket(self, ticket_id: int) -> Json:
         """The ticket as the API returns it now."""
         rec = self.store.rec(ticket_id)
