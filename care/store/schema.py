@@ -151,6 +151,8 @@ class TicketSnapshot(Base):
     solved_at: Mapped[datetime | None]
     last_agent_reply_at: Mapped[datetime | None]
     waiting_since: Mapped[datetime | None]  # start of the requester's current unanswered wait
+    last_requester_message_at: Mapped[datetime | None]
+    agent_replies: Mapped[int] = mapped_column(server_default=text("0"))
     group_hops: Mapped[int] = mapped_column(server_default=text("0"))
     assignee_hops: Mapped[int] = mapped_column(server_default=text("0"))
     tags: Mapped[list[str]]
@@ -219,6 +221,41 @@ class SurveyOutboxEntry(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    send_started_at: Mapped[datetime | None]  # committed just before the transport is called
+
+
+class SurveyAnswer(Base):
+    """A requester's answer to a survey: the first click wins; a comment may follow once.
+
+    `answer_written_at` / `comment_written_at` stay empty until the tag and note are on
+    the ticket, so a write-back that failed is retried and one that succeeded never is.
+    """
+
+    __tablename__ = "survey_answers"
+    __table_args__ = (CheckConstraint("answer IN ('solved', 'unsolved')", name="answer"),)
+
+    helpdesk: Mapped[str] = mapped_column(primary_key=True)
+    ticket_id: Mapped[str] = mapped_column(primary_key=True)
+    requester_email: Mapped[str]
+    answer: Mapped[str]
+    answered_at: Mapped[datetime]
+    answer_written_at: Mapped[datetime | None]
+    comment: Mapped[str | None] = mapped_column(Text)
+    commented_at: Mapped[datetime | None]
+    comment_written_at: Mapped[datetime | None]
+    write_attempts: Mapped[int] = mapped_column(server_default=text("0"))
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class SurveyOptOut(Base):
+    """An address that unsubscribed from surveys (stored in lower case)."""
+
+    __tablename__ = "survey_opt_outs"
+
+    email: Mapped[str] = mapped_column(primary_key=True)
+    opted_out_at: Mapped[datetime]
+    helpdesk: Mapped[str | None]
+    ticket_id: Mapped[str | None]
 
 
 # The per-requester cooldown looks sends up by address, case-insensitively.

@@ -56,6 +56,7 @@ class SurveyRecord:
     last_error: str | None
     created_at: datetime
     updated_at: datetime
+    send_started_at: datetime | None = None
 
     @property
     def ticket_key(self) -> str:

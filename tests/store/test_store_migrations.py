@@ -17,7 +17,15 @@ from care.store import Store, StoreError
 from care.store.database import alembic_config
 from care.store.schema import Base
 
-TABLES = {"sync_cursors", "ticket_snapshots", "action_log", "survey_outbox", "requester_accounts"}
+TABLES = {
+    "sync_cursors",
+    "ticket_snapshots",
+    "action_log",
+    "survey_outbox",
+    "requester_accounts",
+    "survey_answers",
+    "survey_opt_outs",
+}
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
@@ -38,7 +46,7 @@ def test_open_migrates_a_fresh_database_to_head(store_url: str) -> None:
         assert set(inspect(engine).get_table_names()) == {*TABLES, "alembic_version"}
     finally:
         engine.dispose()
-    assert HEAD == "0001"
+    assert HEAD == "0003"
     assert _revision(store_url) == HEAD
 
 
