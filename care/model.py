@@ -115,6 +115,16 @@ class Previous:
     assignee_hops: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class CountedReplies:
+    """A reply count a connector paid a request for, and the messages it counted up to."""
+
+    last_agent_reply_at: datetime | None
+    last_requester_message_at: datetime | None
+    agent_replies: int
+    status: Status  # a solved ticket's count was not looked up: it is only a floor
+
+
 def waiting_since(t: Ticket, previous: Previous | None) -> datetime | None:
     """The start of the requester's unanswered wait after an agent reply, given what the
     previous poll stored.

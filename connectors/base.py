@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from care.model import Priority, Ticket
+from care.model import CountedReplies, Priority, Ticket
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +99,9 @@ class Submission:
     resend: list[Change] = field(default_factory=list)  # internal: changes still to send
 
 
-class AccountCache(Protocol):
-    """Where a connector keeps requester account creation times it had to look up."""
+class ConnectorMemory(Protocol):
+    """What a connector remembers between polls and processes (the store implements it):
+    requester account creation times and reply counts it had to look up."""
 
     def account_created(
         self, helpdesk: str, requester_ids: Iterable[str]
@@ -109,6 +110,10 @@ class AccountCache(Protocol):
     def remember_accounts(
         self, helpdesk: str, created: Mapping[str, datetime | None], now: datetime
     ) -> None: ...
+
+    def reply_counts(self, helpdesk: str, ticket_ids: Iterable[str]) -> dict[str, CountedReplies]:
+        """The counts stored with the tickets' snapshots at the previous poll."""
+        ...
 
 
 class Helpdesk(Protocol):

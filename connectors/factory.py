@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from care.config import ConfigError, Settings, ZendeskConfig
-from connectors.base import AccountCache, Helpdesk
+from connectors.base import ConnectorMemory, Helpdesk
 from connectors.freshdesk.client import FreshdeskHelpdesk
 from connectors.http import Credentials
 from connectors.zendesk.auth import ApiToken, ClientCredentials, StaticBearer
@@ -12,7 +12,10 @@ from connectors.zendesk.client import ZendeskHelpdesk
 KNOWN = ("zendesk", "freshdesk")
 
 
-def open_helpdesk(name: str, settings: Settings, accounts: AccountCache | None = None) -> Helpdesk:
+def open_helpdesk(
+    name: str, settings: Settings, accounts: ConnectorMemory | None = None
+) -> Helpdesk:
+    """`accounts`: where the connector keeps what it looked up (the store), if anywhere."""
     if name == "zendesk":
         if settings.zendesk is None:
             raise ConfigError("zendesk is not configured: set CARE_ZENDESK_URL or [zendesk] url")
@@ -23,7 +26,7 @@ def open_helpdesk(name: str, settings: Settings, accounts: AccountCache | None =
                 "freshdesk is not configured: set CARE_FRESHDESK_URL or [freshdesk] url"
             )
         return FreshdeskHelpdesk(
-            settings.freshdesk.url, settings.freshdesk.api_key, accounts=accounts
+            settings.freshdesk.url, settings.freshdesk.api_key, memory=accounts
         )
     raise ConfigError(f"unknown helpdesk {name!r}: choose one of {', '.join(KNOWN)}")
 

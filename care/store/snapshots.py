@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from care.model import Previous, Ticket
+from care.model import CountedReplies, Previous, Status, Ticket
 from care.store.schema import TicketSnapshot
 from care.store.sql import chunked, table_of, upsert
 
@@ -76,6 +76,20 @@ def previous(conn: Connection, helpdesk: str, ticket_ids: Iterable[str]) -> dict
     return found
 
 
+def reply_counts(
+    conn: Connection, helpdesk: str, ticket_ids: Iterable[str]
+) -> dict[str, CountedReplies]:
+    """The agent reply counts stored with these tickets, and what they were counted up to."""
+    s = snapshots.c
+    columns = (s.last_agent_reply_at, s.last_requester_message_at, s.agent_replies, s.status)
+    found: dict[str, CountedReplies] = {}
+    for chunk in chunked(sorted(set(ticket_ids))):
+        query = select(s.ticket_id, *columns).where(s.helpdesk == helpdesk, s.ticket_id.in_(chunk))
+        for ticket_id, agent_at, requester_at, replies, status in conn.execute(query):
+            found[ticket_id] = CountedReplies(agent_at, requester_at, replies, Status(status))
+    return found
+
+
 def _row(t: Ticket, seen_at: datetime) -> dict[str, Any]:
     return {
         "helpdesk": t.helpdesk,
@@ -91,6 +105,8 @@ def _row(t: Ticket, seen_at: datetime) -> dict[str, Any]:
         "solved_at": t.solved_at,
         "last_agent_reply_at": t.last_agent_reply_at,
         "waiting_since": t.waiting_since,
+        "last_requester_message_at": t.last_requester_message_at,
+        "agent_replies": t.agent_replies,
         "group_hops": t.group_hops,
         "assignee_hops": t.assignee_hops,
         "tags": sorted(t.tags),

@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 
 from care.actions import Action
-from care.model import Previous, Ticket
+from care.model import CountedReplies, Previous, Ticket
 from care.store import accounts, actions, cursors, snapshots, surveys
 from care.store.actions import ActionRecord
 from care.store.cursors import CursorInfo
@@ -122,6 +122,11 @@ class Store:
         """What the last poll stored of these tickets: the start of a wait, group, hops."""
         with self._read() as conn:
             return snapshots.previous(conn, helpdesk, ticket_ids)
+
+    def reply_counts(self, helpdesk: str, ticket_ids: Iterable[str]) -> dict[str, CountedReplies]:
+        """Reply counts kept with the snapshots (connectors that must count them ask)."""
+        with self._read() as conn:
+            return snapshots.reply_counts(conn, helpdesk, ticket_ids)
 
     def account_created(
         self, helpdesk: str, requester_ids: Iterable[str]

@@ -14,9 +14,9 @@ import requests
 
 from care.model import Ticket
 from connectors.base import (
-    AccountCache,
     ApplyReport,
     Change,
+    ConnectorMemory,
     Jobs,
     Page,
     RequestStats,
@@ -28,6 +28,7 @@ from connectors.errors import MalformedRecord, NotFound
 from connectors.freshdesk import endpoints as ep
 from connectors.freshdesk import writes
 from connectors.freshdesk.mapping import Conversations, to_ticket
+from connectors.freshdesk.replies import ReplyCounter
 from connectors.http import HelpdeskHttp, make_session
 from connectors.timestamps import parse_time
 
@@ -57,12 +58,12 @@ class FreshdeskHelpdesk:
         *,
         name: str = "freshdesk",
         page_limit: int = ep.PAGE_LIMIT,
-        accounts: AccountCache | None = None,
+        memory: ConnectorMemory | None = None,
         timeout: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.name = name
-        self._accounts = accounts
+        self._memory = memory
         self.base_url = base_url.rstrip("/")
         self.stats = RequestStats()
         self._session: requests.Session = make_session()
@@ -79,9 +80,7 @@ class FreshdeskHelpdesk:
         self._page_limit = page_limit
         self._sleep = sleep
         self._account_created: dict[str, datetime | None] = {}
-        # (ticket, last agent reply, last requester message): our own tag and note writes
-        # move updated_at but not these, so they do not cost a recount.
-        self._counted: dict[tuple[str, str, str], Conversations] = {}
+        self.replies = ReplyCounter(self.http, name, memory)
 
     # -- reads ---------------------------------------------------------------
 
@@ -108,7 +107,8 @@ class FreshdeskHelpdesk:
         )
 
     def _map(self, rows: list[Any], window: Window) -> tuple[list[Ticket], list[Skipped]]:
-        tickets, skipped = [], []
+        mapped: list[tuple[dict[str, Any], Ticket]] = []
+        skipped = []
         skip = set(window.skip)
         for raw in rows:
             ticket_id = str(raw.get("id", "?")) if isinstance(raw, dict) else "?"
@@ -117,20 +117,14 @@ class FreshdeskHelpdesk:
             try:
                 if not isinstance(raw, dict):
                     raise MalformedRecord(f"ticket is {type(raw).__name__}, not an object")
-                tickets.append(self._ticket(raw))
+                mapped.append((raw, self._ticket(raw)))
             except MalformedRecord as exc:
                 skipped.append(Skipped(ticket_id, str(exc)))
-        return tickets, skipped
+        return self._with_reply_counts(mapped), skipped
 
-    def _ticket(self, raw: dict[str, Any]) -> Ticket:
+    def _ticket(self, raw: dict[str, Any], counted: Conversations | None = None) -> Ticket:
         requester_id = raw.get("requester_id")
         created = self._requester_created(str(requester_id)) if requester_id else None
-        first = to_ticket(
-            raw, helpdesk=self.name, base_url=self.base_url, requester_created_at=created
-        )
-        if not _needs_conversations(first):
-            return first
-        counted = self._conversations(first)
         return to_ticket(
             raw,
             helpdesk=self.name,
@@ -138,6 +132,14 @@ class FreshdeskHelpdesk:
             requester_created_at=created,
             conversations=counted,
         )
+
+    def _with_reply_counts(self, mapped: list[tuple[dict[str, Any], Ticket]]) -> list[Ticket]:
+        """The tickets, those whose rules depend on a reply count mapped again with it."""
+        counts = self.replies.counts([t for _, t in mapped])
+        return [
+            self._ticket(raw, Conversations(agent_replies=counts[t.id])) if t.id in counts else t
+            for raw, t in mapped
+        ]
 
     def _learn_accounts(self, rows: list[Any]) -> None:
         """Account creation times for a page's requesters: from the cache, else looked up
@@ -149,14 +151,14 @@ class FreshdeskHelpdesk:
         } - self._account_created.keys()
         if not wanted:
             return
-        if self._accounts is not None:
-            self._account_created.update(self._accounts.account_created(self.name, wanted))
+        if self._memory is not None:
+            self._account_created.update(self._memory.account_created(self.name, wanted))
         missing = wanted - self._account_created.keys()
         for contact_id in sorted(missing):
             self._requester_created(contact_id)
-        if self._accounts is not None and missing:
+        if self._memory is not None and missing:
             learned = {cid: self._account_created[cid] for cid in missing}
-            self._accounts.remember_accounts(self.name, learned, datetime.now(UTC))
+            self._memory.remember_accounts(self.name, learned, datetime.now(UTC))
 
     def _requester_created(self, contact_id: str) -> datetime | None:
         """A requester's account creation time: one look-up per contact, then cached."""
@@ -171,29 +173,23 @@ class FreshdeskHelpdesk:
                 self._account_created[contact_id] = None
         return self._account_created[contact_id]
 
-    def _conversations(self, t: Ticket) -> Conversations:
-        """Public agent replies, counted again only when someone wrote on the ticket."""
-        key = (t.id, str(t.last_agent_reply_at), str(t.last_requester_message_at))
-        if key not in self._counted:
-            replies = sum(1 for c in writes.conversations(self.http, t.id) if _is_agent_reply(c))
-            self._counted[key] = Conversations(agent_replies=replies)
-        return self._counted[key]
-
     def ticket(self, ticket_id: str) -> Ticket | None:
         return self.tickets([ticket_id]).get(ticket_id)
 
     def tickets(self, ticket_ids: Sequence[str]) -> dict[str, Ticket | None]:
         """Tickets as they are now (Freshdesk has no show_many: one request each)."""
         found: dict[str, Ticket | None] = {}
+        mapped: list[tuple[dict[str, Any], Ticket]] = []
         for ticket_id in dict.fromkeys(ticket_ids):
+            found[ticket_id] = None
             try:
                 raw = self.http.get(ep.TICKET.format(id=ticket_id), {"include": "stats,requester"})
-                found[ticket_id] = self._ticket(raw)
+                mapped.append((raw, self._ticket(raw)))
             except NotFound:
-                found[ticket_id] = None
+                pass
             except MalformedRecord as exc:
                 log.warning("ticket %s could not be read: %s", ticket_id, exc)
-                found[ticket_id] = None
+        found.update((t.id, t) for t in self._with_reply_counts(mapped))
         return found
 
     # -- writes --------------------------------------------------------------
@@ -285,20 +281,6 @@ def pace_by_remaining_budget(headers: Mapping[str, str]) -> float:
     if total <= 0 or remaining >= reserve:
         return 0.0
     return 60.0 * (reserve - remaining) / reserve  # nothing left: a whole minute
-
-
-def _needs_conversations(t: Ticket) -> bool:
-    """Counting replies costs a request: only where resolve.two_interactions depends on it."""
-    return not t.status.is_solved and t.first_agent_reply_at is not None and t.requester_wrote_last
-
-
-def _is_agent_reply(conversation: Any) -> bool:
-    return (
-        isinstance(conversation, dict)
-        and conversation.get("source") == ep.REPLY_SOURCE
-        and not conversation.get("incoming")
-        and not conversation.get("private")
-    )
 
 
 def _has_time(raw: Any) -> bool:

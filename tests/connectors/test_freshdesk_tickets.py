@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from care.store import Store
 from connectors.errors import AuthError
 from connectors.freshdesk.client import FreshdeskHelpdesk
 from connectors.freshdesk.sandbox import FreshdeskSandbox
@@ -98,6 +99,48 @@ def test_conversations_are_counted_only_where_an_escalation_depends_on_them(sand
     }
     assert counted == waiting and len(counted) < len(tickets) / 4
     assert any(t.agent_replies >= 2 for t in tickets if t.id in waiting)
+
+
+def conversation_calls(sb: FreshdeskSandbox) -> list[str]:
+    return [p.split("/")[4] for m, p in sb.requests_log if p.endswith("/conversations")]
+
+
+def test_reply_counts_kept_in_the_store_spare_a_new_process_every_recount(sandbox, tmp_path):
+    with Store.open(f"sqlite:///{tmp_path / 'care.db'}") as store:
+        first = client(sandbox, memory=store)
+        pages, _ = read_all(first)
+        store.upsert_snapshots([t for p in pages for t in p.tickets], datetime.now(UTC))
+        counted = conversation_calls(sandbox)
+        waiting = next(t for p in pages for t in p.tickets if t.id in counted)
+
+        sandbox.reset_log()
+        again, _ = read_all(client(sandbox, memory=store))  # a new process: nothing in memory
+        assert conversation_calls(sandbox) == []
+        replies = {t.id: t.agent_replies for p in again for t in p.tickets}
+        assert replies == {t.id: t.agent_replies for p in pages for t in p.tickets}
+
+        sandbox.advance(5)
+        sandbox.touch(int(waiting.id), requester_message="Still broken.")
+        sandbox.reset_log()
+        read_all(client(sandbox, memory=store))
+        assert conversation_calls(sandbox) == [waiting.id]  # someone wrote: counted again
+
+
+def test_a_count_stored_while_the_ticket_was_solved_is_not_trusted(sandbox, tmp_path):
+    with Store.open(f"sqlite:///{tmp_path / 'care.db'}") as store:
+        pages, _ = read_all(client(sandbox, memory=store))
+        tickets = [t for p in pages for t in p.tickets]
+        solved = next(
+            t
+            for t in tickets
+            if t.status.is_solved and t.first_agent_reply_at and t.requester_wrote_last
+        )
+        store.upsert_snapshots(tickets, datetime.now(UTC))  # its count is only the floor of 1
+        sandbox.advance(5)
+        sandbox.touch(int(solved.id), status=2)  # an agent reopens it; nobody writes
+        sandbox.reset_log()
+        read_all(client(sandbox, memory=store))
+        assert conversation_calls(sandbox) == [solved.id]
 
 
 def test_429_is_waited_out_and_the_page_arrives(sandbox):
