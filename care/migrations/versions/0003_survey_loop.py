@@ -47,9 +47,7 @@ def upgrade() -> None:
         sa.Column("write_attempts", sa.Integer(), server_default=sa.text("0"), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("helpdesk", "ticket_id", name="pk_survey_answers"),
-        sa.CheckConstraint(
-            "answer IN ('solved', 'unsolved')", name="ck_survey_answers_answer"
-        ),
+        sa.CheckConstraint("answer IN ('solved', 'unsolved')", name="ck_survey_answers_answer"),
     )
 
     op.create_table(
