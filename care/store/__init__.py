@@ -6,6 +6,7 @@ SQLite by default, PostgreSQL for production and several workers.
 """
 
 from care.store.actions import ActionRecord
+from care.store.answers import AnswerRecord
 from care.store.cursors import CursorInfo
 from care.store.database import StoreError
 from care.store.schema import ActionState, SurveyState
@@ -15,6 +16,7 @@ from care.store.surveys import SurveyRecord, SurveyRequest
 __all__ = [
     "ActionRecord",
     "ActionState",
+    "AnswerRecord",
     "CursorInfo",
     "Store",
     "StoreError",

@@ -18,8 +18,9 @@ from sqlalchemy.engine import Connection
 
 from care.actions import Action
 from care.model import CountedReplies, Previous, Ticket
-from care.store import accounts, actions, cursors, snapshots, surveys
+from care.store import accounts, actions, answers, cursors, snapshots, surveys
 from care.store.actions import ActionRecord
+from care.store.answers import AnswerRecord
 from care.store.cursors import CursorInfo
 from care.store.database import open_engine, read_connection
 from care.store.surveys import SurveyRecord, SurveyRequest
@@ -272,6 +273,77 @@ class Store:
         """state -> count, every state present."""
         with self._read() as conn:
             return surveys.counts(conn)
+
+    # -- survey answers and opt-outs ------------------------------------------
+
+    def record_survey_answer(
+        self, helpdesk: str, ticket_id: str, email: str, answer: str, now: datetime
+    ) -> tuple[AnswerRecord, bool]:
+        """Store the first answer to a ticket's survey; a later one changes nothing.
+
+        Returns the stored answer (this one, or the one recorded before) and whether
+        this call stored it.
+        """
+        with self._write() as conn:
+            return answers.record_answer(conn, helpdesk, ticket_id, email, answer, now)
+
+    def record_survey_comment(
+        self, helpdesk: str, ticket_id: str, comment: str, now: datetime
+    ) -> tuple[AnswerRecord | None, bool]:
+        """Store the first comment on an answer; a later one changes nothing.
+
+        Returns the answer (None if the ticket has none) and whether this call stored it.
+        """
+        with self._write() as conn:
+            return answers.record_comment(conn, helpdesk, ticket_id, comment, now)
+
+    def survey_answer(self, helpdesk: str, ticket_id: str) -> AnswerRecord | None:
+        with self._read() as conn:
+            return answers.get(conn, helpdesk, ticket_id)
+
+    def survey_write_started(self, helpdesk: str, ticket_id: str) -> None:
+        """Count a write-back attempt, committed before it is made."""
+        with self._write() as conn:
+            answers.write_started(conn, helpdesk, ticket_id)
+
+    def mark_survey_answer_written(self, helpdesk: str, ticket_id: str, now: datetime) -> None:
+        with self._write() as conn:
+            answers.mark_answer_written(conn, helpdesk, ticket_id, now)
+
+    def mark_survey_comment_written(self, helpdesk: str, ticket_id: str, now: datetime) -> None:
+        with self._write() as conn:
+            answers.mark_comment_written(conn, helpdesk, ticket_id, now)
+
+    def mark_survey_write_failed(self, helpdesk: str, ticket_id: str, error: str) -> None:
+        """Keep the write-back pending, with why it failed."""
+        with self._write() as conn:
+            answers.mark_write_failed(conn, helpdesk, ticket_id, error)
+
+    def pending_survey_write_backs(
+        self, answered_before: datetime, limit: int = 100, max_attempts: int | None = None
+    ) -> list[AnswerRecord]:
+        """Answers (or comments) made before `answered_before` and not on the ticket yet,
+        oldest first; with `max_attempts`, only those tried fewer times."""
+        with self._read() as conn:
+            return answers.pending(conn, answered_before, limit, max_attempts)
+
+    def record_opt_out(
+        self,
+        email: str,
+        now: datetime,
+        helpdesk: str | None = None,
+        ticket_id: str | None = None,
+    ) -> bool:
+        """No more surveys to this address (any case). True if it was not opted out yet."""
+        with self._write() as conn:
+            return answers.record_opt_out(conn, email, helpdesk, ticket_id, now)
+
+    def opted_out(self, email: str | None) -> bool:
+        """Whether this address (any case) unsubscribed from surveys; False for none."""
+        if not email or not email.strip():
+            return False
+        with self._read() as conn:
+            return answers.is_opted_out(conn, email)
 
     # -- transactions -----------------------------------------------------
 
