@@ -44,14 +44,15 @@ class Change:
     note_public: bool = False
     note_ref: str | None = None  # marker printed in the note, to find it again after a crash
     job_id: str | None = None  # a job submitted by an earlier, interrupted attempt
+    reopen: bool = False  # set the ticket back to open (a survey answered "not solved")
 
     @property
-    def signature(self) -> tuple[frozenset[str], str | None, str | None]:
-        return (self.add_tags, self.set_priority, self.set_group)
+    def signature(self) -> tuple[frozenset[str], str | None, str | None, bool]:
+        return (self.add_tags, self.set_priority, self.set_group, self.reopen)
 
     @property
     def changes_fields(self) -> bool:
-        return bool(self.add_tags or self.set_priority or self.set_group)
+        return bool(self.add_tags or self.set_priority or self.set_group or self.reopen)
 
 
 @dataclass

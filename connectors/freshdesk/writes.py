@@ -6,7 +6,7 @@ ticket: read the ticket right before the write, merge, `PUT` the union, then
 read again to verify our tags are there (a concurrent edit that replaced the
 list is merged again, a few times at most). Priority and group changes without
 tags are safe in bulk: `POST /api/v2/tickets/bulk_update` jobs. Notes are
-private notes (`POST /api/v2/tickets/{id}/notes`).
+private notes (`POST /api/v2/tickets/{id}/notes`). A reopen sets status 2 (Open).
 """
 
 from __future__ import annotations
@@ -24,23 +24,24 @@ from connectors.http import HelpdeskHttp
 PRIORITY_CODES = {Priority.LOW: 1, Priority.NORMAL: 2, Priority.HIGH: 3, Priority.URGENT: 4}
 TAG_WRITE_ATTEMPTS = 3
 JOB_DONE = {"COMPLETED", "FAILED"}
+OPEN = 2  # Freshdesk's status code for Open
 
 
 def submit(http: HelpdeskHttp, changes: Sequence[Change]) -> Submission:
     submission = Submission()
     by_ticket: dict[str, list[Change]] = defaultdict(list)
-    bulk: dict[tuple[str | None, str | None], list[Change]] = defaultdict(list)
+    bulk: dict[tuple[str | None, str | None, bool], list[Change]] = defaultdict(list)
     for change in changes:
         if change.add_tags or change.note:
             by_ticket[change.ticket_id].append(change)
-        elif change.set_priority or change.set_group:
-            bulk[(change.set_priority, change.set_group)].append(change)
+        elif change.changes_fields:
+            bulk[(change.set_priority, change.set_group, change.reopen)].append(change)
     for ticket_id, ticket_changes in by_ticket.items():
         _write_ticket(http, ticket_id, ticket_changes, submission.settled)
-    for (priority, group), group_changes in bulk.items():
+    for (priority, group, reopen), group_changes in bulk.items():
         for start in range(0, len(group_changes), ep.PAGE_SIZE):
             chunk = group_changes[start : start + ep.PAGE_SIZE]
-            properties = _fields(priority, group)
+            properties = _fields(priority, group, reopen)
             body = {
                 "bulk_action": {"ids": [int(c.ticket_id) for c in chunk], "properties": properties}
             }
@@ -75,7 +76,7 @@ def _write_ticket(
         notes = [c for c in changes if c.note]
         posted = _conversation_text(http, ticket_id) if any(c.job_id for c in notes) else ""
         fields = _merge_fields(changes)
-        if changes and (fields["tags"] or fields["priority"] or fields["group"]):
+        if any(c.changes_fields for c in changes):
             _write_tags(http, ticket_id, fields)
         for change in notes:
             if change.job_id and change.note_ref and change.note_ref in posted:
@@ -95,6 +96,7 @@ def _merge_fields(changes: list[Change]) -> dict[str, Any]:
         "tags": tags,
         "priority": max(priorities, key=lambda p: p.rank) if priorities else None,
         "group": groups[-1] if groups else None,
+        "reopen": any(c.reopen for c in changes),
     }
 
 
@@ -104,7 +106,7 @@ def _write_tags(http: HelpdeskHttp, ticket_id: str, fields: dict[str, Any]) -> N
     for _ in range(TAG_WRITE_ATTEMPTS):
         current = http.get(ep.TICKET.format(id=ticket_id))
         tags = list(current.get("tags") or [])
-        body = _fields(fields["priority"], fields["group"])
+        body = _fields(fields["priority"], fields["group"], fields["reopen"])
         if not wanted <= set(tags):
             body["tags"] = tags + sorted(wanted - set(tags))
         if not body:
@@ -116,12 +118,16 @@ def _write_tags(http: HelpdeskHttp, ticket_id: str, fields: dict[str, Any]) -> N
     raise HelpdeskError(f"ticket {ticket_id}: tags kept being replaced by a concurrent edit")
 
 
-def _fields(priority: Priority | str | None, group: str | None) -> dict[str, Any]:
+def _fields(
+    priority: Priority | str | None, group: str | None, reopen: bool = False
+) -> dict[str, Any]:
     body: dict[str, Any] = {}
     if priority:
         body["priority"] = PRIORITY_CODES[Priority(priority)]
     if group:
         body["group_id"] = int(group) if str(group).isdigit() else group
+    if reopen:
+        body["status"] = OPEN
     return body
 
 

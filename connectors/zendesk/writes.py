@@ -1,7 +1,8 @@
 """Planning Zendesk writes: identical changes share one bulk call, notes go in batches.
 
-- Field changes (tags, priority, group) with the same signature become
-  `PUT /api/v2/tickets/update_many?ids=…` with `additional_tags`, ≤ 100 ids each.
+- Field changes (tags, priority, group, reopen) with the same signature become
+  `PUT /api/v2/tickets/update_many?ids=…` with `additional_tags` (and `status: open`
+  to reopen), ≤ 100 ids each.
 - Notes become batch calls `{"tickets": [{"id", "comment": {...}}]}`, ≤ 100 tickets
   each, a ticket at most once per call (a second note goes in the next call).
 
@@ -44,7 +45,7 @@ def _field_calls(changes: Sequence[Change]) -> list[Call]:
         if change.changes_fields:
             groups[change.signature][change.ticket_id].append(change.ref)
     calls = []
-    for (tags, priority, group), by_ticket in groups.items():
+    for (tags, priority, group, reopen), by_ticket in groups.items():
         ticket: dict[str, Any] = {}
         if tags:
             ticket["additional_tags"] = sorted(tags)
@@ -52,6 +53,8 @@ def _field_calls(changes: Sequence[Change]) -> list[Call]:
             ticket["priority"] = str(priority)
         if group:
             ticket["group_id"] = _id(group)
+        if reopen:
+            ticket["status"] = "open"
         ids = list(by_ticket)
         for start in range(0, len(ids), UPDATE_MANY_MAX_IDS):
             chunk = ids[start : start + UPDATE_MANY_MAX_IDS]

@@ -82,3 +82,33 @@ def test_a_note_from_an_interrupted_attempt_is_not_posted_twice(sandbox):
     retry = Change(ref=1, ticket_id="6", note=note, note_ref="abcdef0123", job_id="unconfirmed")
     assert helpdesk.apply([retry]).applied == [1]
     assert len(sandbox.notes(6)) == before
+
+
+def resolved_tickets(sb: FreshdeskSandbox) -> list[int]:
+    return [i for i in range(1, 61) if sb.ticket(i)["status"] == 4]
+
+
+def test_a_reopen_sets_a_resolved_ticket_open_with_its_tag_and_private_note(sandbox):
+    ticket_id = resolved_tickets(sandbox)[0]
+    sandbox.touch(ticket_id, tags=["vip"])
+    change = Change(
+        ref=1,
+        ticket_id=str(ticket_id),
+        add_tags=frozenset({"care_survey_unsolved"}),
+        reopen=True,
+        note="[CARE] enhance.survey_answer — not solved",
+    )
+    assert client(sandbox).apply([change]).applied == [1]
+    ticket = sandbox.ticket(ticket_id)
+    assert ticket["status"] == 2
+    assert set(ticket["tags"]) == {"vip", "care_survey_unsolved"}
+    assert sandbox.notes(ticket_id)[-1]["private"] is True
+
+
+def test_a_reopen_alone_goes_out_as_a_bulk_job(sandbox):
+    ticket_ids = resolved_tickets(sandbox)[:2]
+    changes = [Change(ref=i, ticket_id=str(t), reopen=True) for i, t in enumerate(ticket_ids)]
+    sandbox.reset_log()
+    assert sorted(client(sandbox).apply(changes).applied) == [0, 1]
+    assert sum(1 for m, p in sandbox.requests_log if p.endswith("bulk_update")) == 1
+    assert all(sandbox.ticket(t)["status"] == 2 for t in ticket_ids)

@@ -121,3 +121,38 @@ def test_settle_without_waiting_leaves_running_jobs_for_later():
         assert report.applied == [] and running == submission.jobs
         report, running = client.settle(running, wait=True)
         assert report.applied == [7] and running == {}
+
+
+def solved_ticket(sb) -> str:
+    return str(next(i for i in range(1, 251) if sb.ticket(i)["status"] == "solved"))
+
+
+def test_a_reopen_sets_a_solved_ticket_open_with_its_tag_and_note(sandbox):
+    ticket_id = solved_ticket(sandbox)
+    before = set(sandbox.ticket(int(ticket_id))["tags"])
+    change = Change(
+        ref=1,
+        ticket_id=ticket_id,
+        add_tags=frozenset({"care_survey_unsolved"}),
+        reopen=True,
+        note="[CARE] enhance.survey_answer — not solved",
+    )
+    report = oauth_client(sandbox).apply([change])
+    assert report.applied == [1] and not report.failed
+    ticket = sandbox.ticket(int(ticket_id))
+    assert ticket["status"] == "open"
+    assert set(ticket["tags"]) == before | {"care_survey_unsolved"}
+    assert sandbox.comments(int(ticket_id))[-1]["public"] is False
+
+
+def test_a_reopen_does_not_share_a_bulk_call_with_the_same_tags_without_it(sandbox):
+    solved = [str(i) for i in range(1, 251) if sandbox.ticket(i)["status"] == "solved"][:2]
+    changes = [
+        Change(ref=1, ticket_id=solved[0], add_tags=frozenset({"care_x"}), reopen=True),
+        Change(ref=2, ticket_id=solved[1], add_tags=frozenset({"care_x"})),
+    ]
+    sandbox.reset_log()
+    assert sorted(oauth_client(sandbox).apply(changes).applied) == [1, 2]
+    assert len(update_many_calls(sandbox)) == 2
+    assert sandbox.ticket(int(solved[0]))["status"] == "open"
+    assert sandbox.ticket(int(solved[1]))["status"] == "solved"
