@@ -99,6 +99,7 @@ class Survey(_Section):
     sender: str = "Support <support@example.com>"
     subject: str = "Did we solve it? {subject}"
     outbox_dir: str = "outbox"  # used when no SMTP host is configured
+    reopen_on_unsolved: bool = True  # a "No, not yet" answer sets the ticket back to open
 
 
 class BusinessHours(_Section):
