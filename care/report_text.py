@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from typing import Protocol
+
 from rich.console import Console
 from rich.table import Table
 
@@ -28,10 +31,34 @@ def print_poll_summary(console: Console, summary: PollSummary) -> None:
     )
 
 
-def print_dispatch_summary(console: Console, result) -> None:
+class DispatchOutcomes(Protocol):
+    outcomes: Counter[str]  # outcome label -> surveys
+
+    @property
+    def interrupted(self) -> int: ...
+
+
+def print_dispatch_summary(console: Console, result: DispatchOutcomes) -> None:
     table = Table("outcome", "surveys", title="Survey dispatch", title_justify="left")
     for label, count in sorted(result.outcomes.items()):
-        table.add_row(label, str(count))
+        style = "bold yellow" if label.startswith("interrupted") else ""
+        table.add_row(label, str(count), style=style)
     if not result.outcomes:
         table.add_row("[dim](none due)[/]", "0")
     console.print(table)
+    note = interrupted_note(result.interrupted)
+    if note:
+        console.print(f"[yellow]{note}[/]", highlight=False)
+
+
+def interrupted_note(interrupted: int) -> str:
+    """What an admin should do about sends an earlier, killed dispatcher left open."""
+    if not interrupted:
+        return ""
+    sends = "send" if interrupted == 1 else "sends"
+    return (
+        f"{interrupted} interrupted {sends} found (a dispatcher stopped between sending and "
+        "recording). Delivered ones are recorded sent; the others are recorded failed and not "
+        "sent again, as they may have gone out: their last_error names the Message-ID to look "
+        "for in the mail server's log."
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from contextlib import ExitStack
 
 from prefect import flow
@@ -10,14 +9,13 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.utilities.annotations import quote
 
 from care.config import ConfigError, load_settings
+from care.report_text import interrupted_note
 from care.surveys import transport_from_env
 from connectors.base import Helpdesk
 from connectors.factory import open_helpdesk
 from tasks.context import utc_now
 from tasks.runtime import open_store
-from tasks.surveys import DispatchContext, DispatchResult, send_batch
-
-BATCH = 100
+from tasks.surveys import BATCH, DispatchContext, DispatchResult, claimed_batches, send_batch
 
 
 @flow(name="dispatch-surveys", log_prints=False)
@@ -41,14 +39,13 @@ def dispatch_surveys(dry_run: bool = False, limit: int = 1000) -> DispatchResult
             return helpdesks[name]
 
         ctx = DispatchContext(settings, store, transport, helpdesk, utc_now)
-        now = utc_now()
-        due = (
-            store.due_surveys(now, limit)
-            if dry_run
-            else store.claim_due_surveys(now, uuid.uuid4().hex, limit=limit)
-        )
-        for start in range(0, len(due), BATCH):
-            result.add(send_batch(quote(ctx), quote(due[start : start + BATCH]), dry_run))
+        if dry_run:
+            due = store.due_surveys(utc_now(), limit)
+            batches = (due[start : start + BATCH] for start in range(0, len(due), BATCH))
+        else:
+            batches = claimed_batches(ctx, limit)
+        for batch in batches:
+            result.add(send_batch(quote(ctx), quote(batch), dry_run))
     create_markdown_artifact(
         key="dispatch-surveys", markdown=_markdown(result, dry_run), description="CARE surveys"
     )
@@ -59,4 +56,6 @@ def _markdown(result: DispatchResult, dry_run: bool) -> str:
     mode = " (dry run: nothing sent)" if dry_run else ""
     rows = [f"| {label} | {count} |" for label, count in sorted(result.outcomes.items())]
     header = [f"# dispatch-surveys{mode}", "", "| outcome | surveys |", "|---|---:|"]
-    return "\n".join(header + (rows or ["| (none due) | 0 |"]))
+    note = interrupted_note(result.interrupted)
+    footer = ["", f"**{note}**"] if note else []
+    return "\n".join(header + (rows or ["| (none due) | 0 |"]) + footer)

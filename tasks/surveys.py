@@ -1,16 +1,23 @@
-"""Survey dispatch over a batch of due surveys: re-read, decide, send, record.
+"""Survey dispatch: claim due surveys a batch at a time; re-read, decide, send, record.
 
 Never a Prefect retry around sending (a retried task would send twice): each
 survey's outcome is recorded right after its send, and a transport failure
-reschedules that one survey.
+reschedules that one survey. The start of each send is committed before the
+transport is called, so a dispatcher killed mid-send leaves a trace: the one that
+takes its claim over asks the transport whether that e-mail went out, and records
+it sent, sends it, or records it failed as interrupted (never a second send that
+may be a duplicate). The transitions are listed in care/store/surveys.py.
 """
 
 from __future__ import annotations
 
+import logging
+import uuid
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -18,6 +25,7 @@ from prefect.cache_policies import NO_CACHE
 from care.config import Settings
 from care.model import Ticket
 from care.store import Store, SurveyRecord
+from care.store.surveys import STALE_CLAIM
 from care.surveys import (
     Outcome,
     SurveyCandidate,
@@ -28,8 +36,16 @@ from care.surveys import (
 )
 from connectors.base import Helpdesk
 
+BATCH = 100  # surveys claimed at a time: re-read in one request, sent before the next claim
 RETRY_BACKOFF = (timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
 MAX_SEND_ATTEMPTS = 5
+
+# Outcome labels beyond `sent`, `failed`, `retry later` and the decisions' own:
+INTERRUPTED_DELIVERED = "interrupted: was delivered"  # recorded sent, not sent again
+INTERRUPTED_UNKNOWN = "interrupted: may have been delivered"  # recorded failed, not sent again
+CLAIM_LOST = "claim taken over"  # another dispatcher owns it now: nothing done here
+SENT_CLAIM_LOST = "sent, claim taken over"  # sent, but its outcome is the new owner's to record
+_NEEDS_A_LOOK = {INTERRUPTED_UNKNOWN, CLAIM_LOST, SENT_CLAIM_LOST}  # logged as warnings
 
 
 @dataclass
@@ -39,6 +55,7 @@ class DispatchContext:
     transport: Transport
     helpdesk: Callable[[str], Helpdesk]  # opened lazily, one per helpdesk name
     clock: Callable[[], datetime]
+    claim_token: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
 @dataclass
@@ -50,20 +67,56 @@ class DispatchResult:
         self.outcomes.update(other.outcomes)
         self.sent_to.extend(other.sent_to)
 
+    @property
+    def interrupted(self) -> int:
+        """Sends a killed dispatcher left unrecorded, settled in this run."""
+        return sum(n for label, n in self.outcomes.items() if label.startswith("interrupted"))
+
+
+def claimed_batches(
+    ctx: DispatchContext,
+    limit: int,
+    batch_size: int = BATCH,
+    stale_after: timedelta = STALE_CLAIM,
+) -> Iterator[list[SurveyRecord]]:
+    """Claim due surveys (and stale claims) under `ctx.claim_token`, up to `limit`.
+
+    A batch is claimed only when the caller asks for it, after handling the one
+    before: no survey waits under a claim long enough to go stale.
+    """
+    claimed = 0
+    while claimed < limit:
+        size = min(batch_size, limit - claimed)
+        batch = ctx.store.claim_due_surveys(ctx.clock(), ctx.claim_token, size, stale_after)
+        if not batch:
+            return
+        claimed += len(batch)
+        yield batch
+
 
 @task(name="send-surveys", cache_policy=NO_CACHE)
 def send_batch(
     ctx: DispatchContext, batch: Sequence[SurveyRecord], dry_run: bool
 ) -> DispatchResult:
-    log = get_run_logger()
+    return send_surveys(ctx, batch, dry_run, get_run_logger())
+
+
+def send_surveys(
+    ctx: DispatchContext,
+    batch: Sequence[SurveyRecord],
+    dry_run: bool,
+    log: logging.Logger | logging.LoggerAdapter[Any],
+) -> DispatchResult:
+    """`send_batch` outside Prefect: each survey of a claimed batch sent or settled."""
     result = DispatchResult()
     fresh = _fresh_tickets(ctx, batch)  # re-read just before sending, a request per 100
     for record in batch:
         label = _dispatch_one(ctx, record, fresh[(record.helpdesk, record.ticket_id)], dry_run)
         result.outcomes[label] += 1
-        if label == "sent":
+        if label in ("sent", SENT_CLAIM_LOST):
             result.sent_to.append(f"{record.helpdesk}:{record.ticket_id}")
-        log.info("survey %s:%s → %s", record.helpdesk, record.ticket_id, label)
+        level = logging.WARNING if label in _NEEDS_A_LOOK else logging.INFO
+        log.log(level, "survey %s:%s → %s", record.helpdesk, record.ticket_id, label)
     return result
 
 
@@ -84,6 +137,10 @@ def _dispatch_one(
     ctx: DispatchContext, record: SurveyRecord, fresh: Ticket | None, dry_run: bool
 ) -> str:
     now = ctx.clock()
+    if record.send_started_at is not None and not dry_run:
+        settled = _settle_interrupted(ctx, record, now)
+        if settled is not None:
+            return settled
     policy = ctx.settings.policy
     candidate = _candidate(record)
     last_sent = None
@@ -93,36 +150,73 @@ def _dispatch_one(
     decision = decide(candidate, fresh, policy, now, last_sent, opted_out=False)
     if dry_run:
         return "would send" if decision.outcome is Outcome.SEND else str(decision)
+    store, token = ctx.store, ctx.claim_token
     if decision.outcome is Outcome.SKIP:
-        ctx.store.mark_survey_skipped(record.id, str(decision.reason), now)
+        recorded = store.mark_survey_skipped(record.id, str(decision.reason), now, token=token)
     elif decision.outcome is Outcome.REOPENED:
-        ctx.store.mark_survey_reopened(record.id, now)
+        recorded = store.mark_survey_reopened(record.id, now, token=token)
     elif decision.outcome is Outcome.NOT_YET:
         assert decision.due_at is not None
-        ctx.store.reschedule_survey(record.id, decision.due_at, now)
+        recorded = store.reschedule_survey(record.id, decision.due_at, now, token=token)
     else:
         return _send(ctx, record, candidate, now)
-    return str(decision)
+    return str(decision) if recorded else CLAIM_LOST
+
+
+def _settle_interrupted(ctx: DispatchContext, record: SurveyRecord, now: datetime) -> str | None:
+    """A dispatcher stopped between starting this survey's send and recording it.
+
+    Delivered: recorded sent. Cannot tell: recorded failed, not sent again. None:
+    known not delivered, so it is decided and sent as if nothing had happened.
+    """
+    started_at = record.send_started_at
+    message_id = record.message_id
+    assert started_at is not None
+    delivered = ctx.transport.delivered(message_id) if message_id else None
+    if delivered is False:
+        return None
+    store, token = ctx.store, ctx.claim_token
+    if delivered and message_id:
+        recorded = store.mark_survey_sent(
+            record.id, now, message_id, token=token, sent_at=started_at
+        )
+        return INTERRUPTED_DELIVERED if recorded else CLAIM_LOST
+    error = (
+        f"interrupted while sending at {started_at:%Y-%m-%d %H:%M:%S} UTC; not sent again "
+        f"because it may have been delivered: {ctx.transport!r} cannot tell whether "
+        f"{message_id or 'the message'} was"
+    )
+    recorded = store.mark_survey_interrupted(record.id, error, now, token=token)
+    return INTERRUPTED_UNKNOWN if recorded else CLAIM_LOST
 
 
 def _send(
     ctx: DispatchContext, record: SurveyRecord, candidate: SurveyCandidate, now: datetime
 ) -> str:
-    settings = ctx.settings
+    settings, store, token = ctx.settings, ctx.store, ctx.claim_token
     try:
         message = build_survey_email(
             candidate, settings.policy, settings.survey_base_url, settings.survey_secret or "", now
         )
+    except ValueError as exc:  # an address or setting the message cannot be built with
+        recorded = store.mark_survey_failed(record.id, str(exc), now, None, token=token)
+        return "failed" if recorded else CLAIM_LOST
+    message_id = str(message["Message-ID"])
+    # Committed before the transport runs: whoever finds it later knows a send began.
+    if not store.start_survey_send(record.id, now, message_id, token=token):
+        return CLAIM_LOST
+    try:
         ctx.transport.send(message)
     except TransportError as exc:
         retry = record.attempts + 1 < MAX_SEND_ATTEMPTS and exc.retryable
         backoff = RETRY_BACKOFF[min(record.attempts, len(RETRY_BACKOFF) - 1)]
-        ctx.store.mark_survey_failed(record.id, str(exc), now, now + backoff if retry else None)
+        retry_at = now + backoff if retry else None
+        recorded = store.mark_survey_failed(record.id, str(exc), now, retry_at, token=token)
+        if not recorded:
+            return CLAIM_LOST
         return "retry later" if retry else "failed"
-    except ValueError as exc:  # an address or setting the message cannot be built with
-        ctx.store.mark_survey_failed(record.id, str(exc), now, None)
-        return "failed"
-    ctx.store.mark_survey_sent(record.id, now, str(message["Message-ID"]))
+    if not store.mark_survey_sent(record.id, now, message_id, token=token):
+        return SENT_CLAIM_LOST
     return "sent"
 
 

@@ -239,30 +239,56 @@ class Store:
         with self._read() as conn:
             return surveys.due(conn, now, limit)
 
-    def reschedule_survey(self, id: int, due_at: datetime, now: datetime) -> None:
+    # Each transition below applies only while the survey is still claimed under
+    # `token`, and returns False otherwise (another dispatcher took the claim over,
+    # or the survey is settled): a late dispatcher never overwrites the new owner.
+    # The transitions are listed in care/store/surveys.py.
+
+    def reschedule_survey(self, id: int, due_at: datetime, now: datetime, *, token: str) -> bool:
         """A claimed survey turned out not to be due yet: schedule it for `due_at`."""
         with self._write() as conn:
-            surveys.reschedule(conn, id, due_at, now)
+            return surveys.reschedule(conn, id, token, due_at, now)
 
-    def mark_survey_sent(self, id: int, now: datetime, message_id: str) -> None:
+    def start_survey_send(self, id: int, now: datetime, message_id: str, *, token: str) -> bool:
+        """Commit that the transport is about to be called for this survey.
+
+        False: the claim was taken over; do not send.
+        """
         with self._write() as conn:
-            surveys.mark_sent(conn, id, now, message_id)
+            return surveys.start_send(conn, id, token, now, message_id)
 
-    def mark_survey_skipped(self, id: int, reason: str, now: datetime) -> None:
+    def mark_survey_sent(
+        self,
+        id: int,
+        now: datetime,
+        message_id: str,
+        *,
+        token: str,
+        sent_at: datetime | None = None,
+    ) -> bool:
         with self._write() as conn:
-            surveys.mark_skipped(conn, id, reason, now)
+            return surveys.mark_sent(conn, id, token, now, message_id, sent_at)
 
-    def mark_survey_reopened(self, id: int, now: datetime) -> None:
+    def mark_survey_skipped(self, id: int, reason: str, now: datetime, *, token: str) -> bool:
+        with self._write() as conn:
+            return surveys.mark_skipped(conn, id, token, reason, now)
+
+    def mark_survey_reopened(self, id: int, now: datetime, *, token: str) -> bool:
         """The ticket is no longer solved: wait until it is solved again."""
         with self._write() as conn:
-            surveys.mark_reopened(conn, id, now)
+            return surveys.mark_reopened(conn, id, token, now)
 
     def mark_survey_failed(
-        self, id: int, error: str, now: datetime, retry_at: datetime | None
-    ) -> None:
-        """Retry at `retry_at` (attempts + 1), or give up for good when it is None."""
+        self, id: int, error: str, now: datetime, retry_at: datetime | None, *, token: str
+    ) -> bool:
+        """Not delivered: retry at `retry_at` (attempts + 1), or give up when it is None."""
         with self._write() as conn:
-            surveys.mark_failed(conn, id, error, now, retry_at)
+            return surveys.mark_failed(conn, id, token, error, now, retry_at)
+
+    def mark_survey_interrupted(self, id: int, error: str, now: datetime, *, token: str) -> bool:
+        """A send that may have been delivered: `failed` for good, never sent again."""
+        with self._write() as conn:
+            return surveys.mark_interrupted(conn, id, token, error, now)
 
     def last_survey_sent_to(self, email: str, since: datetime) -> datetime | None:
         """When a survey last went to this address (any case), if at or after `since`."""
@@ -273,6 +299,11 @@ class Store:
         """state -> count, every state present."""
         with self._read() as conn:
             return surveys.counts(conn)
+
+    def survey(self, helpdesk: str, ticket_id: str) -> SurveyRecord | None:
+        """The ticket's survey as it stands, in any state; None if it has none."""
+        with self._read() as conn:
+            return surveys.get(conn, helpdesk, ticket_id)
 
     # -- survey answers and opt-outs ------------------------------------------
 

@@ -1,9 +1,41 @@
 """The survey outbox: at most one "Did we solve it?" e-mail per ticket.
 
-Life of a row: `scheduled` → `claimed` (by one dispatcher) → `sent` | `skipped`
-| `failed`, or back to `scheduled` for a retry. A ticket found reopened at send
-time parks its row in `reopened`; when the ticket is solved again the row is
-scheduled anew. `sent` is final: nothing here ever turns it into anything else.
+A row's states (`SurveyState`) and every transition between them:
+
+    from              to                     by
+    scheduled         claimed                claim_due, once `due_at` has come
+    claimed           claimed (new owner)    claim_due, once `claimed_at` is stale
+    claimed           scheduled              reschedule: not due yet after all
+    claimed           skipped (final)        mark_skipped: `skip_reason` says why
+    claimed           reopened               mark_reopened: the ticket is not solved
+    reopened          scheduled              schedule: the ticket was solved again
+    claimed           [send started]         start_send, committed before the transport runs
+    [send started]    sent (final)           mark_sent: `sent_at`, `message_id` kept for good
+    [send started]    scheduled              mark_failed with a retry time: failed (retry at)
+    claimed, or
+    [send started]    failed (final)         mark_failed without one; `last_error` says why
+    [send started]    failed (final)         mark_interrupted: see below
+
+`[send started]` is `claimed` with `send_started_at` (and the `message_id` being
+sent) set; `start_send` also renews `claimed_at`, so a claim goes stale only
+when a send has been under way for the whole stale timeout.
+
+A stale claim taken over with `send_started_at` set means a dispatcher died (or
+stalled) between calling the transport and recording the outcome: the e-mail may
+or may not have gone. The new owner asks its transport (`delivered`): yes →
+`mark_sent`, nothing sent again; no → handled like any claimed row (decided,
+sent); cannot tell (SMTP) → `mark_interrupted`: `failed` for good, `last_error`
+saying so, `send_started_at` kept. A survey is never sent a second time unless
+the first is known not to have been delivered, and never dropped without a
+failed row that says why.
+
+So `send_started_at` is set only while a send is under way, and on a failed row
+whose send was interrupted; every other transition clears it.
+
+Every transition out of `claimed` names the claim token, and changes nothing
+(returning False) when the row is no longer claimed under that token: a
+dispatcher whose claim was taken over never overwrites the new owner's outcome.
+`sent` is final: nothing here ever turns it into anything else.
 """
 
 from __future__ import annotations
@@ -21,6 +53,7 @@ from care.store.sql import chunked, claim, table_of, upsert
 
 outbox = table_of(SurveyOutboxEntry)
 STALE_CLAIM = timedelta(minutes=15)
+_UNCLAIMED: dict[str, Any] = {"claim_token": None, "claimed_at": None, "send_started_at": None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +127,7 @@ def schedule(conn: Connection, items: Sequence[SurveyRequest], now: datetime) ->
             "attempts": 0,
             "claim_token": None,
             "claimed_at": None,
+            "send_started_at": None,
             "last_error": None,
             "updated_at": insert.excluded.updated_at,
         },
@@ -127,6 +161,13 @@ def claim_due(
     return sorted((_record(r) for r in rows), key=lambda r: (r.due_at, r.id))
 
 
+def get(conn: Connection, helpdesk: str, ticket_id: str) -> SurveyRecord | None:
+    o = outbox.c
+    query = select(outbox).where(o.helpdesk == helpdesk, o.ticket_id == ticket_id)
+    row = conn.execute(query).first()
+    return _record(row) if row else None
+
+
 def due(conn: Connection, now: datetime, limit: int) -> list[SurveyRecord]:
     """Surveys due by `now`, read only (for dry runs): nothing is claimed."""
     o = outbox.c
@@ -139,62 +180,70 @@ def due(conn: Connection, now: datetime, limit: int) -> list[SurveyRecord]:
     return [_record(r) for r in conn.execute(query)]
 
 
-def reschedule(conn: Connection, id: int, due_at: datetime, now: datetime) -> None:
+def reschedule(conn: Connection, id: int, token: str, due_at: datetime, now: datetime) -> bool:
     """Not due yet after all (the ticket was solved again later): back to `scheduled`."""
-    _update(
-        conn,
-        id,
-        now,
-        {"state": SurveyState.SCHEDULED, "due_at": due_at, "claim_token": None, "claimed_at": None},
-        outbox.c.state.in_([SurveyState.SCHEDULED, SurveyState.CLAIMED]),
+    return _settle(
+        conn, id, token, now, {"state": SurveyState.SCHEDULED, "due_at": due_at, **_UNCLAIMED}
     )
 
 
-def mark_sent(conn: Connection, id: int, now: datetime, message_id: str) -> None:
-    _update(
-        conn,
-        id,
-        now,
-        {"state": SurveyState.SENT, "sent_at": now, "message_id": message_id, "last_error": None},
-        outbox.c.state != SurveyState.SENT,  # keep the first send's time and message id
-    )
+def start_send(conn: Connection, id: int, token: str, now: datetime, message_id: str) -> bool:
+    """`[send started]`: to be committed before the transport is called. False: do not send."""
+    values = {"send_started_at": now, "message_id": message_id, "claimed_at": now}
+    return _settle(conn, id, token, now, values)
 
 
-def mark_skipped(conn: Connection, id: int, reason: str, now: datetime) -> None:
-    _update(
-        conn,
-        id,
-        now,
-        {"state": SurveyState.SKIPPED, "skip_reason": reason},
-        outbox.c.state != SurveyState.SENT,
-    )
+def mark_sent(
+    conn: Connection,
+    id: int,
+    token: str,
+    now: datetime,
+    message_id: str,
+    sent_at: datetime | None = None,
+) -> bool:
+    """Sent at `sent_at` (default `now`): final."""
+    values = {
+        "state": SurveyState.SENT,
+        "sent_at": sent_at or now,
+        "message_id": message_id,
+        "last_error": None,
+        "send_started_at": None,
+    }
+    return _settle(conn, id, token, now, values)
 
 
-def mark_reopened(conn: Connection, id: int, now: datetime) -> None:
-    _update(
-        conn,
-        id,
-        now,
-        {"state": SurveyState.REOPENED, "claim_token": None, "claimed_at": None},
-        outbox.c.state.in_([SurveyState.SCHEDULED, SurveyState.CLAIMED]),
-    )
+def mark_skipped(conn: Connection, id: int, token: str, reason: str, now: datetime) -> bool:
+    values = {"state": SurveyState.SKIPPED, "skip_reason": reason, "send_started_at": None}
+    return _settle(conn, id, token, now, values)
+
+
+def mark_reopened(conn: Connection, id: int, token: str, now: datetime) -> bool:
+    return _settle(conn, id, token, now, {"state": SurveyState.REOPENED, **_UNCLAIMED})
 
 
 def mark_failed(
-    conn: Connection, id: int, error: str, now: datetime, retry_at: datetime | None
-) -> None:
-    """Retry at `retry_at` (back to `scheduled`), or give up (`failed`) when it is None."""
+    conn: Connection, id: int, token: str, error: str, now: datetime, retry_at: datetime | None
+) -> bool:
+    """Not delivered: retry at `retry_at` (back to `scheduled`), or give up when it is None."""
     values: dict[str, Any] = {
         "attempts": outbox.c.attempts + 1,
         "last_error": error,
-        "claim_token": None,
-        "claimed_at": None,
+        "send_started_at": None,
     }
     if retry_at is None:
         values["state"] = SurveyState.FAILED
     else:
-        values.update(state=SurveyState.SCHEDULED, due_at=retry_at)
-    _update(conn, id, now, values, outbox.c.state.in_([SurveyState.SCHEDULED, SurveyState.CLAIMED]))
+        values.update(state=SurveyState.SCHEDULED, due_at=retry_at, **_UNCLAIMED)
+    return _settle(conn, id, token, now, values)
+
+
+def mark_interrupted(conn: Connection, id: int, token: str, error: str, now: datetime) -> bool:
+    """An interrupted send that may have been delivered: `failed` for good, never sent again.
+
+    `send_started_at` stays: it tells when the send that may have gone out began.
+    """
+    values = {"state": SurveyState.FAILED, "attempts": outbox.c.attempts + 1, "last_error": error}
+    return _settle(conn, id, token, now, values)
 
 
 def last_sent_to(conn: Connection, email: str, since: datetime) -> datetime | None:
@@ -214,8 +263,15 @@ def counts(conn: Connection) -> dict[str, int]:
     return {state.value: found.get(state.value, 0) for state in SurveyState}
 
 
-def _update(conn: Connection, id: int, now: datetime, values: dict[str, Any], *where: Any) -> None:
-    conn.execute(update(outbox).where(outbox.c.id == id, *where).values(**values, updated_at=now))
+def _settle(conn: Connection, id: int, token: str, now: datetime, values: dict[str, Any]) -> bool:
+    """Update a row still claimed under `token`; False when it is not (taken over or settled)."""
+    o = outbox.c
+    stmt = (
+        update(outbox)
+        .where(o.id == id, o.state == SurveyState.CLAIMED, o.claim_token == token)
+        .values(**values, updated_at=now)
+    )
+    return conn.execute(stmt).rowcount == 1
 
 
 def _row(item: SurveyRequest, now: datetime) -> dict[str, Any]:
@@ -231,6 +287,7 @@ def _row(item: SurveyRequest, now: datetime) -> dict[str, Any]:
         "message_id": None,
         "skip_reason": None,
         "last_error": None,
+        "send_started_at": None,
         "created_at": now,
         "updated_at": now,
     }

@@ -51,6 +51,14 @@ class Transport(Protocol):
         """Deliver `msg` or raise `TransportError`."""
         ...
 
+    def delivered(self, message_id: str) -> bool | None:
+        """Whether the message with this Message-ID was delivered; None: cannot tell.
+
+        Asked after a dispatcher died between calling `send` and recording the
+        outcome, to decide between recording it sent and sending it.
+        """
+        ...
+
 
 class OutboxTransport:
     """Writes each message to `{folder}/{timestamp}-{helpdesk}-{ticket}.eml`.
@@ -69,13 +77,25 @@ class OutboxTransport:
     def __repr__(self) -> str:
         return f"OutboxTransport({str(self.folder)!r})"
 
+    def delivered(self, message_id: str) -> bool | None:
+        """True: its .eml is in the folder. False: it was never written.
+
+        None: its marker is there but the .eml is not, because someone took the file
+        out of the folder, or a crash came between the marker and the rename (which
+        leaves a `.tmp-*.eml` file behind).
+        """
+        try:
+            name = self._marker(message_id).read_text(encoding="utf-8").partition("\n")[0]
+        except FileNotFoundError:
+            return False
+        return True if name and (self.folder / name).exists() else None
+
     def send(self, msg: EmailMessage) -> None:
         message_id = msg["Message-ID"]
         if not message_id:
             raise ValueError("the outbox needs a Message-ID to recognise a resend")
-        digest = hashlib.sha256(str(message_id).strip().encode()).hexdigest()[:32]
-        index = self.folder / ".sent"
-        marker = index / digest
+        marker = self._marker(str(message_id))
+        index, digest = marker.parent, marker.name
         if marker.exists():
             log.info("outbox: %s was already written, not again", message_id)
             return
@@ -99,6 +119,10 @@ class OutboxTransport:
             tmp.unlink(missing_ok=True)
             raise TransportError(True, f"cannot write to outbox {self.folder}: {exc}") from exc
         log.info("outbox: wrote %s", final)
+
+    def _marker(self, message_id: str) -> Path:
+        digest = hashlib.sha256(message_id.strip().encode()).hexdigest()[:32]
+        return self.folder / ".sent" / digest
 
     def _write_temp(self, msg: EmailMessage) -> Path:
         fd, name = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=".eml")
@@ -174,6 +198,10 @@ class SmtpTransport:
             address, (code, text) = next(iter(refused.items()))
             raise _reply_error(code, text, f"{where} refused {address}")
         log.info("%s accepted %s", where, msg["Message-ID"])
+
+    def delivered(self, message_id: str) -> bool | None:
+        """Always None: SMTP has no way to ask whether a server accepted a message."""
+        return None
 
     def _connect(self) -> smtplib.SMTP:
         context = self._ssl_context or ssl.create_default_context()

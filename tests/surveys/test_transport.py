@@ -96,6 +96,24 @@ def test_outbox_needs_a_message_id(tmp_path: Path) -> None:
         OutboxTransport(tmp_path).send(msg)
 
 
+def test_outbox_tells_whether_a_message_was_written(tmp_path: Path) -> None:
+    outbox = OutboxTransport(tmp_path, clock=lambda: NOW)
+    written, other = survey_email("42"), survey_email("43")
+    outbox.send(written)
+    assert outbox.delivered(str(written["Message-ID"])) is True
+    assert outbox.delivered(str(other["Message-ID"])) is False
+    assert OutboxTransport(tmp_path / "never-used").delivered("<x@acme.test>") is False
+
+
+def test_outbox_cannot_tell_when_the_written_file_is_gone(tmp_path: Path) -> None:
+    outbox = OutboxTransport(tmp_path, clock=lambda: NOW)
+    msg = survey_email()
+    outbox.send(msg)
+    (written,) = tmp_path.glob("*.eml")
+    written.unlink()  # picked up by someone, or a crash between claiming the id and the rename
+    assert outbox.delivered(str(msg["Message-ID"])) is None
+
+
 def test_unwritable_outbox_is_a_retryable_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
@@ -345,6 +363,12 @@ def test_wrong_password_is_final_and_never_shown(
     assert "535" in str(caught.value) and "login" in str(caught.value)
     for shown in (str(caught.value), repr(smtp), caplog.text):
         assert PASSWORD not in shown
+
+
+def test_smtp_cannot_tell_whether_a_message_was_delivered(smtp_server: Server) -> None:
+    msg = survey_email()
+    transport(smtp_server).send(msg)
+    assert transport(smtp_server).delivered(str(msg["Message-ID"])) is None
 
 
 def test_transport_error_survives_pickling() -> None:
