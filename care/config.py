@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from care.policy import BusinessHours, Policy, Rules, Survey, Tags
 
@@ -46,8 +46,24 @@ class ZendeskSection(_Section):
     oauth_token_lifetime_s: int = Field(3600, ge=300, le=172800)
 
 
+CustomStatus = Literal["open", "pending", "hold", "solved"]
+
+
 class FreshdeskSection(_Section):
     url: str | None = None
+    # Custom status codes (6 and up) as CARE reads them; Freshdesk's stock ones are
+    # 6 "Waiting on Customer" and 7 "Waiting on Third Party". Others count as open.
+    custom_statuses: dict[str, CustomStatus] = Field(
+        default_factory=lambda: {"6": "pending", "7": "hold"}
+    )
+
+    @field_validator("custom_statuses")
+    @classmethod
+    def _codes_are_custom(cls, value: dict[str, CustomStatus]) -> dict[str, CustomStatus]:
+        for code in value:
+            if not code.isdigit() or int(code) < 6:
+                raise ValueError(f"{code!r} is not a custom status code (6 and up)")
+        return value
 
 
 class ConfigFile(_Section):
@@ -90,6 +106,7 @@ class ZendeskConfig:
 class FreshdeskConfig:
     url: str
     api_key: str = field(repr=False)
+    custom_statuses: Mapping[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -238,4 +255,5 @@ def _freshdesk(section: FreshdeskSection, env: Mapping[str, str], secret) -> Fre
             f"Freshdesk at {url} has no API key: set CARE_FRESHDESK_API_KEY "
             "(Profile settings → View API key in Freshdesk)"
         )
-    return FreshdeskConfig(url=url.rstrip("/"), api_key=api_key)
+    custom = {int(code): status for code, status in section.custom_statuses.items()}
+    return FreshdeskConfig(url=url.rstrip("/"), api_key=api_key, custom_statuses=custom)

@@ -96,15 +96,26 @@ class FaqIndex:
         return len(self.articles)
 
     def search(
-        self, text: str, limit: int = 3, min_score: float = 0.0
+        self, text: str, limit: int = 3, min_score: float = 0.0, min_terms: int = 1
     ) -> list[tuple[FaqArticle, float]]:
-        """The best `limit` articles for `text` scoring at least `min_score`, best first."""
+        """The best `limit` articles for `text` scoring at least `min_score` on at least
+        `min_terms` distinct words, best first.
+
+        One shared word is weak evidence however rare it is ("custom engraving" is not
+        about custom domains), so the rule asks for two.
+        """
         scores: dict[int, float] = {}
+        matched: dict[int, int] = {}
         postings = self._postings
         for term in query_terms(text[:MAX_QUERY_CHARS]):
             for doc, weight in postings.get(term, ()):
                 scores[doc] = scores.get(doc, 0.0) + weight
-        hits = [(score, -doc) for doc, score in scores.items() if score >= min_score and score > 0]
+                matched[doc] = matched.get(doc, 0) + 1
+        hits = [
+            (score, -doc)
+            for doc, score in scores.items()
+            if score >= min_score and score > 0 and matched[doc] >= min_terms
+        ]
         best = heapq.nlargest(limit, hits)
         return [(self.articles[-neg_doc], score) for score, neg_doc in best]
 

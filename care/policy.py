@@ -50,6 +50,7 @@ class Faq(_Section):
     catalogue: str | None = None  # path to a FAQ catalogue (TOML); None: the bundled one
     max_articles: int = Field(3, ge=1, le=10)
     min_score: float = Field(4.0, ge=0)  # BM25 score an article needs to be suggested
+    min_matching_words: int = Field(2, ge=1)  # ... on at least this many distinct words
 
 
 class RepeatContact(_Section):

@@ -26,7 +26,10 @@ def open_helpdesk(
                 "freshdesk is not configured: set CARE_FRESHDESK_URL or [freshdesk] url"
             )
         return FreshdeskHelpdesk(
-            settings.freshdesk.url, settings.freshdesk.api_key, memory=accounts
+            settings.freshdesk.url,
+            settings.freshdesk.api_key,
+            memory=accounts,
+            custom_statuses=settings.freshdesk.custom_statuses,
         )
     raise ConfigError(f"unknown helpdesk {name!r}: choose one of {', '.join(KNOWN)}")
 

@@ -29,7 +29,12 @@ def faq(t: Ticket, p: Policy, now: datetime, index: FaqIndex | None = None) -> l
     if index is None or tag in t.tags or t.status.is_solved:
         return []
     settings = p.rules.faq
-    hits = index.search(f"{t.subject}\n{t.description}", settings.max_articles, settings.min_score)
+    hits = index.search(
+        f"{t.subject}\n{t.description}",
+        settings.max_articles,
+        settings.min_score,
+        settings.min_matching_words,
+    )
     if not hits:
         return []
     best, best_score = hits[0]

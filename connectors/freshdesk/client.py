@@ -12,7 +12,7 @@ from typing import Any
 
 import requests
 
-from care.model import Ticket
+from care.model import Status, Ticket
 from connectors.base import (
     ApplyReport,
     Change,
@@ -59,11 +59,13 @@ class FreshdeskHelpdesk:
         name: str = "freshdesk",
         page_limit: int = ep.PAGE_LIMIT,
         memory: ConnectorMemory | None = None,
+        custom_statuses: Mapping[int, str] | None = None,
         timeout: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.name = name
         self._memory = memory
+        self._custom_statuses = {code: Status(s) for code, s in (custom_statuses or {}).items()}
         self.base_url = base_url.rstrip("/")
         self.stats = RequestStats()
         self._session: requests.Session = make_session()
@@ -131,6 +133,7 @@ class FreshdeskHelpdesk:
             base_url=self.base_url,
             requester_created_at=created,
             conversations=counted,
+            custom_statuses=self._custom_statuses,
         )
 
     def _with_reply_counts(self, mapped: list[tuple[dict[str, Any], Ticket]]) -> list[Ticket]:
@@ -277,7 +280,7 @@ def pace_by_remaining_budget(headers: Mapping[str, str]) -> float:
         total = int(headers["X-RateLimit-Total"])
     except (KeyError, ValueError):
         return 0.0
-    reserve = max(5, total // 10)
+    reserve = max(ep.LIST_CREDITS + 3, total // 10)
     if total <= 0 or remaining >= reserve:
         return 0.0
     return 60.0 * (reserve - remaining) / reserve  # nothing left: a whole minute

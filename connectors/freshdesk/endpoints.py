@@ -12,6 +12,9 @@ JOB = "/api/v2/jobs/{id}"
 
 PAGE_SIZE = 100  # the list endpoint's maximum per_page
 PAGE_LIMIT = 300  # "You cannot access tickets beyond the 300th page"
-LIST_INCLUDES = "requester,stats"  # +2 credits each: one list call costs 5
+# +2 credits each: a list call costs 7. The description feeds the FAQ matcher; without
+# it the list carries only the subject.
+LIST_INCLUDES = "requester,stats,description"
+LIST_CREDITS = 1 + 2 * len(LIST_INCLUDES.split(","))  # the costliest request we make
 CONVERSATION_PAGE_SIZE = 100
 REPLY_SOURCE = 0  # conversation source: 0 reply, 2 note

@@ -8,7 +8,7 @@ carry is passed in by the connector:
   snapshots only for tickets whose rule outcome depends on them (`Conversations`).
 
 Codes (Freshdesk API v2): status 2 open, 3 pending, 4 resolved, 5 closed, 6+ custom
-(treated as open: the agents' move unless the team says otherwise); priority 1 low,
+(as `freshdesk.custom_statuses` says, else open: the agents' move); priority 1 low,
 2 medium, 3 high, 4 urgent; source 1 email, 2 portal, 3 phone, 7 chat, 9 feedback
 widget, 10 outbound email.
 """
@@ -46,6 +46,7 @@ def to_ticket(
     base_url: str,
     requester_created_at: datetime | None = None,
     conversations: Conversations | None = None,
+    custom_statuses: Mapping[int, Status] | None = None,
 ) -> Ticket:
     """Map one ticket of `GET /api/v2/tickets`; raises MalformedRecord with the reason."""
     ticket_id = raw.get("id")
@@ -66,7 +67,7 @@ def to_ticket(
         id=str(ticket_id),
         subject=str(raw.get("subject") or ""),
         description=str(raw.get("description_text") or raw.get("description") or ""),
-        status=STATUSES.get(status_code, Status.OPEN),
+        status=STATUSES.get(status_code) or (custom_statuses or {}).get(status_code, Status.OPEN),
         priority=PRIORITIES.get(priority_code) if priority_code is not None else None,
         tags=frozenset(raw.get("tags") or ()),
         requester=_requester(raw, requester_created_at),

@@ -109,3 +109,19 @@ def test_freshdesk_configured_from_the_environment(tmp_path):
     settings = load_settings(write(tmp_path, ""), env=env)
     assert settings.freshdesk.url == "https://acme.freshdesk.com"
     assert settings.helpdesk_names() == ["freshdesk"] and "k3y" not in repr(settings)
+
+
+def test_freshdesk_custom_statuses_default_to_the_stock_ones_and_can_be_changed(tmp_path):
+    env = {"CARE_FRESHDESK_URL": "https://acme.freshdesk.com", "CARE_FRESHDESK_API_KEY": "k"}
+    assert load_settings(write(tmp_path, ""), env=env).freshdesk.custom_statuses == {
+        6: "pending",
+        7: "hold",
+    }
+    changed = write(tmp_path, '[freshdesk.custom_statuses]\n9 = "solved"\n')
+    assert load_settings(changed, env=env).freshdesk.custom_statuses == {9: "solved"}
+
+
+def test_a_builtin_status_code_cannot_be_remapped(tmp_path):
+    bad = write(tmp_path, '[freshdesk.custom_statuses]\n4 = "open"\n')
+    with pytest.raises(ConfigError, match="custom_statuses"):
+        load_settings(bad, env={})

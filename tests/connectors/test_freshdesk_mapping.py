@@ -89,3 +89,18 @@ def test_a_first_response_counts_as_one_reply_before_conversations_are_counted()
 def test_malformed_records_are_rejected_with_their_reason(overrides, reason):
     with pytest.raises(MalformedRecord, match=reason):
         to_ticket(raw_ticket(**overrides), helpdesk="f", base_url="https://x")
+
+
+def test_custom_statuses_map_as_configured_and_unknown_ones_count_as_open():
+    custom = {6: Status.PENDING, 7: Status.HOLD}
+
+    def status(code: int) -> Status:
+        raw = raw_ticket(status=code)
+        return to_ticket(raw, helpdesk="f", base_url="https://x", custom_statuses=custom).status
+
+    assert (status(6), status(7), status(8), status(2)) == (
+        Status.PENDING,
+        Status.HOLD,
+        Status.OPEN,
+        Status.OPEN,
+    )

@@ -129,3 +129,11 @@ def test_a_bad_catalogue_names_the_file_and_the_entry(
 def test_a_missing_catalogue_file_is_a_value_error(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"nowhere\.toml"):
         FaqIndex.load(tmp_path / "nowhere.toml")
+
+
+def test_one_shared_word_is_not_enough_for_a_suggestion(bundled: FaqIndex) -> None:
+    engraving = "Custom engraving\nCan you engrave our logo on the lamp?"
+    assert [a.id for a, _ in bundled.search(engraving, 3, 4.0, 1)] == ["custom-domain"]
+    assert bundled.search(engraving, 3, 4.0, 2) == []
+    domain = "How do I set up a custom domain with a CNAME record?"
+    assert bundled.search(domain, 3, 4.0, 2)[0][0].id == "custom-domain"

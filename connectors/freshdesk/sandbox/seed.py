@@ -1,19 +1,19 @@
 """Deterministic Freshdesk data: ticket i, its conversations and its requester, on demand.
 
-Only two integer arrays (created/updated seconds) are built up front; ticket ids are numbered
-in `updated_at` order, so the untouched tickets are already sorted by (updated_at, id) and a
-list page is found by bisection instead of by sorting 100,000 dicts.
+The named scenarios (connectors/scenarios.py) take ids 1..`scenarios`; filler follows.
+Only two integer arrays (created/updated seconds) are built up front for the filler; its ids
+are numbered in `updated_at` order, so untouched filler is already sorted by (updated_at, id)
+and a list page is found by bisection instead of by sorting 100,000 dicts.
 """
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
 
-Json = dict[str, Any]
-DAY = 86_400
+from connectors.freshdesk.sandbox import scenarios as named
+from connectors.freshdesk.sandbox.records import AGENTS, DAY, GROUPS, Json, conversation, iso
+
 WINDOW = 29 * DAY + 12 * 3600  # all seeded timestamps fall inside the last 30 days
 MIN_AGE = 120  # ... and at least two minutes in the past
 TRIO_EVERY = 40  # tickets 40k, 40k+1, 40k+2 share one requester (three tickets within days)
@@ -33,22 +33,17 @@ SUBJECTS = (
 )
 FIRST = ("Ana", "Bo", "Chen", "Dara", "Eli", "Farah", "Goran", "Hana", "Ivo", "Jules")
 LAST = ("Silva", "Novak", "Okafor", "Berg", "Ito", "Moreau", "Kowalski", "Haddad")
-AGENTS = (9001, 9002, 9003, 9004)
-GROUPS = (501, 502, 503)
 CONTACT_BASE = 100_000_000
-
-
-def iso(ts: int | float) -> str:
-    return datetime.fromtimestamp(int(ts), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True)
 class Seed:
-    """`count` tickets (ids 1..count) relative to the Unix time `anchor`."""
+    """`count` filler tickets after `scenarios` named ones, relative to the Unix time `anchor`."""
 
     count: int
     seed: int
     anchor: int
+    scenarios: int = 0
 
     def __post_init__(self) -> None:
         rng = random.Random(self.seed)
@@ -68,7 +63,7 @@ class Seed:
         updated: list[int] = []
         created: list[int] = []
         acc = 0
-        for i, gap in enumerate(gaps, start=1):
+        for i, gap in enumerate(gaps, start=self.first_id):
             acc += gap
             up = start + acc * span // total
             age = self._rng(i).choice((600, 3600, 6 * 3600, DAY, 3 * DAY, 9 * DAY))
@@ -85,8 +80,23 @@ class Seed:
     def _rng(self, key: int) -> random.Random:
         return random.Random(self.seed * 1_000_003 + key)
 
+    @property
+    def first_id(self) -> int:
+        """The first filler ticket id."""
+        return self.scenarios + 1
+
     def contains(self, ticket_id: int) -> bool:
-        return 1 <= ticket_id <= self.count
+        """Whether `ticket_id` is a filler ticket (the scenarios are seeded as changed)."""
+        return self.first_id <= ticket_id < self.first_id + self.count
+
+    def updated_at(self, ticket_id: int) -> int:
+        return self.updated[ticket_id - self.first_id]
+
+    def created_at(self, ticket_id: int) -> int:
+        return self.created[ticket_id - self.first_id]
+
+    def scenario_tickets(self) -> list[tuple[Json, list[Json]]]:
+        return [named.scenario_ticket(i, self.anchor) for i in range(1, self.scenarios + 1)]
 
     # -- contacts -------------------------------------------------------------------------
     def requester_id(self, ticket_id: int) -> int:
@@ -96,6 +106,8 @@ class Seed:
         return CONTACT_BASE + self.count // TRIO_EVERY + 1 + self._rng(ticket_id).randrange(pool)
 
     def contact(self, contact_id: int) -> Json | None:
+        if self.scenarios and (person := named.scenario_contact(contact_id, self.anchor)):
+            return person
         index = contact_id - CONTACT_BASE
         if not 0 <= index <= self.count // TRIO_EVERY + 1 + max(self.count // 2, 10):
             return None
@@ -125,7 +137,7 @@ class Seed:
     def ticket(self, ticket_id: int) -> tuple[Json, list[Json]]:
         """Ticket `ticket_id` (without includes) and its conversations, oldest first."""
         rng = self._rng(ticket_id)
-        created, updated = self.created[ticket_id - 1], self.updated[ticket_id - 1]
+        created, updated = self.created_at(ticket_id), self.updated_at(ticket_id)
         status = rng.choice(STATUSES)
         subject = rng.choice(SUBJECTS)
         tags = sorted(rng.sample(TAGS, rng.randint(0, 2)))
@@ -184,30 +196,6 @@ class Seed:
             at = min(created + k * step, updated)
             convs.append(conversation(t, 10 * t["id"] + k, who, agent, at))
         return convs
-
-
-def conversation(t: Json, conv_id: int, who: str, agent: int | None, at: int) -> Json:
-    """One conversation: 'a' agent reply, 'r' requester message, 'n' private note."""
-    incoming = who == "r"
-    body = {"a": "Thanks, we are looking into it.", "r": "Any update?"}.get(who, "Note")
-    return {
-        "id": conv_id,
-        "body": f"<div>{body}</div>",
-        "body_text": body,
-        "incoming": incoming,
-        "private": who == "n",
-        "source": 2 if who == "n" else 0,
-        "user_id": t["requester_id"] if incoming else agent,
-        "ticket_id": t["id"],
-        "support_email": None if who == "n" else "support@care-sandbox.example",
-        "to_emails": [],
-        "from_email": None,
-        "cc_emails": [],
-        "bcc_emails": [],
-        "attachments": [],
-        "created_at": iso(at),
-        "updated_at": iso(at),
-    }
 
 
 def stats(t: Json, convs: list[Json], status_at: int) -> Json:

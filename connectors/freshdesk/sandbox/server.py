@@ -19,7 +19,9 @@ from itertools import islice
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from connectors.freshdesk.sandbox.seed import Json, Seed
+from connectors.freshdesk.sandbox.records import AGENTS, GROUPS, Json
+from connectors.freshdesk.sandbox.scenarios import COUNT as SCENARIO_COUNT
+from connectors.freshdesk.sandbox.seed import Seed
 from connectors.freshdesk.sandbox.state import (
     ApiError,
     Store,
@@ -66,14 +68,17 @@ class FreshdeskSandbox(SandboxLifecycle):
         job_delay_ms: int = 20,
         *,
         page_limit: int = 300,
+        scenarios: bool = True,
     ) -> None:
+        """`tickets` in all; with `scenarios`, the named CARE scenarios are ids 1..N of them."""
         if now is None:
             anchor, self._offset = int(time.time()) // 60 * 60, 0.0
         else:
             anchor = int((now if now.tzinfo else now.replace(tzinfo=UTC)).timestamp())
             self._offset = anchor - time.time()
         self.now = datetime.fromtimestamp(anchor, UTC)
-        self.store = Store(Seed(tickets, seed, anchor), self.clock)
+        named = SCENARIO_COUNT if scenarios else 0
+        self.store = Store(Seed(max(tickets - named, 0), seed, anchor, named), self.clock)
         self.latency_ms, self.job_delay_ms, self.page_limit = latency_ms, job_delay_ms, page_limit
         self.limit = rate_limit_per_minute or NOMINAL_LIMIT
         self._window, self._used = -1, 0
@@ -121,6 +126,17 @@ class FreshdeskSandbox(SandboxLifecycle):
 
     def touch(self, ticket_id: int, **fields: Any) -> Json:
         """Simulate an agent/requester change in Freshdesk (bumps updated_at); see Store.touch."""
+        return self.store.touch(ticket_id, **fields)
+
+    def move(self, ticket_id: int, *, group: bool = False, agent: bool = False) -> Json:
+        """An agent moves the ticket to the next group and/or hands it to the next agent
+        (a scenario's history, see connectors/scenarios.py)."""
+        current = self.ticket(ticket_id)
+        fields: dict[str, int] = {}
+        if group:
+            fields["group_id"] = _next(GROUPS, current["group_id"])
+        if agent:
+            fields["responder_id"] = _next(AGENTS, current["responder_id"])
         return self.store.touch(ticket_id, **fields)
 
     def inject(self, fault: str) -> None:
@@ -311,6 +327,10 @@ class FreshdeskSandbox(SandboxLifecycle):
         if not more:
             return {}
         return {"Link": f'<{self.url}{path}?{urlencode({**query, "page": page + 1})}>; rel="next"'}
+
+
+def _next(cycle: tuple[int, ...], current: int | None) -> int:
+    return cycle[(cycle.index(current) + 1) % len(cycle)] if current in cycle else cycle[0]
 
 
 def serve_forever(

@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.freshdesk.sandbox.seed import DAY, Json, Seed, conversation, iso, stats
+from connectors.freshdesk.sandbox.records import DAY, Json, conversation, iso
+from connectors.freshdesk.sandbox.seed import Seed, stats
 
 STATUS_CODES = {2, 3, 4, 5}
 PRIORITY_CODES = {1, 2, 3, 4}
@@ -97,6 +98,8 @@ class Store:
         self._index: list[tuple[int, int]] = []  # (updated_at, id) of changed tickets, sorted
         self._jobs: dict[str, Json] = {}
         self._by_created: list[tuple[int, int]] | None = None
+        for ticket, convs in seed.scenario_tickets():  # named scenarios live as changed tickets
+            self._save(ticket, convs, bump=False)
 
     # -- reading ------------------------------------------------------------------------
     def get(self, ticket_id: int) -> tuple[Json, list[Json]] | None:
@@ -118,16 +121,22 @@ class Store:
         with self._lock:
             if ticket_id in self._changed:
                 return _ts(self._changed[ticket_id][0]["updated_at"])
-        return self.seed.updated[ticket_id - 1]
+        return self.seed.updated_at(ticket_id)
+
+    def created_ts(self, ticket_id: int) -> int:
+        found = self.get(ticket_id)
+        return _ts(found[0]["created_at"]) if found else 0
 
     def updated_order(self, since: int | None, descending: bool) -> Iterator[int]:
         """Ticket ids with updated_at >= since, ordered by (updated_at, id)."""
         with self._lock:
             index = list(self._index)
             changed = set(self._changed)
-        up = self.seed.updated
+        up, first = self.seed.updated, self.seed.first_id
         if descending:
-            base = ((up[i], i + 1) for i in range(len(up) - 1, -1, -1) if i + 1 not in changed)
+            base = (
+                (up[i], i + first) for i in range(len(up) - 1, -1, -1) if i + first not in changed
+            )
             merged = heapq.merge(base, reversed(index), reverse=True)
             for ts, ticket_id in merged:
                 if since is not None and ts < since:
@@ -136,16 +145,17 @@ class Store:
             return
         start = 0 if since is None else bisect.bisect_left(up, since)
         lo = 0 if since is None else bisect.bisect_left(index, (since, 0))
-        base = ((up[i], i + 1) for i in range(start, len(up)) if i + 1 not in changed)
+        base = ((up[i], i + first) for i in range(start, len(up)) if i + first not in changed)
         for _, ticket_id in heapq.merge(base, index[lo:]):
             yield ticket_id
 
     def created_order(self, since: int, descending: bool) -> Iterator[int]:
         """Ticket ids created at or after `since`, by (created_at, id). created_at never moves."""
         if self._by_created is None:
-            self._by_created = sorted(
-                zip(self.seed.created, range(1, self.seed.count + 1), strict=True)
-            )
+            first = self.seed.first_id
+            filler = zip(self.seed.created, range(first, first + self.seed.count), strict=True)
+            named = [(self.created_ts(i), i) for i in range(1, first)]
+            self._by_created = sorted([*filler, *named])
         rows = self._by_created
         lo = bisect.bisect_left(rows, (since, 0))
         picked = rows[lo:][::-1] if descending else rows[lo:]
@@ -162,7 +172,7 @@ class Store:
         if order_by == "updated_at":
             return self.updated_order(since, desc)
         rows = self.updated_order(since, False)
-        return iter(sorted(rows, key=lambda i: (self.seed.created[i - 1], i), reverse=desc))
+        return iter(sorted(rows, key=lambda i: (self.created_ts(i), i), reverse=desc))
 
     def shaped(self, ticket_id: int, includes: set[str]) -> Json:
         """The ticket JSON with the requested includes; 'list' drops the description."""

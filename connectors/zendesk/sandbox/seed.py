@@ -13,7 +13,8 @@ How the Ticket Metrics (`metric_sets`) fields express what CARE reads:
 - last requester message: `requester_updated_at`;
 - the requester wrote after the last agent reply: `requester_updated_at > assignee_updated_at`,
   and then `latest_comment_added_at == requester_updated_at`;
-- group / assignee hops: `group_stations - 1` / `assignee_stations - 1`; reopens: `reopens`.
+- group / assignee hops: `group_stations - 1` / `assignee_stations - 1` (each `move` adds
+  one); reopens: `reopens`.
 
 All seeded timestamps lie in (now - BACKFILL + 1 h, now - 2 min]. `SCENARIOS[name].rules` are
 the rules expected to fire at `now` with the default policy, reading repeat contact as "the
@@ -22,6 +23,7 @@ requester's tickets created in the 7 days up to this ticket's creation, this one
 
 from __future__ import annotations
 
+from connectors.scenarios import PEOPLE, SCENARIOS, SPECS, Scenario
 from connectors.zendesk.sandbox.records import (
     ADMIN_ID,
     AGENT_BASE,
@@ -40,7 +42,7 @@ from connectors.zendesk.sandbox.records import (
     Rec,
     mix,
 )
-from connectors.zendesk.sandbox.scenarios import PEOPLE, SCENARIOS, SPECS, Scenario, scenario_rec
+from connectors.zendesk.sandbox.scenarios import scenario_rec
 
 __all__ = ["SCENARIOS", "Scenario", "Seed"]
 

@@ -34,6 +34,7 @@ from connectors.zendesk.sandbox.limits import (
     Budget,
     Faults,
 )
+from connectors.zendesk.sandbox.records import AGENT_BASE, AGENTS, GROUP_BASE, GROUPS
 from connectors.zendesk.sandbox.routes import EXPORT_PATH, Routes, comments_json, ticket_json
 from connectors.zendesk.sandbox.seed import Seed
 from connectors.zendesk.sandbox.state import ApiError, Json, Store
@@ -136,6 +137,21 @@ class ZendeskSandbox(SandboxLifecycle):
         which moves only generated_timestamp.
         """
         return ticket_json(self.store.touch(ticket_id, **fields), self.url)
+
+    def move(self, ticket_id: int, *, group: bool = False, agent: bool = False) -> Json:
+        """An agent moves the ticket to the next group and/or hands it to the next agent
+        (a scenario's history, see connectors/scenarios.py)."""
+        current = self.ticket(ticket_id)
+        fields: dict[str, int] = {}
+        if group:
+            fields["group_id"] = (
+                GROUP_BASE + ((current["group_id"] or GROUP_BASE) - GROUP_BASE + 1) % GROUPS
+            )
+        if agent:
+            fields["assignee_id"] = (
+                AGENT_BASE + ((current["assignee_id"] or AGENT_BASE) - AGENT_BASE + 1) % AGENTS
+            )
+        return self.touch(ticket_id, **fields)
 
     def inject(self, fault: str) -> None:
         self._faults.add(fault)

@@ -1,0 +1,39 @@
+"""Freshdesk sandbox values shared by the filler seed and the named scenarios."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+Json = dict[str, Any]
+DAY = 86_400
+AGENTS = (9001, 9002, 9003, 9004)
+GROUPS = (501, 502, 503)
+
+
+def iso(ts: int | float) -> str:
+    return datetime.fromtimestamp(int(ts), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def conversation(t: Json, conv_id: int, who: str, agent: int | None, at: int) -> Json:
+    """One conversation: 'a' agent reply, 'r' requester message, 'n' private note."""
+    incoming = who == "r"
+    body = {"a": "Thanks, we are looking into it.", "r": "Any update?"}.get(who, "Note")
+    return {
+        "id": conv_id,
+        "body": f"<div>{body}</div>",
+        "body_text": body,
+        "incoming": incoming,
+        "private": who == "n",
+        "source": 2 if who == "n" else 0,
+        "user_id": t["requester_id"] if incoming else agent,
+        "ticket_id": t["id"],
+        "support_email": None if who == "n" else "support@care-sandbox.example",
+        "to_emails": [],
+        "from_email": None,
+        "cc_emails": [],
+        "bcc_emails": [],
+        "attachments": [],
+        "created_at": iso(at),
+        "updated_at": iso(at),
+    }
