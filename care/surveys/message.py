@@ -85,7 +85,7 @@ def build_survey_email(
         "links_expire_at": now + LINK_VALIDITY,
         "sender_name": sender_name or "Support",
     }
-    env = _environment(templates_dir if templates_dir is not None else policy.templates_dir)
+    env = template_environment(templates_dir if templates_dir is not None else policy.templates_dir)
 
     msg = EmailMessage(policy=BODY_POLICY)
     msg["Subject"] = subject_line(policy, candidate.subject)
@@ -152,7 +152,9 @@ def _links(
 
 
 @lru_cache(maxsize=8)
-def _environment(templates_dir: str | None) -> SandboxedEnvironment:
+def template_environment(templates_dir: str | None) -> SandboxedEnvironment:
+    """The sandboxed Jinja2 environment for survey templates (mail and web pages):
+    `templates_dir` first, then the bundled folder; `*.html.j2` autoescaped."""
     loaders = [FileSystemLoader(BUNDLED_TEMPLATES)]
     if templates_dir is not None:
         if not Path(templates_dir).is_dir():

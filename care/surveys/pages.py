@@ -1,0 +1,114 @@
+"""The survey endpoint's HTML pages, and the headers every response carries.
+
+Pages render from the same sandboxed, autoescaped Jinja2 environment as the survey
+e-mail (`care.surveys.message.template_environment`), so a `survey.*.html.j2` file in
+`templates_dir` overrides the bundled one. Templates:
+
+    survey.page.html.j2         layout: title, csp_nonce, sender_name (and every page's fields)
+    survey.answer.html.j2       answer, answer_label, first_click, reopened, comment,
+                                comment_first, comment_draft, error, max_comment_chars
+    survey.unsubscribe.html.j2  email, done
+    survey.error.html.j2        heading, message
+
+Tokens sit in the URLs, so no page may leak them: `Referrer-Policy: no-referrer`,
+no external resource of any kind (the CSP allows one inline stylesheet, by nonce),
+and nothing is cached.
+"""
+
+from __future__ import annotations
+
+import secrets
+from email.utils import parseaddr
+from typing import Any, Final
+
+from fastapi.responses import HTMLResponse
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from care.policy import Policy
+from care.surveys.message import template_environment
+
+ANSWER_PAGE: Final = "survey.answer.html.j2"
+UNSUBSCRIBE_PAGE: Final = "survey.unsubscribe.html.j2"
+ERROR_PAGE: Final = "survey.error.html.j2"
+
+# Every response; a page adds the nonce of its stylesheet to the CSP.
+BASE_CSP: Final = "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+SECURITY_HEADERS: Final = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": BASE_CSP,
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+ERRORS: Final[dict[int, tuple[str, str]]] = {
+    400: (
+        "This link is not valid",
+        "Please use the link exactly as it is in the e-mail we sent you. If it still "
+        "does not work, simply reply to that e-mail.",
+    ),
+    404: ("Page not found", "There is nothing at this address."),
+    405: ("Not allowed", "Please use the link or the button on the page."),
+    410: (
+        "This link has expired",
+        "Survey links work for 30 days. Thank you all the same: you can still reply to "
+        "the e-mail about your request.",
+    ),
+    413: ("Too long", "What you sent is too long."),
+}
+
+
+class SecurityHeaders:
+    """ASGI middleware: `SECURITY_HEADERS` on every response that does not set its own."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    if name not in headers:
+                        headers[name] = value
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def page(policy: Policy, template: str, status: int = 200, **fields: Any) -> HTMLResponse:
+    """A rendered page whose CSP admits exactly its own stylesheet."""
+    nonce = secrets.token_urlsafe(16)
+    sender_name = parseaddr(policy.survey.sender)[0] or "Support"
+    env = template_environment(policy.templates_dir)
+    html = env.get_template(template).render(
+        {"csp_nonce": nonce, "sender_name": sender_name, "title": _title(template), **fields}
+    )
+    csp = f"{BASE_CSP}; style-src 'nonce-{nonce}'"
+    return HTMLResponse(html, status_code=status, headers={"Content-Security-Policy": csp})
+
+
+def error_page(policy: Policy, status: int) -> HTMLResponse:
+    heading, message = ERRORS.get(status, ("Something went wrong", "Please try again later."))
+    return page(policy, ERROR_PAGE, status, heading=heading, message=message, title=heading)
+
+
+def mask_email(email: str) -> str:
+    """`a***@example.com`: enough to tell requesters apart in a log, not to mail them."""
+    local, at, domain = email.strip().rpartition("@")
+    if not at:
+        return "***"
+    return f"{local[:1]}***@{domain}"
+
+
+def _title(template: str) -> str:
+    return {
+        ANSWER_PAGE: "Thank you",
+        UNSUBSCRIBE_PAGE: "Unsubscribe",
+    }.get(template, "Did we solve it?")

@@ -1,0 +1,261 @@
+"""Survey answers written back to the ticket: a tag, internal notes, maybe a reopen.
+
+An answer becomes two changes: the tag `care_survey_solved` / `care_survey_unsolved`
+(with a reopen for "unsolved" when `survey.reopen_on_unsolved`), and an internal
+note saying what the requester answered. A comment becomes one more internal note.
+
+Each note carries the ref of its own action key (`enhance.survey_answer`,
+`enhance.survey_comment`) in its footer. Attempts are counted in the store before
+they are made, so once a ticket has seen one, every later write sends its notes
+with `UNCONFIRMED_JOB`: the connector looks for the ref on the ticket first and
+never posts a note twice, even after a crash between the write and its record.
+Adding a tag twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Final, Literal
+
+from care.actions import Action, NoteDraft
+from care.config import ConfigError, Settings
+from care.notes import NoteRenderer
+from care.policy import Policy
+from care.store import AnswerRecord, Store
+from connectors.base import UNCONFIRMED_JOB, Change, Helpdesk
+from connectors.errors import HelpdeskError, Transient
+
+log = logging.getLogger("care.surveys.writeback")
+
+ANSWER_RULE: Final = "enhance.survey_answer"
+COMMENT_RULE: Final = "enhance.survey_comment"
+ANSWER_LABELS: Final = {"solved": "Yes, solved", "unsolved": "No, not yet"}
+PENDING_GRACE: Final = timedelta(minutes=5)  # the web endpoint's own write has this long
+MAX_WRITE_ATTEMPTS: Final = 10  # a ticket that refuses updates (closed) is not tried forever
+
+Part = Literal["answer", "comment"]
+BOTH: Final[frozenset[Part]] = frozenset({"answer", "comment"})
+HelpdeskOpener = Callable[[str], Helpdesk]
+
+# Refs of the changes inside one apply call.
+_TAG, _ANSWER_NOTE, _COMMENT_NOTE = 1, 2, 3
+
+
+@dataclass
+class WriteBackResult:
+    answers_written: int = 0
+    comments_written: int = 0
+    failed: dict[str, str] = field(default_factory=dict)  # ticket key -> why
+    unreachable: bool = False  # the helpdesk did not answer (worth trying again later)
+
+    def add(self, other: WriteBackResult) -> None:
+        self.answers_written += other.answers_written
+        self.comments_written += other.comments_written
+        self.failed.update(other.failed)
+        self.unreachable = self.unreachable or other.unreachable
+
+
+def answer_tag(policy: Policy, answer: str) -> str:
+    """`care_survey_solved` or `care_survey_unsolved`, with the configured prefix and names."""
+    return policy.tag(f"survey_{answer}")
+
+
+def reopens(policy: Policy, answer: str) -> bool:
+    return answer == "unsolved" and policy.survey.reopen_on_unsolved
+
+
+def write_back(
+    store: Store,
+    helpdesk: Helpdesk,
+    record: AnswerRecord,
+    policy: Policy,
+    notes: NoteRenderer,
+    now: datetime,
+    parts: Collection[Part] = BOTH,
+) -> WriteBackResult:
+    """Write the pending `parts` of one answer to its ticket, and record the outcome.
+
+    Raises nothing a helpdesk can cause: a failure is recorded on the answer
+    (`last_error`) and it stays pending for `write_back_pending`.
+    """
+    result = WriteBackResult()
+    retrying = record.write_attempts > 0
+    changes: list[Change] = []
+    try:
+        if "answer" in parts and record.answer_pending:
+            changes += _answer_changes(record, policy, notes, retrying)
+        if "comment" in parts and record.comment_pending:
+            changes.append(_comment_change(record, notes, retrying))
+    except ValueError as exc:  # a note template that does not render
+        return _failed(store, record, str(exc), result)
+    if not changes:
+        return result
+    store.survey_write_started(record.helpdesk, record.ticket_id)
+    try:
+        report = helpdesk.apply(changes)
+    except HelpdeskError as exc:
+        result.unreachable = isinstance(exc, Transient)
+        return _failed(store, record, str(exc), result)
+    applied = set(report.applied)
+    if {_TAG, _ANSWER_NOTE} <= applied:
+        store.mark_survey_answer_written(record.helpdesk, record.ticket_id, now)
+        result.answers_written += 1
+    if _COMMENT_NOTE in applied:
+        store.mark_survey_comment_written(record.helpdesk, record.ticket_id, now)
+        result.comments_written += 1
+    if report.failed:
+        _failed(store, record, next(iter(report.failed.values())), result)
+    return result
+
+
+def write_back_pending(
+    store: Store,
+    settings: Settings,
+    *,
+    open_helpdesk: HelpdeskOpener | None = None,
+    now: datetime | None = None,
+    grace: timedelta = PENDING_GRACE,
+    max_attempts: int = MAX_WRITE_ATTEMPTS,
+    limit: int = 500,
+) -> WriteBackResult:
+    """Retry every answer and comment not yet on its ticket; returns what was written.
+
+    Idempotent: what is written is recorded and never written again, and a note that
+    reached the ticket before a crash is found by its ref instead of being posted twice.
+    Answers younger than `grace` are left to the web endpoint that is writing them;
+    answers tried `max_attempts` times are left alone (see `last_error`). A helpdesk
+    that does not answer is skipped for the rest of the run. Run it from one process
+    at a time (e.g. one scheduled flow).
+    """
+    now = now or datetime.now(UTC)
+    opener = open_helpdesk or helpdesk_opener(settings, store)
+    notes = NoteRenderer(settings.policy.templates_dir)
+    by_helpdesk: dict[str, list[AnswerRecord]] = {}
+    for record in store.pending_survey_write_backs(now - grace, limit, max_attempts):
+        by_helpdesk.setdefault(record.helpdesk, []).append(record)
+    result = WriteBackResult()
+    for name, records in by_helpdesk.items():
+        result.add(_write_all(store, opener, name, records, settings.policy, notes, now))
+    return result
+
+
+def _write_all(
+    store: Store,
+    opener: HelpdeskOpener,
+    name: str,
+    records: Sequence[AnswerRecord],
+    policy: Policy,
+    notes: NoteRenderer,
+    now: datetime,
+) -> WriteBackResult:
+    result = WriteBackResult()
+    try:
+        helpdesk = opener(name)
+    except (ConfigError, HelpdeskError) as exc:
+        for record in records:
+            _failed(store, record, str(exc), result)
+        return result
+    try:
+        for record in records:
+            outcome = write_back(store, helpdesk, record, policy, notes, now)
+            result.add(outcome)
+            if outcome.unreachable:
+                log.warning("%s does not answer: its other write-backs wait for the next run", name)
+                break
+    finally:
+        helpdesk.close()
+    return result
+
+
+def write_back_now(
+    store: Store,
+    opener: HelpdeskOpener,
+    record: AnswerRecord,
+    policy: Policy,
+    parts: Collection[Part],
+) -> WriteBackResult:
+    """`write_back` through a helpdesk opened for the purpose (the web endpoint's way)."""
+    result = WriteBackResult()
+    try:
+        helpdesk = opener(record.helpdesk)
+    except (ConfigError, HelpdeskError) as exc:
+        return _failed(store, record, str(exc), result)
+    try:
+        notes = NoteRenderer(policy.templates_dir)
+        return write_back(store, helpdesk, record, policy, notes, datetime.now(UTC), parts)
+    finally:
+        helpdesk.close()
+
+
+def _answer_changes(
+    record: AnswerRecord, policy: Policy, notes: NoteRenderer, retrying: bool
+) -> list[Change]:
+    tag = answer_tag(policy, record.answer)
+    reopen = reopens(policy, record.answer)
+    action = _action(record, ANSWER_RULE)
+    draft = NoteDraft(
+        ANSWER_RULE,
+        {
+            "answer": record.answer,
+            "answer_label": ANSWER_LABELS[record.answer],
+            "tag": tag,
+            "reopened": reopen,
+            "answered_at": record.answered_at,
+        },
+    )
+    return [
+        Change(ref=_TAG, ticket_id=record.ticket_id, add_tags=frozenset({tag}), reopen=reopen),
+        _note(_ANSWER_NOTE, record, notes.render(draft, action), action, retrying),
+    ]
+
+
+def _comment_change(record: AnswerRecord, notes: NoteRenderer, retrying: bool) -> Change:
+    action = _action(record, COMMENT_RULE)
+    draft = NoteDraft(
+        COMMENT_RULE,
+        {
+            "answer": record.answer,
+            "answer_label": ANSWER_LABELS[record.answer],
+            "comment": record.comment,
+            "commented_at": record.commented_at,
+        },
+    )
+    return _note(_COMMENT_NOTE, record, notes.render(draft, action), action, retrying)
+
+
+def _note(ref: int, record: AnswerRecord, text: str, action: Action, retrying: bool) -> Change:
+    return Change(
+        ref=ref,
+        ticket_id=record.ticket_id,
+        note=text,
+        note_ref=action.ref,
+        job_id=UNCONFIRMED_JOB if retrying else None,
+    )
+
+
+def _action(record: AnswerRecord, rule: str) -> Action:
+    return Action(
+        rule=rule,
+        helpdesk=record.helpdesk,
+        ticket_id=record.ticket_id,
+        reason=f"the requester answered the survey: {record.answer}",
+    )
+
+
+def _failed(
+    store: Store, record: AnswerRecord, error: str, result: WriteBackResult
+) -> WriteBackResult:
+    store.mark_survey_write_failed(record.helpdesk, record.ticket_id, error)
+    result.failed[record.ticket_key] = error
+    log.warning("survey answer %s not written back yet: %s", record.ticket_key, error)
+    return result
+
+
+def helpdesk_opener(settings: Settings, store: Store) -> HelpdeskOpener:
+    """`connectors.factory.open_helpdesk` for a name, with the store as its memory."""
+    from connectors.factory import open_helpdesk  # the connectors, only when writing
+
+    return lambda name: open_helpdesk(name, settings, accounts=store)

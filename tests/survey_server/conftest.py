@@ -1,0 +1,142 @@
+"""The survey endpoint over real HTTP: uvicorn on a loopback port, a helpdesk sandbox,
+and a store on SQLite (or the PostgreSQL of CARE_TEST_DATABASE_URL)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import requests
+
+from care.config import Settings, load_settings
+from care.store import AnswerRecord, Store
+from care.surveys.links import Answer, answer_url, sign
+from care.surveys.server import create_app
+from care.surveys.serving import SurveyServer
+from care.surveys.writeback import HelpdeskOpener
+from connectors.freshdesk.sandbox import FreshdeskSandbox
+from connectors.zendesk.sandbox import ZendeskSandbox
+from tests.databases import PG_URL, postgresql_schema
+
+SECRET = "test-signing-key-0123456789abcdef"
+REQUESTER = "Iris.Requester@example.com"
+Sandbox = ZendeskSandbox | FreshdeskSandbox
+
+
+@dataclass
+class Survey:
+    """A running survey endpoint and what it writes to."""
+
+    settings: Settings
+    store: Store
+    server: SurveyServer
+    sandbox: Sandbox
+    helpdesk: str
+
+    def link(
+        self,
+        answer: Answer,
+        ticket_id: int | str,
+        *,
+        expires_in: timedelta = timedelta(days=30),
+        secret: str = SECRET,
+    ) -> str:
+        expires_at = datetime.now(UTC) + expires_in
+        token = sign(secret, self.helpdesk, str(ticket_id), REQUESTER, answer, expires_at)
+        return answer_url(self.server.url, token)
+
+    def get(self, url: str) -> requests.Response:
+        return self._settled(requests.get(url, timeout=10, allow_redirects=False))
+
+    def post(self, url: str, data: dict[str, str] | str | None = None) -> requests.Response:
+        return self._settled(requests.post(url, data=data, timeout=10, allow_redirects=False))
+
+    def answer(self, ticket_id: int | str) -> AnswerRecord | None:
+        return self.store.survey_answer(self.helpdesk, str(ticket_id))
+
+    def _settled(self, response: requests.Response) -> requests.Response:
+        """The response, once the write-backs it started have run."""
+        endpoint = self.server.app.state.endpoint
+        assert endpoint.wait_for_write_backs(timeout=20), "a write-back never finished"
+        return response
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    if not PG_URL:
+        yield f"sqlite:///{tmp_path / 'care.db'}"
+        return
+    with postgresql_schema() as url:
+        yield url
+
+
+@pytest.fixture
+def zendesk() -> Iterator[ZendeskSandbox]:
+    with ZendeskSandbox(tickets=60, seed=5, job_delay_ms=5) as sandbox:
+        yield sandbox
+
+
+def settings_for(sandbox: Sandbox, database_url: str, tmp_path: Path, toml: str = "") -> Settings:
+    config = tmp_path / "care.toml"
+    config.write_text(toml, encoding="utf-8")
+    env = {"CARE_DATABASE_URL": database_url, "CARE_SURVEY_SECRET": SECRET}
+    if isinstance(sandbox, ZendeskSandbox):
+        env |= {
+            "CARE_ZENDESK_URL": sandbox.url,
+            "CARE_ZENDESK_CLIENT_ID": sandbox.client_id,
+            "CARE_ZENDESK_CLIENT_SECRET": sandbox.client_secret,
+        }
+    else:
+        env |= {"CARE_FRESHDESK_URL": sandbox.url, "CARE_FRESHDESK_API_KEY": sandbox.api_key}
+    return load_settings(config, env=env)
+
+
+@pytest.fixture
+def start_survey(database_url: str, tmp_path: Path) -> Iterator[Callable[..., Survey]]:
+    """start_survey(sandbox, toml="", open_helpdesk=None) -> a running `Survey`;
+    `open_helpdesk(settings)` gives the endpoint its connectors."""
+    running: list[Survey] = []
+
+    def start(
+        sandbox: Sandbox,
+        toml: str = "",
+        open_helpdesk: Callable[[Settings], HelpdeskOpener] | None = None,
+    ) -> Survey:
+        settings = settings_for(sandbox, database_url, tmp_path, toml)
+        store = Store.open(database_url)
+        opener = open_helpdesk(settings) if open_helpdesk else None
+        app = create_app(settings, store=store, open_helpdesk=opener)
+        helpdesk = "zendesk" if isinstance(sandbox, ZendeskSandbox) else "freshdesk"
+        survey = Survey(settings, store, SurveyServer(app).start(), sandbox, helpdesk)
+        running.append(survey)
+        return survey
+
+    yield start
+    for survey in running:
+        survey.server.stop()
+        survey.store.close()
+
+
+@pytest.fixture
+def survey(start_survey: Callable[..., Survey], zendesk: ZendeskSandbox) -> Survey:
+    return start_survey(zendesk)
+
+
+def solved_tickets(sandbox: ZendeskSandbox) -> list[int]:
+    return [i for i in range(1, 61) if sandbox.ticket(i)["status"] == "solved"]
+
+
+def answer_notes(sandbox: ZendeskSandbox, ticket_id: int, rule: str) -> list[str]:
+    return [
+        c["body"] for c in sandbox.comments(ticket_id) if c["body"].startswith(f"[CARE] {rule}")
+    ]
+
+
+def update_calls(sandbox: ZendeskSandbox) -> int:
+    return sum(1 for method, path in sandbox.requests_log if (method, path) == ("PUT", UPDATE_MANY))
+
+
+UPDATE_MANY = "/api/v2/tickets/update_many"

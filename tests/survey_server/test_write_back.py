@@ -1,0 +1,116 @@
+"""Write-backs the helpdesk did not take: kept, retried by `write_back_pending`, never doubled."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from care.config import Settings
+from care.notes import NoteRenderer
+from care.store import Store
+from care.surveys.writeback import HelpdeskOpener, write_back, write_back_pending
+from connectors.factory import zendesk_from_config
+from connectors.zendesk.sandbox import ZendeskSandbox
+from tests.ports import free_port
+from tests.survey_server.conftest import answer_notes, solved_tickets
+
+LATER = timedelta(minutes=10)  # past the grace the endpoint's own write-back has
+
+
+def no_waiting(settings: Settings) -> HelpdeskOpener:
+    """Zendesk connectors that retry without sleeping: a helpdesk that is down fails fast."""
+    assert settings.zendesk is not None
+    config = settings.zendesk
+    return lambda name: zendesk_from_config(config, sleep=lambda seconds: None)
+
+
+def test_an_answer_given_while_the_helpdesk_is_down_is_kept_and_written_once_later(
+    start_survey,
+) -> None:
+    with ZendeskSandbox(tickets=60, seed=5, job_delay_ms=5, port=free_port()) as sandbox:
+        survey = start_survey(sandbox, open_helpdesk=no_waiting)
+        ticket_id = solved_tickets(sandbox)[0]
+        address = sandbox.url
+        sandbox.stop()  # the helpdesk goes down
+
+        page = survey.get(survey.link("unsolved", ticket_id))
+        pending = survey.answer(ticket_id)
+
+        sandbox.start()  # ... and comes back on the same address
+        first = write_back_pending(
+            survey.store,
+            survey.settings,
+            open_helpdesk=no_waiting(survey.settings),
+            now=datetime.now(UTC) + LATER,
+        )
+        second = write_back_pending(
+            survey.store,
+            survey.settings,
+            open_helpdesk=no_waiting(survey.settings),
+            now=datetime.now(UTC) + LATER,
+        )
+        ticket = sandbox.ticket(ticket_id)
+        notes = answer_notes(sandbox, ticket_id, "enhance.survey_answer")
+
+    assert page.status_code == 200 and "Thank you for your answer" in page.text
+    assert pending is not None and pending.answer == "unsolved" and pending.answer_pending
+    assert pending.write_attempts == 1 and address in (pending.last_error or "")
+    assert (first.answers_written, first.failed) == (1, {})
+    assert (second.answers_written, second.failed) == (0, {})
+    assert ticket["status"] == "open" and "care_survey_unsolved" in ticket["tags"]
+    assert len(notes) == 1
+    written = survey.answer(ticket_id)
+    assert written is not None and not written.answer_pending and written.last_error is None
+
+
+def test_a_fresh_answer_is_left_to_the_endpoint_that_is_writing_it(start_survey) -> None:
+    with ZendeskSandbox(tickets=60, seed=5, job_delay_ms=5) as sandbox:
+        survey = start_survey(sandbox)
+        ticket_id = solved_tickets(sandbox)[0]
+        survey.store.record_survey_answer(
+            "zendesk", str(ticket_id), "a@example.com", "solved", datetime.now(UTC)
+        )
+        result = write_back_pending(survey.store, survey.settings)
+        assert result.answers_written == 0
+        assert answer_notes(sandbox, ticket_id, "enhance.survey_answer") == []
+
+
+class CrashAfterWriting:
+    """The store of a process killed after the helpdesk took the write, before its record."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str):
+        return getattr(self._store, name)
+
+    def mark_survey_answer_written(self, *args: object) -> None:
+        raise SystemExit("killed")
+
+
+def test_a_note_that_reached_the_ticket_before_a_crash_is_not_posted_again(start_survey) -> None:
+    with ZendeskSandbox(tickets=60, seed=5, job_delay_ms=5) as sandbox:
+        survey = start_survey(sandbox)
+        ticket_id = solved_tickets(sandbox)[0]
+        answered = datetime.now(UTC)
+        record, _ = survey.store.record_survey_answer(
+            "zendesk", str(ticket_id), "a@example.com", "solved", answered
+        )
+        helpdesk = no_waiting(survey.settings)("zendesk")
+        policy = survey.settings.policy
+        try:
+            write_back(
+                CrashAfterWriting(survey.store), helpdesk, record, policy, NoteRenderer(), answered
+            )
+        except SystemExit:
+            pass
+        finally:
+            helpdesk.close()
+        assert len(answer_notes(sandbox, ticket_id, "enhance.survey_answer")) == 1
+
+        result = write_back_pending(survey.store, survey.settings, now=answered + LATER)
+
+        assert result.answers_written == 1
+        assert len(answer_notes(sandbox, ticket_id, "enhance.survey_answer")) == 1
+        assert "care_survey_solved" in sandbox.ticket(ticket_id)["tags"]
+        stored = survey.answer(ticket_id)
+        assert stored is not None and not stored.answer_pending and stored.write_attempts == 2
