@@ -1,8 +1,10 @@
 """`care demo`: the whole product on embedded defaults, in under a minute.
 
-Starts the Zendesk sandbox on loopback, points CARE at it with a demo config,
-runs poll → surveys → poll again (to show nothing is applied twice) and prints
-what was tagged, escalated and surveyed.
+Starts a Zendesk and a Freshdesk sandbox on loopback, both seeded with the same named
+scenarios (connectors/scenarios.py) plus their own filler, points CARE at them with a
+demo config, and runs poll → surveys → (agents move tickets, poll again) × 3, showing
+both helpdesks side by side, that nothing is applied twice, and that the scenarios got
+the same decisions on both.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import os
 import secrets
 import shutil
 import time
+from collections import Counter
 from pathlib import Path
 
 from rich.console import Console
@@ -50,7 +53,7 @@ def run_demo(console: Console, tickets: int, workdir: str) -> None:
 
     with (
         ZendeskSandbox(tickets=tickets, scenarios=True) as zendesk,
-        FreshdeskSandbox(tickets=tickets) as freshdesk,
+        FreshdeskSandbox(tickets=tickets, scenarios=True) as freshdesk,
     ):
         _point_at(zendesk, freshdesk, config)
         console.print(
@@ -62,15 +65,13 @@ def run_demo(console: Console, tickets: int, workdir: str) -> None:
         _side_by_side(console, first)
         _show_notes(console, first["zendesk"])
         surveys = _dispatch(console)
-        zendesk.advance(61)  # the export hides the last minute: let our own updates show
-        freshdesk.advance(61)
-        console.rule("2nd poll, a minute later: our own updates come back")
-        second = {name: _poll(console, name) for name in HELPDESKS}
+        later = _agents_at_work(console, {"zendesk": zendesk, "freshdesk": freshdesk})
         console.print(
-            f"\nSecond poll: {sum(s.tickets for s in second.values())} tickets re-read, "
-            f"{sum(sum(s.new_actions.values()) for s in second.values())} new actions "
+            f"\nLater polls: {sum(s.tickets for s in later)} tickets re-read (our own updates "
+            f"come back), {sum(sum(s.new_actions.values()) for s in later)} new actions "
             "— nothing applied twice."
         )
+        _parity(console, folder)
         escalated = _tickets_tagged(zendesk, freshdesk, tickets, "care_escalated")
     _where(console, folder, surveys, escalated, time.monotonic() - started)
 
@@ -91,16 +92,19 @@ def _point_at(zendesk, freshdesk, config: Path) -> None:
         os.environ.pop(variable, None)
 
 
-def _poll(console: Console, helpdesk: str) -> PollSummary:
+def _poll(console: Console, helpdesk: str, quiet: bool = False) -> PollSummary:
     from flows.poll import poll_helpdesk
 
-    reporter = progress.TerminalReporter(helpdesk) if console.is_terminal else progress.Silent()
+    live = console.is_terminal and not quiet
+    reporter = progress.TerminalReporter(helpdesk) if live else progress.Silent()
     token = progress.install(reporter)
     try:
         summary = poll_helpdesk(helpdesk=helpdesk)
     finally:
         reporter.close()
         progress.uninstall(token)
+    if quiet:
+        return summary
     r = summary.requests
     console.print(
         f"[bold]{helpdesk}[/]: {summary.tickets:,} tickets in {summary.pages} pages, "
@@ -132,6 +136,51 @@ def _dispatch(console: Console):
     result = dispatch_surveys()
     print_dispatch_summary(console, result)
     return result
+
+
+def _agents_at_work(console: Console, sandboxes: dict) -> list[PollSummary]:
+    """Replay the scenario history (agents moving tickets) with a poll after each round."""
+    from connectors.scenarios import HISTORY_ROUNDS, replay_round
+
+    console.rule("Agents move tickets between groups; CARE polls after each round")
+    summaries: list[PollSummary] = []
+    for round_no in range(1, HISTORY_ROUNDS + 1):
+        moved = 0
+        for sandbox in sandboxes.values():
+            moved = replay_round(sandbox, round_no)
+            sandbox.advance(61)  # Zendesk's export hides the last minute
+        polls = [_poll(console, name, quiet=True) for name in sandboxes]
+        summaries.extend(polls)
+        new = Counter[str]()
+        for s in polls:
+            new.update(s.new_actions)
+        decided = ", ".join(f"{rule} ×{n}" for rule, n in sorted(new.items())) or "nothing new"
+        console.print(f"round {round_no}: {moved} tickets moved on each helpdesk → {decided}")
+    return summaries
+
+
+def _parity(console: Console, folder: Path) -> None:
+    from care.store import Store
+    from connectors.scenarios import SCENARIOS
+
+    with Store.open(f"sqlite:///{folder / 'care.db'}") as store:
+        decided = {
+            name: {
+                (a.ticket_id, a.rule)
+                for a in store.recent_actions(limit=1_000_000)
+                if a.helpdesk == name and int(a.ticket_id) <= len(SCENARIOS)
+            }
+            for name in HELPDESKS
+        }
+    same = decided["zendesk"] == decided["freshdesk"]
+    console.print(
+        f"Parity: the {len(SCENARIOS)} named scenarios got "
+        + (
+            f"the same {len(decided['zendesk'])} decisions on Zendesk and Freshdesk."
+            if same
+            else "[red]different decisions on the two helpdesks[/]."
+        )
+    )
 
 
 def _tickets_tagged(zendesk, freshdesk, count: int, tag: str) -> list[str]:
