@@ -147,7 +147,14 @@ def _dispatch_one(
     if record.requester_email:
         since = now - timedelta(days=policy.survey.cooldown_days)
         last_sent = ctx.store.last_survey_sent_to(record.requester_email, since)
-    decision = decide(candidate, fresh, policy, now, last_sent, opted_out=False)
+    decision = decide(
+        candidate,
+        fresh,
+        policy,
+        now,
+        last_sent,
+        opted_out=ctx.store.opted_out(record.requester_email),
+    )
     if dry_run:
         return "would send" if decision.outcome is Outcome.SEND else str(decision)
     store, token = ctx.store, ctx.claim_token
