@@ -54,6 +54,9 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--database", help="SQLAlchemy URL (default: a fresh SQLite file)")
     parser.add_argument("--helpdesk", choices=["zendesk", "freshdesk"], default="zendesk")
+    parser.add_argument(
+        "--polls", type=int, default=1, help="polls in a row (the later ones read what changed)"
+    )
     args = parser.parse_args()
 
     from connectors.freshdesk.sandbox import FreshdeskSandbox
@@ -82,13 +85,18 @@ def main() -> None:
         from flows.poll import poll_helpdesk
 
         quiet_prefect_shutdown()
-        started = time.monotonic()
-        summary = poll_helpdesk(helpdesk=args.helpdesk)
-        wall = time.monotonic() - started
+        for poll in range(1, args.polls + 1):
+            started = time.monotonic()
+            summary = poll_helpdesk(helpdesk=args.helpdesk)
+            if args.polls > 1:
+                print(f"--- poll {poll} of {args.polls}")
+            report(summary, time.monotonic() - started)
     finally:
         sandbox.terminate()
         sandbox.wait(timeout=10)
 
+
+def report(summary, wall: float) -> None:
     per_k = 1000 / max(summary.tickets, 1)
     changed = summary.applied or 1
     r = summary.requests
