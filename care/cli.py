@@ -112,6 +112,41 @@ def run_surveys(
     print_dispatch_summary(out, summary)
 
 
+@app.command("survey-server")
+def survey_server(
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
+    host: Annotated[
+        str, typer.Option(help="Address to listen on (behind a TLS-terminating proxy).")
+    ] = "127.0.0.1",
+) -> None:
+    """The web endpoint that receives survey answers and unsubscribes."""
+    import logging
+
+    from care.config import load_settings
+    from care.store import StoreError
+    from care.surveys.server import create_app
+    from care.surveys.serving import serve
+
+    try:
+        settings = load_settings()
+        survey_app = create_app(settings)
+    except (ConfigError, StoreError) as exc:
+        raise _fail(str(exc)) from None
+    if not settings.helpdesk_names():
+        err.print(
+            "[yellow]warning:[/] no helpdesk is configured: answers are recorded but not "
+            "written to the tickets (set CARE_ZENDESK_URL or CARE_FRESHDESK_URL)",
+            highlight=False,
+        )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    out.print(
+        f"Survey answers on http://{host}:{port} (e-mail links point to "
+        f"{settings.survey_base_url}) · Ctrl-C to stop",
+        highlight=False,
+    )
+    serve(survey_app, host, port)
+
+
 PortOption = Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free port).")]
 TicketsOption = Annotated[int, typer.Option(help="Tickets to seed.")]
 SeedOption = Annotated[int, typer.Option(help="Seed of the synthetic data.")]
