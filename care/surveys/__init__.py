@@ -4,6 +4,12 @@ decision   decide(candidate, fresh ticket, policy, now, ...) -> Decision   (pure
 links      sign / verify the tokens of the answer and unsubscribe links
 message    build_survey_email(...) -> EmailMessage                         (Jinja2)
 transport  Transport: SmtpTransport, OutboxTransport; transport_from_env(policy)
+server     create_app(settings, ...) -> FastAPI: the endpoint the links point at
+           (pages: its HTML and headers; serving: uvicorn, in the foreground or on a thread)
+writeback  answers and comments onto the ticket; write_back_pending(store, settings)
+
+Those last two (and `pages`, `serving`) are not re-exported here: import them from
+their modules, so that sending surveys never loads FastAPI.
 """
 
 from care.surveys.decision import (
