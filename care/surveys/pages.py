@@ -22,9 +22,11 @@ from email.utils import parseaddr
 from typing import Any, Final
 
 from fastapi.responses import HTMLResponse
+from jinja2 import TemplateError
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from care.config import ConfigError
 from care.policy import Policy
 from care.surveys.message import template_environment
 
@@ -80,6 +82,22 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def check_templates(policy: Policy) -> None:
+    """Load every page template now, so a broken override stops the start, not a request."""
+    try:
+        env = template_environment(policy.templates_dir)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    for name in (ANSWER_PAGE, UNSUBSCRIBE_PAGE, ERROR_PAGE):
+        try:
+            env.get_template(name)
+        except TemplateError as exc:
+            where = getattr(exc, "filename", None) or name
+            line = getattr(exc, "lineno", None)
+            at = f", line {line}" if line else ""
+            raise ConfigError(f"survey page template {where}{at}: {exc.message}") from None
 
 
 def page(policy: Policy, template: str, status: int = 200, **fields: Any) -> HTMLResponse:

@@ -37,6 +37,7 @@ from care.surveys.pages import (
     ANSWER_PAGE,
     UNSUBSCRIBE_PAGE,
     SecurityHeaders,
+    check_templates,
     error_page,
     mask_email,
     page,
@@ -76,6 +77,7 @@ def create_app(
             "CARE_SURVEY_SECRET is not set: the survey endpoint cannot check its links "
             "(use the key the survey e-mails were signed with)"
         )
+    check_templates(settings.policy)
     endpoint = SurveyEndpoint(
         settings,
         store or Store.open(settings.database_url),

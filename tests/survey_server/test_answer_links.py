@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from care.config import ConfigError
 from tests.survey_server.conftest import (
     REQUESTER,
     Survey,
@@ -223,3 +224,22 @@ def test_the_log_names_the_ticket_but_never_the_token_or_the_address(
     assert "tampered" in text and "opt-out" in text
     assert token not in text and token[:20] not in text
     assert REQUESTER not in text and REQUESTER.lower() not in text
+
+
+def test_a_page_template_override_is_used_and_a_broken_one_stops_the_start(
+    start_survey, zendesk, tmp_path
+) -> None:
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "survey.error.html.j2").write_text(
+        '{% extends "survey.page.html.j2" %}{% block content %}<h1>Oops: {{ heading }}</h1>'
+        "{% endblock %}"
+    )
+    survey = start_survey(zendesk, toml=f'templates_dir = "{templates.as_posix()}"\n')
+    assert "<h1>Oops: This link is not valid</h1>" in survey.get(survey.link("solved", 1)[:-4]).text
+
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "survey.answer.html.j2").write_text("{% if %}")
+    with pytest.raises(ConfigError, match=r"survey\.answer\.html\.j2"):
+        start_survey(zendesk, toml=f'templates_dir = "{broken.as_posix()}"\n')
