@@ -47,12 +47,15 @@ def dispatch_surveys(dry_run: bool = False, limit: int = 1000) -> DispatchResult
         for batch in batches:
             result.add(send_batch(quote(ctx), quote(batch), dry_run))
     create_markdown_artifact(
-        key="dispatch-surveys", markdown=_markdown(result, dry_run), description="CARE surveys"
+        key="dispatch-surveys",
+        markdown=markdown_summary(result, dry_run),
+        description="CARE surveys",
     )
     return result
 
 
-def _markdown(result: DispatchResult, dry_run: bool) -> str:
+def markdown_summary(result: DispatchResult, dry_run: bool) -> str:
+    """The run's artifact: surveys per outcome, and what to do about interrupted sends."""
     mode = " (dry run: nothing sent)" if dry_run else ""
     rows = [f"| {label} | {count} |" for label, count in sorted(result.outcomes.items())]
     header = [f"# dispatch-surveys{mode}", "", "| outcome | surveys |", "|---|---:|"]
