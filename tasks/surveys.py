@@ -173,8 +173,9 @@ def _dispatch_one(
 def _settle_interrupted(ctx: DispatchContext, record: SurveyRecord, now: datetime) -> str | None:
     """A dispatcher stopped between starting this survey's send and recording it.
 
-    Delivered: recorded sent. Cannot tell: recorded failed, not sent again. None:
-    known not delivered, so it is decided and sent as if nothing had happened.
+    The transport says delivered: recorded sent. It cannot tell: recorded failed,
+    not sent again. Returns the outcome, or None when the earlier send is known not
+    to have been delivered: the survey is then decided and sent as usual.
     """
     started_at = record.send_started_at
     message_id = record.message_id
