@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import URL, create_engine, make_url, text
 
@@ -16,6 +17,16 @@ def _pg_admin_url() -> URL:
     assert PG_URL
     url = make_url(PG_URL)
     return url.set(drivername="postgresql+psycopg") if url.drivername == "postgresql" else url
+
+
+@contextmanager
+def temporary_database(tmp_path: Path) -> Iterator[str]:
+    """SQLite by default; the PostgreSQL of CARE_TEST_DATABASE_URL in a schema of its own."""
+    if not PG_URL:
+        yield f"sqlite:///{tmp_path / 'care.db'}"
+        return
+    with postgresql_schema() as url:
+        yield url
 
 
 @contextmanager

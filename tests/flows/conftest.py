@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.databases import PG_URL, postgresql_schema
+from tests.databases import temporary_database
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
@@ -23,11 +23,7 @@ def prefect_server() -> Iterator[None]:
 
 @pytest.fixture
 def database_url(tmp_path: Path) -> Iterator[str]:
-    """SQLite by default; the PostgreSQL of CARE_TEST_DATABASE_URL in a schema of its own."""
-    if not PG_URL:
-        yield f"sqlite:///{tmp_path / 'care.db'}"
-        return
-    with postgresql_schema() as url:
+    with temporary_database(tmp_path) as url:
         yield url
 
 

@@ -19,7 +19,7 @@ from care.surveys.serving import SurveyServer
 from care.surveys.writeback import HelpdeskOpener
 from connectors.freshdesk.sandbox import FreshdeskSandbox
 from connectors.zendesk.sandbox import ZendeskSandbox
-from tests.databases import PG_URL, postgresql_schema
+from tests.databases import temporary_database
 
 SECRET = "test-signing-key-0123456789abcdef"
 REQUESTER = "Iris.Requester@example.com"
@@ -66,10 +66,7 @@ class Survey:
 
 @pytest.fixture
 def database_url(tmp_path: Path) -> Iterator[str]:
-    if not PG_URL:
-        yield f"sqlite:///{tmp_path / 'care.db'}"
-        return
-    with postgresql_schema() as url:
+    with temporary_database(tmp_path) as url:
         yield url
 
 
