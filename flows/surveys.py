@@ -1,4 +1,5 @@
-"""`dispatch-surveys`: due surveys, re-checked against the helpdesk, sent once each."""
+"""`dispatch-surveys`: due surveys, re-checked against the helpdesk, sent once each;
+then any survey answer the helpdesk did not take at once is written back."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from care.report_text import interrupted_note
 from care.surveys import transport_from_env
 from connectors.base import Helpdesk
 from connectors.factory import open_helpdesk
+from tasks.answers import write_back_answers
 from tasks.context import utc_now
 from tasks.runtime import open_store
 from tasks.surveys import BATCH, DispatchContext, DispatchResult, claimed_batches, send_batch
@@ -46,6 +48,8 @@ def dispatch_surveys(dry_run: bool = False, limit: int = 1000) -> DispatchResult
             batches = claimed_batches(ctx, limit)
         for batch in batches:
             result.add(send_batch(quote(ctx), quote(batch), dry_run))
+        if not dry_run:
+            result.write_backs = write_back_answers(quote(store), quote(settings))
     create_markdown_artifact(
         key="dispatch-surveys",
         markdown=markdown_summary(result, dry_run),
@@ -61,4 +65,11 @@ def markdown_summary(result: DispatchResult, dry_run: bool) -> str:
     header = [f"# dispatch-surveys{mode}", "", "| outcome | surveys |", "|---|---:|"]
     note = interrupted_note(result.interrupted)
     footer = ["", f"**{note}**"] if note else []
+    w = result.write_backs
+    if w is not None and (w.answers_written or w.comments_written or w.failed):
+        footer += [
+            "",
+            f"Survey answers written back to their tickets: {w.answers_written} answers, "
+            f"{w.comments_written} comments; {len(w.failed)} still pending.",
+        ]
     return "\n".join(header + (rows or ["| (none due) | 0 |"]) + footer)

@@ -34,6 +34,7 @@ from care.surveys import (
     build_survey_email,
     decide,
 )
+from care.surveys.writeback import WriteBackResult
 from connectors.base import Helpdesk
 
 BATCH = 100  # surveys claimed at a time: re-read in one request, sent before the next claim
@@ -62,6 +63,7 @@ class DispatchContext:
 class DispatchResult:
     outcomes: Counter[str] = field(default_factory=Counter)  # "sent", "skip:cooldown", …
     sent_to: list[str] = field(default_factory=list)
+    write_backs: WriteBackResult | None = None  # answers retried after the sends
 
     def add(self, other: DispatchResult) -> None:
         self.outcomes.update(other.outcomes)

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import email
+from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
 
+from care.store import Store
 from connectors.zendesk.sandbox import SCENARIOS, ZendeskSandbox
 from flows.poll import poll_helpdesk
 from flows.surveys import dispatch_surveys
-from tests.flows.environment import configure, settled_past
+from tests.flows.environment import care_notes, configure, settled_past
 from tests.ports import free_port
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
@@ -90,3 +92,24 @@ def test_dry_run_lists_due_surveys_and_sends_nothing(database_url, tmp_path, mon
         real = dispatch_surveys()
     assert dry.outcomes["would send"] == real.outcomes["sent"] >= 1
     assert len(smtp.messages) == real.outcomes["sent"]
+
+
+def test_dispatch_writes_back_an_answer_the_helpdesk_did_not_take_at_once(
+    database_url, tmp_path, monkeypatch, smtp
+):
+    with ZendeskSandbox(tickets=60, seed=5, job_delay_ms=5, now=settled_past()) as sandbox:
+        configure(monkeypatch, tmp_path, sandbox, database_url)
+        ticket = SCENARIOS["survey_due"].ticket_id
+        answered = datetime.now(UTC) - timedelta(minutes=30)  # the helpdesk was down then
+        with Store.open(database_url) as store:
+            store.record_survey_answer("zendesk", str(ticket), "iris@x.example", "solved", answered)
+
+        first = dispatch_surveys()
+        second = dispatch_surveys()
+        tags = sandbox.ticket(ticket)["tags"]
+        notes = care_notes(sandbox, ticket)
+
+    assert first.write_backs is not None and first.write_backs.answers_written == 1
+    assert second.write_backs is not None and second.write_backs.answers_written == 0
+    assert "care_survey_solved" in tags
+    assert sum("enhance.survey" in n for n in notes) == 1
