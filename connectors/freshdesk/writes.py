@@ -11,6 +11,7 @@ private notes (`POST /api/v2/tickets/{id}/notes`). A reopen sets status 2 (Open)
 
 from __future__ import annotations
 
+import html
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -81,7 +82,7 @@ def _write_ticket(
         for change in notes:
             if change.job_id and change.note_ref and change.note_ref in posted:
                 continue  # an interrupted attempt did post it: never twice
-            body = {"body": change.note, "private": not change.note_public}
+            body = {"body": note_html(change.note), "private": not change.note_public}
             http.post(ep.NOTES.format(id=ticket_id), body)
         report.applied.extend(c.ref for c in changes)
     except HelpdeskError as exc:
@@ -129,6 +130,12 @@ def _fields(
     if reopen:
         body["status"] = OPEN
     return body
+
+
+def note_html(text: str) -> str:
+    """A plain-text note as the HTML Freshdesk's `body` is: escaped, line breaks kept
+    (a customer's comment may hold markup, and notes are read line by line)."""
+    return "<div>" + html.escape(text, quote=False).replace("\n", "<br>") + "</div>"
 
 
 def conversations(http: HelpdeskHttp, ticket_id: str) -> list[Any]:

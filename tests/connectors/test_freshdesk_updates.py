@@ -112,3 +112,13 @@ def test_a_reopen_alone_goes_out_as_a_bulk_job(sandbox):
     assert sorted(client(sandbox).apply(changes).applied) == [0, 1]
     assert sum(1 for m, p in sandbox.requests_log if p.endswith("bulk_update")) == 1
     assert all(sandbox.ticket(t)["status"] == 2 for t in ticket_ids)
+
+
+def test_a_note_keeps_its_lines_and_shows_markup_as_text(sandbox):
+    comment = '[CARE] enhance.survey — the customer wrote:\n<script>alert("x")</script> & more'
+    FreshdeskHelpdesk(sandbox.url, sandbox.api_key).apply(
+        [Change(ref=1, ticket_id="7", note=comment)]
+    )
+    note = sandbox.notes(7)[-1]
+    assert "<script>" not in note["body"] and "&lt;script&gt;" in note["body"]
+    assert note["body_text"] == comment  # what the agent reads: the text as written

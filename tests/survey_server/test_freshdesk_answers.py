@@ -18,12 +18,12 @@ def test_an_unsolved_answer_and_its_comment_reach_the_freshdesk_ticket(start_sur
         commented = survey.post(link, {"comment": "Still no refund on my card."})
         survey.post(link, {"comment": "Anyone?"})
         ticket = sandbox.ticket(ticket_id)
-        notes = [n for n in sandbox.notes(ticket_id) if n["body"].startswith("[CARE]")]
+        notes = [n for n in sandbox.notes(ticket_id) if n["body_text"].startswith("[CARE]")]
 
     assert answered.status_code == commented.status_code == 200
     assert ticket["status"] == OPEN
     assert set(ticket["tags"]) == {"vip", "care_survey_unsolved"}
-    assert [n["body"].split(" — ")[0] for n in notes] == [
+    assert [n["body_text"].split(" — ")[0] for n in notes] == [
         "[CARE] enhance.survey_answer",
         "[CARE] enhance.survey_comment",
     ]

@@ -11,6 +11,7 @@ import bisect
 import copy
 import hashlib
 import heapq
+import html
 import json
 import re
 import threading
@@ -366,5 +367,7 @@ def _ts(value: Any) -> int:
     return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
 
 
-def _strip_tags(html: str) -> str:
-    return re.sub(r"<[^>]+>", "", html)
+def _strip_tags(markup: str) -> str:
+    """`body_text`: the body without markup, line breaks kept, entities decoded."""
+    text = re.sub(r"<br\s*/?>|</p>|</div>(?!$)", "\n", markup, flags=re.IGNORECASE)
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
