@@ -76,15 +76,19 @@ def sign(
     return f"{text}.{_signature(secret, text)}"
 
 
-def verify(secret: str, token: str, now: datetime) -> SurveyClaim:
-    """The claim of a token signed with `secret`, or `InvalidToken` saying why not."""
+def verify(secret: str, token: str, now: datetime, *, allow_expired: bool = False) -> SurveyClaim:
+    """The claim of a token signed with `secret`, or `InvalidToken` saying why not.
+
+    `allow_expired` accepts an authentic token past its expiry (unsubscribe links:
+    someone asking for no more mail is never told their link is too old).
+    """
     if len(token) > _MAX_TOKEN_LENGTH or not _TOKEN_SHAPE.fullmatch(token):
         raise InvalidToken("malformed")
     text, signature = token.split(".")
     if not hmac.compare_digest(_signature(secret, text).encode(), signature.encode()):
         raise InvalidToken("tampered")
     claim = _parse(text)  # signed by us, so only a different token version fails here
-    if now >= claim.expires_at:
+    if now >= claim.expires_at and not allow_expired:
         raise InvalidToken("expired")
     return claim
 

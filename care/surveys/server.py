@@ -190,7 +190,12 @@ class SurveyEndpoint:
 
     def _claim(self, token: str, answers: Collection[str]) -> SurveyClaim:
         try:
-            claim = verify(self.settings.survey_secret or "", token, self.clock())
+            claim = verify(
+                self.settings.survey_secret or "",
+                token,
+                self.clock(),
+                allow_expired=set(answers) == {"unsubscribe"},
+            )
         except InvalidToken as exc:
             log.info("survey link refused: %s", exc.reason)
             raise HTTPException(410 if exc.reason == "expired" else 400) from None

@@ -58,3 +58,17 @@ def test_an_answer_link_cannot_unsubscribe(survey: Survey) -> None:
     link = survey.link("solved", solved_tickets(survey.sandbox)[0])
     answer = survey.post(link.replace("/s/", "/unsubscribe/"), "List-Unsubscribe=One-Click")
     assert answer.status_code == 400 and survey.store.opted_out(REQUESTER) is False
+
+
+def test_an_old_unsubscribe_link_still_unsubscribes_but_a_forged_one_does_not(
+    survey: Survey,
+) -> None:
+    ticket_id = solved_tickets(survey.sandbox)[0]
+    old = survey.link("unsubscribe", ticket_id, expires_in=timedelta(days=-90))
+    forged = old[:-3] + ("AAA" if not old.endswith("AAA") else "BBB")
+
+    refused = survey.post(forged, {})
+    assert refused.status_code == 400 and survey.store.opted_out(REQUESTER) is False
+
+    done = survey.post(old, {})
+    assert done.status_code == 200 and survey.store.opted_out(REQUESTER) is True
