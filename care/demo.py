@@ -14,13 +14,17 @@ import secrets
 import shutil
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
 from care import progress
+from care.demo_answers import answer_one_survey
 from care.summary import PollSummary
 
 DEMO_CONFIG = """\
@@ -64,7 +68,10 @@ def run_demo(console: Console, tickets: int, workdir: str) -> None:
         first = {name: _poll(console, name) for name in HELPDESKS}
         _side_by_side(console, first)
         _show_notes(console, first["zendesk"])
-        surveys = _dispatch(console)
+        with _survey_endpoint() as endpoint:
+            surveys = _dispatch(console)
+            sandboxes = {"zendesk": zendesk, "freshdesk": freshdesk}
+            answer_one_survey(console, folder / "outbox", endpoint, sandboxes)
         later = _agents_at_work(console, {"zendesk": zendesk, "freshdesk": freshdesk})
         console.print(
             f"\nLater polls: {sum(s.tickets for s in later)} tickets re-read (our own updates "
@@ -74,6 +81,18 @@ def run_demo(console: Console, tickets: int, workdir: str) -> None:
         _parity(console, folder)
         escalated = _tickets_tagged(zendesk, freshdesk, tickets, "care_escalated")
     _where(console, folder, surveys, escalated, time.monotonic() - started)
+
+
+@contextmanager
+def _survey_endpoint() -> Iterator[Any]:
+    """`care survey-server` on a loopback port for the demo; the e-mails link to it."""
+    from care.config import load_settings
+    from care.surveys.server import create_app
+    from care.surveys.serving import SurveyServer
+
+    with SurveyServer(create_app(load_settings())) as server:
+        os.environ["CARE_SURVEY_BASE_URL"] = server.url
+        yield server.app.state.endpoint
 
 
 def _point_at(zendesk, freshdesk, config: Path) -> None:
@@ -88,7 +107,12 @@ def _point_at(zendesk, freshdesk, config: Path) -> None:
             "CARE_SURVEY_SECRET": secrets.token_urlsafe(32),
         }
     )
-    for variable in ("CARE_DATABASE_URL", "CARE_SMTP_HOST", "CARE_ZENDESK_OAUTH_TOKEN"):
+    for variable in (
+        "CARE_DATABASE_URL",
+        "CARE_SMTP_HOST",
+        "CARE_ZENDESK_OAUTH_TOKEN",
+        "CARE_SURVEY_BASE_URL",
+    ):
         os.environ.pop(variable, None)
 
 

@@ -42,6 +42,10 @@ def test_demo_tags_escalates_surveys_and_applies_nothing_twice(tmp_path, restore
     # may not, which tests/flows/test_poll_flow.py proves note by note.
     assert "round 3:" in later and "resolve.passed_around" in later
     assert "Parity: the 39 named scenarios got the same" in text
+    answered = text.split("A customer answers a survey", 1)[1]
+    answered = " ".join(answered.split())  # as one line, however the console wrapped it
+    assert "answered through the survey endpoint (HTTP 200, comment HTTP 200)" in answered
+    assert "care_survey_unsolved" in answered and "status open" in answered
     mails = list((tmp_path / "care-demo" / "outbox").glob("*.eml"))
     assert mails and f"{len(mails)} in" in text
     assert "Traceback" not in text and "ERROR" not in text
