@@ -49,6 +49,9 @@ class ActionRecord:
     last_error: str | None
     job_id: str | None
     claim_token: str | None
+    notified_at: datetime | None = None  # the alert of a `notify` action went out
+    notify_attempts: int = 0
+    notify_error: str | None = None
 
     @property
     def key(self) -> str:

@@ -153,6 +153,8 @@ class TicketSnapshot(Base):
     waiting_since: Mapped[datetime | None]  # start of the requester's current unanswered wait
     last_requester_message_at: Mapped[datetime | None]
     agent_replies: Mapped[int] = mapped_column(server_default=text("0"))
+    first_agent_reply_at: Mapped[datetime | None]
+    reopens: Mapped[int] = mapped_column(server_default=text("0"))
     group_hops: Mapped[int] = mapped_column(server_default=text("0"))
     assignee_hops: Mapped[int] = mapped_column(server_default=text("0"))
     tags: Mapped[list[str]]
@@ -190,6 +192,9 @@ class ActionLogEntry(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     job_id: Mapped[str | None]  # the helpdesk's background job carrying the change
     claim_token: Mapped[str | None]
+    notified_at: Mapped[datetime | None]  # the alert for a `notify` action went out
+    notify_attempts: Mapped[int] = mapped_column(server_default=text("0"))
+    notify_error: Mapped[str | None] = mapped_column(Text)
 
 
 class SurveyOutboxEntry(Base):

@@ -107,6 +107,8 @@ def _row(t: Ticket, seen_at: datetime) -> dict[str, Any]:
         "waiting_since": t.waiting_since,
         "last_requester_message_at": t.last_requester_message_at,
         "agent_replies": t.agent_replies,
+        "first_agent_reply_at": t.first_agent_reply_at,
+        "reopens": t.reopens,
         "group_hops": t.group_hops,
         "assignee_hops": t.assignee_hops,
         "tags": sorted(t.tags),
