@@ -44,6 +44,7 @@ class ZendeskSection(_Section):
     per_page: int = Field(1000, ge=1, le=1000)
     oauth_scope: str = "read write"
     oauth_token_lifetime_s: int = Field(3600, ge=300, le=172800)
+    api_budget_per_minute: int = Field(0, ge=0)  # 0: not shared through Prefect
 
 
 CustomStatus = Literal["open", "pending", "hold", "solved"]
@@ -51,6 +52,7 @@ CustomStatus = Literal["open", "pending", "hold", "solved"]
 
 class FreshdeskSection(_Section):
     url: str | None = None
+    api_budget_per_minute: int = Field(0, ge=0)  # credits; 0: not shared through Prefect
     # Custom status codes (6 and up) as CARE reads them; Freshdesk's stock ones are
     # 6 "Waiting on Customer" and 7 "Waiting on Third Party". Others count as open.
     custom_statuses: dict[str, CustomStatus] = Field(
@@ -90,6 +92,7 @@ class ZendeskConfig:
     per_page: int = 1000
     oauth_scope: str = "read write"
     oauth_token_lifetime_s: int = 3600
+    api_budget_per_minute: int = 0
 
     @property
     def auth_method(self) -> str:
@@ -107,6 +110,7 @@ class FreshdeskConfig:
     url: str
     api_key: str = field(repr=False)
     custom_statuses: Mapping[int, str] = field(default_factory=dict)
+    api_budget_per_minute: int = 0
 
 
 @dataclass(frozen=True)
@@ -227,6 +231,7 @@ def _zendesk(section: ZendeskSection, env: Mapping[str, str], secret) -> Zendesk
         per_page=section.per_page,
         oauth_scope=section.oauth_scope,
         oauth_token_lifetime_s=section.oauth_token_lifetime_s,
+        api_budget_per_minute=section.api_budget_per_minute,
     )
     if config.client_id and not config.client_secret:
         raise ConfigError("CARE_ZENDESK_CLIENT_ID is set but CARE_ZENDESK_CLIENT_SECRET is missing")
@@ -256,4 +261,9 @@ def _freshdesk(section: FreshdeskSection, env: Mapping[str, str], secret) -> Fre
             "(Profile settings → View API key in Freshdesk)"
         )
     custom = {int(code): status for code, status in section.custom_statuses.items()}
-    return FreshdeskConfig(url=url.rstrip("/"), api_key=api_key, custom_statuses=custom)
+    return FreshdeskConfig(
+        url=url.rstrip("/"),
+        api_key=api_key,
+        custom_statuses=custom,
+        api_budget_per_minute=section.api_budget_per_minute,
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from care.config import ConfigError, Settings, ZendeskConfig
 from connectors.base import ConnectorMemory, Helpdesk
+from connectors.budget import PrefectRateLimit, ensure_limit
 from connectors.freshdesk.client import FreshdeskHelpdesk
 from connectors.http import Credentials
 from connectors.zendesk.auth import ApiToken, ClientCredentials, StaticBearer
@@ -15,23 +16,34 @@ KNOWN = ("zendesk", "freshdesk")
 def open_helpdesk(
     name: str, settings: Settings, accounts: ConnectorMemory | None = None
 ) -> Helpdesk:
-    """`accounts`: where the connector keeps what it looked up (the store), if anywhere."""
+    """`accounts`: where the connector keeps what it looked up (the store), if anywhere.
+
+    With `api_budget_per_minute` set, every request first takes its share of the
+    budget that all workers calling this helpdesk hold together (connectors/budget.py).
+    """
+    helpdesk: ZendeskHelpdesk | FreshdeskHelpdesk
     if name == "zendesk":
         if settings.zendesk is None:
             raise ConfigError("zendesk is not configured: set CARE_ZENDESK_URL or [zendesk] url")
-        return zendesk_from_config(settings.zendesk)
-    if name == "freshdesk":
+        helpdesk, budget = zendesk_from_config(settings.zendesk), settings.zendesk
+    elif name == "freshdesk":
         if settings.freshdesk is None:
             raise ConfigError(
                 "freshdesk is not configured: set CARE_FRESHDESK_URL or [freshdesk] url"
             )
-        return FreshdeskHelpdesk(
+        helpdesk = FreshdeskHelpdesk(
             settings.freshdesk.url,
             settings.freshdesk.api_key,
             memory=accounts,
             custom_statuses=settings.freshdesk.custom_statuses,
         )
-    raise ConfigError(f"unknown helpdesk {name!r}: choose one of {', '.join(KNOWN)}")
+        budget = settings.freshdesk
+    else:
+        raise ConfigError(f"unknown helpdesk {name!r}: choose one of {', '.join(KNOWN)}")
+    if budget.api_budget_per_minute:
+        limit = ensure_limit(name, budget.api_budget_per_minute)
+        helpdesk.http.budget = PrefectRateLimit(limit)
+    return helpdesk
 
 
 def zendesk_from_config(config: ZendeskConfig, **kwargs) -> ZendeskHelpdesk:

@@ -19,6 +19,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from connectors.base import RequestStats
+from connectors.budget import ApiBudget, Unlimited
 from connectors.errors import (
     AuthError,
     ConnectionFailed,
@@ -62,8 +63,10 @@ class HelpdeskHttp:
         max_attempts: int = MAX_ATTEMPTS,
         sleep: Callable[[float], None] = time.sleep,
         pace: Callable[[Mapping[str, str]], float] | None = None,
+        budget: ApiBudget | None = None,
     ) -> None:
         self.vendor = vendor
+        self.budget = budget or Unlimited()  # shared with other processes, see budget.py
         self._pace = pace  # seconds to wait after a response, from its rate-limit headers
         self.base_url = base_url.rstrip("/")
         self._credentials = credentials
@@ -74,8 +77,15 @@ class HelpdeskHttp:
         self._sleep = sleep
         self._stats_lock = threading.Lock()
 
-    def get(self, path: str, params: dict[str, Any] | None = None, *, kind: str = "reads") -> dict:
-        return self.request("GET", path, params=params, kind=kind)
+    def get(
+        self,
+        path: str,
+        params: dict[str, Any] | None = None,
+        *,
+        kind: str = "reads",
+        cost: int = 1,
+    ) -> dict:
+        return self.request("GET", path, params=params, kind=kind, cost=cost)
 
     def put(self, path: str, body: dict, params: dict[str, Any] | None = None) -> dict:
         return self.request("PUT", path, params=params, json=body, kind="writes")
@@ -91,12 +101,16 @@ class HelpdeskHttp:
         params: dict[str, Any] | None = None,
         json: dict | None = None,
         kind: str = "reads",
+        cost: int = 1,
     ) -> dict:
-        """Send one logical request, retrying transient failures; returns the JSON body."""
+        """Send one logical request, retrying transient failures; returns the JSON body.
+
+        `cost`: what the vendor charges against the account's budget (Freshdesk
+        charges credits per include)."""
         renewed = False
         for attempt in range(1, self._max_attempts + 1):
             try:
-                return self._send_once(method, path, params, json, kind)
+                return self._send_once(method, path, params, json, kind, cost)
             except AuthError as exc:
                 if exc.status != 401 or renewed or not self._credentials.renew():
                     raise
@@ -118,8 +132,18 @@ class HelpdeskHttp:
         return min(MAX_BACKOFF_S, 0.25 * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)
 
     def _send_once(
-        self, method: str, path: str, params: dict[str, Any] | None, json: dict | None, kind: str
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None,
+        json: dict | None,
+        kind: str,
+        cost: int,
     ) -> dict:
+        waited = self.budget.take(cost)
+        if waited:
+            with self._stats_lock:
+                self._stats.rate_limit_wait_s += waited
         url = path if path.startswith("http") else self.base_url + path
         headers = {"Authorization": self._credentials.header(), "Accept": "application/json"}
         with self._stats_lock:  # pages are read ahead on another thread

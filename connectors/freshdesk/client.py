@@ -94,7 +94,7 @@ class FreshdeskHelpdesk:
         has neither gaps nor duplicates.
         """
         window = Window.decode(cursor) if cursor else Window(_iso(start), 1, ())
-        rows = self.http.get(ep.TICKETS, window.params())
+        rows = self.http.get(ep.TICKETS, window.params(), cost=ep.LIST_CREDITS)
         if not isinstance(rows, list):
             raise MalformedRecord(f"the ticket list is {type(rows).__name__}, not an array")
         self._learn_accounts(rows)
@@ -186,7 +186,9 @@ class FreshdeskHelpdesk:
         for ticket_id in dict.fromkeys(ticket_ids):
             found[ticket_id] = None
             try:
-                raw = self.http.get(ep.TICKET.format(id=ticket_id), {"include": "stats,requester"})
+                raw = self.http.get(
+                    ep.TICKET.format(id=ticket_id), {"include": "stats,requester"}, cost=5
+                )
                 mapped.append((raw, self._ticket(raw)))
             except NotFound:
                 pass
