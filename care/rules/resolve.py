@@ -3,7 +3,8 @@
 - `resolve.response_sla`: an unsolved new/open ticket waits for an agent (no
   first reply yet, or the requester wrote after the last agent reply). At
   ≥ `warning_ratio` [75 %] of the target: tag `sla_warning`; strictly past the
-  target: tag `sla_breached` and a note with target, elapsed time and since when.
+  target: tag `sla_breached`, a note with target, elapsed time and since when, and
+  a notification (the warning notifies nobody).
   Pending and hold tickets stop the clock. Time counts in business hours when a
   calendar is configured.
 - `resolve.two_interactions`: an unsolved ticket with ≥ `min_agent_replies` [2]
@@ -57,7 +58,7 @@ def response_sla(t: Ticket, p: Policy, now: datetime) -> list[Action]:
             "business_hours": p.business_hours is not None,
         }
         note = NoteDraft(RESPONSE_SLA, fields)
-        actions.append(_sla_action(t, "breached", reason, breached_tag, note))
+        actions.append(_sla_action(t, "breached", reason, breached_tag, note, notify=True))
     return actions
 
 
@@ -132,7 +133,12 @@ def passed_around(t: Ticket, p: Policy, now: datetime) -> list[Action]:
 
 
 def _sla_action(
-    t: Ticket, variant: str, reason: str, tag: str, note: NoteDraft | None = None
+    t: Ticket,
+    variant: str,
+    reason: str,
+    tag: str,
+    note: NoteDraft | None = None,
+    notify: bool = False,
 ) -> Action:
     return Action(
         rule=RESPONSE_SLA,
@@ -142,6 +148,7 @@ def _sla_action(
         variant=variant,
         add_tags=frozenset({tag}),
         note=note,
+        notify=notify,
     )
 
 

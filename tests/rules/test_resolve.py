@@ -41,6 +41,11 @@ def test_24_h_01_min_without_a_reply_is_breached_with_a_note() -> None:
     assert breached.reason == "waiting 24 h 1 min for a first agent reply; target 24 h"
 
 
+def test_a_breach_notifies_the_alert_channel_and_a_warning_does_not() -> None:
+    warning, breached = response_sla(unanswered(24 * HOUR + MIN), policy(), NOW)
+    assert (warning.notify, breached.notify) == (False, True)
+
+
 def test_exactly_on_target_is_not_yet_breached() -> None:
     actions = response_sla(unanswered(24 * HOUR), policy(), NOW)
     assert tags_of(actions) == {"care_sla_warning"}
