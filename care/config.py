@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from care.alerts import ALERTING_RULES
 from care.policy import BusinessHours, Policy, Rules, Survey, Tags
 
 DEFAULT_CONFIG = "care.toml"
@@ -28,6 +29,8 @@ SECRET_KEYS = {
     "api_key": "CARE_FRESHDESK_API_KEY",
     "password": "CARE_SMTP_PASSWORD",
     "secret": "CARE_SURVEY_SECRET",
+    "webhook_url": "CARE_ALERT_WEBHOOK_URL",
+    "slack_webhook_url": "CARE_SLACK_WEBHOOK_URL",
 }
 
 
@@ -68,6 +71,22 @@ class FreshdeskSection(_Section):
         return value
 
 
+class AlertsSection(_Section):
+    rules: tuple[str, ...] = ALERTING_RULES  # which of the notifying rules alert
+    timeout_s: float = Field(10, gt=0, le=60)
+    max_attempts: int = Field(5, ge=1)  # failed tries before an alert is given up
+    max_age_hours: float = Field(24, gt=0)  # actions applied longer ago are never alerted
+    prefect_block: str | None = None  # "slack-webhook/care-escalations"
+
+    @field_validator("rules")
+    @classmethod
+    def _rules_that_notify(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for rule in value:
+            if rule not in ALERTING_RULES:
+                raise ValueError(f"{rule!r} raises no alerts (only {', '.join(ALERTING_RULES)})")
+        return value
+
+
 class ConfigFile(_Section):
     database_url: str | None = None
     backfill_days: float = Field(30, gt=0)
@@ -79,6 +98,7 @@ class ConfigFile(_Section):
     tags: Tags = Tags()
     survey: Survey = Survey()
     business_hours: BusinessHours | None = None
+    alerts: AlertsSection = AlertsSection()
 
 
 @dataclass(frozen=True)
@@ -114,6 +134,23 @@ class FreshdeskConfig:
 
 
 @dataclass(frozen=True)
+class AlertSettings:
+    """Where escalation alerts go (`tasks.alerts`); no channel set = no alerts."""
+
+    webhook_url: str | None = field(default=None, repr=False)
+    slack_webhook_url: str | None = field(default=None, repr=False)
+    prefect_block: str | None = None  # a saved notification block, "type-slug/name"
+    rules: tuple[str, ...] = ALERTING_RULES
+    timeout_s: float = 10
+    max_attempts: int = 5
+    max_age_hours: float = 24
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.webhook_url or self.slack_webhook_url or self.prefect_block)
+
+
+@dataclass(frozen=True)
 class Settings:
     policy: Policy
     database_url: str
@@ -122,6 +159,7 @@ class Settings:
     freshdesk: FreshdeskConfig | None = None
     survey_secret: str | None = field(default=None, repr=False)
     survey_base_url: str = "http://127.0.0.1:8765"
+    alerts: AlertSettings = AlertSettings()
     source: str = "defaults"  # where the settings came from, for messages
 
     def helpdesk_names(self) -> list[str]:
@@ -163,6 +201,7 @@ def load_settings(
         freshdesk=_freshdesk(file.freshdesk, env, secret),
         survey_secret=secret("CARE_SURVEY_SECRET"),
         survey_base_url=env.get("CARE_SURVEY_BASE_URL") or "http://127.0.0.1:8765",
+        alerts=_alerts(file.alerts, env, secret),
         source=source,
     )
 
@@ -266,4 +305,27 @@ def _freshdesk(section: FreshdeskSection, env: Mapping[str, str], secret) -> Fre
         api_key=api_key,
         custom_statuses=custom,
         api_budget_per_minute=section.api_budget_per_minute,
+    )
+
+
+def _alerts(section: AlertsSection, env: Mapping[str, str], secret) -> AlertSettings:
+    urls = {name: secret(name) for name in ("CARE_ALERT_WEBHOOK_URL", "CARE_SLACK_WEBHOOK_URL")}
+    for name, url in urls.items():
+        if url and not url.startswith(("http://", "https://")):
+            # The value holds a token: the message names the variable, never the value.
+            raise ConfigError(f"{name} must be an https:// URL")
+    block = env.get("CARE_ALERT_PREFECT_BLOCK") or section.prefect_block
+    if block and block.count("/") != 1:
+        raise ConfigError(
+            f"alerts.prefect_block / CARE_ALERT_PREFECT_BLOCK must be 'block-type/name' "
+            f"as `prefect block ls` shows it (e.g. slack-webhook/care-escalations), got {block!r}"
+        )
+    return AlertSettings(
+        webhook_url=urls["CARE_ALERT_WEBHOOK_URL"],
+        slack_webhook_url=urls["CARE_SLACK_WEBHOOK_URL"],
+        prefect_block=block or None,
+        rules=section.rules,
+        timeout_s=section.timeout_s,
+        max_attempts=section.max_attempts,
+        max_age_hours=section.max_age_hours,
     )

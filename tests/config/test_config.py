@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from care.config import ConfigError, load_settings
+from care.config import AlertSettings, ConfigError, load_settings
 from care.policy import Policy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,6 +26,7 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_example_file_documents_exactly_the_defaults():
     settings = load_settings(ROOT / "care.example.toml", env={})
     assert settings.policy == Policy()
+    assert settings.alerts == AlertSettings() and not settings.alerts.enabled
     assert settings.database_url == "sqlite:///care.db"
     assert settings.backfill_days == 30
 
@@ -125,3 +126,50 @@ def test_a_builtin_status_code_cannot_be_remapped(tmp_path):
     bad = write(tmp_path, '[freshdesk.custom_statuses]\n4 = "open"\n')
     with pytest.raises(ConfigError, match="custom_statuses"):
         load_settings(bad, env={})
+
+
+ALERT_URLS = {
+    "CARE_ALERT_WEBHOOK_URL": "https://hooks.acme.example/care/t0k3n-webhook",
+    "CARE_SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T0/B0/t0k3n-slack",
+}
+
+
+def test_alert_webhooks_come_from_the_environment_and_stay_out_of_the_repr(tmp_path):
+    settings = load_settings(write(tmp_path, "[alerts]\ntimeout_s = 3\n"), env=ALERT_URLS)
+    alerts = settings.alerts
+    assert alerts.enabled and alerts.timeout_s == 3
+    assert alerts.webhook_url == ALERT_URLS["CARE_ALERT_WEBHOOK_URL"]
+    assert alerts.slack_webhook_url == ALERT_URLS["CARE_SLACK_WEBHOOK_URL"]
+    assert "t0k3n" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("key", "variable"),
+    [("webhook_url", "CARE_ALERT_WEBHOOK_URL"), ("slack_webhook_url", "CARE_SLACK_WEBHOOK_URL")],
+)
+def test_an_alert_webhook_in_the_file_is_refused_with_the_variable_to_use(tmp_path, key, variable):
+    path = write(tmp_path, f'[alerts]\n{key} = "https://hooks.slack.com/services/x"\n')
+    with pytest.raises(ConfigError, match=rf"alerts\.{key} .* set {variable}"):
+        load_settings(path, env={})
+
+
+def test_a_malformed_alert_webhook_is_named_without_showing_its_token(tmp_path):
+    env = {"CARE_SLACK_WEBHOOK_URL": "hooks.slack.com/services/T0/B0/t0k3n"}
+    with pytest.raises(ConfigError, match="CARE_SLACK_WEBHOOK_URL") as raised:
+        load_settings(write(tmp_path, ""), env=env)
+    assert "t0k3n" not in str(raised.value)
+
+
+def test_only_rules_that_notify_can_be_alert_rules(tmp_path):
+    path = write(tmp_path, '[alerts]\nrules = ["resolve.passed_around"]\n')
+    with pytest.raises(ConfigError, match=r"alerts\.rules: 'resolve.passed_around' raises no"):
+        load_settings(path, env={})
+
+
+def test_a_prefect_notification_block_is_named_with_its_type(tmp_path):
+    env = {"CARE_ALERT_PREFECT_BLOCK": "slack-webhook/care-escalations"}
+    settings = load_settings(write(tmp_path, ""), env=env)
+    assert settings.alerts.prefect_block == "slack-webhook/care-escalations"
+    assert settings.alerts.enabled
+    with pytest.raises(ConfigError, match="block-type/name"):
+        load_settings(write(tmp_path, '[alerts]\nprefect_block = "care-escalations"\n'), env={})

@@ -1,0 +1,129 @@
+"""Escalation alerts as data: what the webhook, Slack and a Prefect block are told.
+
+Pure functions only; sending lives in `care.alert_channels`, the once-per-ticket-and-rule
+bookkeeping in `care.store.alerts` and `tasks.alerts` (where the delivery contract is).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from care.rules.resolve import RESPONSE_SLA, TWO_INTERACTIONS
+
+ALERTING_RULES = (TWO_INTERACTIONS, RESPONSE_SLA)
+"""The rules whose actions carry `notify`: escalations and SLA breaches (not warnings)."""
+
+# Channel names, as recorded in `notify_error` between attempts.
+WEBHOOK, SLACK, PREFECT_BLOCK = "webhook", "slack", "prefect-block"
+CHANNELS = (WEBHOOK, SLACK, PREFECT_BLOCK)
+
+_HEADLINES = {
+    (TWO_INTERACTIONS, ""): "Escalated: not solved in two interactions",
+    (RESPONSE_SLA, "breached"): "Response SLA breached",
+}
+_EMOJI = {TWO_INTERACTIONS: ":rotating_light:", RESPONSE_SLA: ":alarm_clock:"}
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    key: str  # the action key: unique per helpdesk, ticket, rule and variant
+    helpdesk: str
+    ticket_id: str
+    ticket_url: str | None  # None when the ticket could not be read (deleted, helpdesk down)
+    rule: str
+    variant: str
+    reason: str
+    decided_at: datetime
+    applied_at: datetime | None
+
+    @property
+    def headline(self) -> str:
+        return _HEADLINES.get((self.rule, self.variant)) or f"{self.rule} {self.variant}".strip()
+
+
+def webhook_payload(alert: Alert) -> dict[str, Any]:
+    """The generic webhook's JSON body; `idempotency_key` repeats the Idempotency-Key header."""
+    return {
+        "type": "care.alert",
+        "idempotency_key": alert.key,
+        "helpdesk": alert.helpdesk,
+        "ticket_id": alert.ticket_id,
+        "ticket_url": alert.ticket_url,
+        "rule": alert.rule,
+        "variant": alert.variant,
+        "title": alert.headline,
+        "reason": alert.reason,
+        "decided_at": _iso(alert.decided_at),
+        "applied_at": _iso(alert.applied_at),
+    }
+
+
+def slack_payload(alert: Alert) -> dict[str, Any]:
+    """A Slack incoming-webhook message in mrkdwn, linking the ticket."""
+    emoji = _EMOJI.get(alert.rule, ":bell:")
+    ticket = f"#{_slack_escape(alert.ticket_id)}"
+    if alert.ticket_url:
+        ticket = f"<{_slack_escape(alert.ticket_url)}|{ticket}>"
+    text = (
+        f"{emoji} *{_slack_escape(alert.headline)}*: {_slack_escape(alert.helpdesk)} "
+        f"ticket {ticket}\n`{alert.rule}` {_slack_escape(alert.reason)}"
+    )
+    return {"text": text}
+
+
+def block_message(alert: Alert) -> tuple[str, str]:
+    """(body, subject) in plain text for a Prefect notification block's `notify`."""
+    subject = f"CARE: {alert.headline} ({alert.helpdesk} #{alert.ticket_id})"
+    lines = [f"{alert.rule}: {alert.reason}"]
+    if alert.ticket_url:
+        lines.append(alert.ticket_url)
+    lines.append(f"idempotency key: {alert.key}")
+    return "\n".join(lines), subject
+
+
+def failure_note(errors: Mapping[str, str], delivered: Iterable[str]) -> str:
+    """What `notify_error` says after a failed attempt: each failing channel's error, and
+    which channels already have the alert (they are not sent it again)."""
+    note = "; ".join(f"{channel}: {error}" for channel, error in errors.items())
+    done = [c for c in CHANNELS if c in set(delivered)]
+    return f"{note}{_DELIVERED}{', '.join(done)}" if done else note
+
+
+def delivered_channels(notify_error: str | None) -> frozenset[str]:
+    """The channels an earlier attempt delivered to, read back from `failure_note`."""
+    if not notify_error or _DELIVERED not in notify_error:
+        return frozenset()
+    listed = notify_error.rsplit(_DELIVERED, 1)[1].split(", ")
+    return frozenset(c for c in listed if c in CHANNELS)
+
+
+def mask_url(url: str) -> str:
+    """A webhook URL fit for logs: scheme and host only (the path holds the token)."""
+    parts = urlsplit(url)
+    host = parts.hostname or "?"
+    return f"{parts.scheme}://{host}/…" if parts.scheme else "…"
+
+
+def scrub_urls(text: str) -> str:
+    """`text` with every URL in it masked like `mask_url`."""
+    return _URL.sub(lambda m: mask_url(m.group(0)), text)
+
+
+_DELIVERED = " | already delivered to: "
+_URL = re.compile(r"https?://[^\s'\"<>]+")
+
+
+def _slack_escape(text: str) -> str:
+    # Slack's control characters; nothing else may be entity-encoded.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
