@@ -24,6 +24,16 @@ class Skipped:
 
 
 @dataclass(frozen=True, slots=True)
+class Account:
+    """Whom the configured credential authenticates as (`Helpdesk.whoami`)."""
+
+    id: str
+    name: str
+    email: str | None
+    role: str | None  # the vendor's word: Zendesk "admin"/"agent", Freshdesk the agent type
+
+
+@dataclass(frozen=True, slots=True)
 class Page:
     tickets: list[Ticket]
     skipped: list[Skipped]
@@ -148,6 +158,10 @@ class Helpdesk(Protocol):
 
     def tickets(self, ticket_ids: Sequence[str]) -> dict[str, Ticket | None]:
         """Several tickets as they are now, in as few requests as the API allows."""
+        ...
+
+    def whoami(self) -> Account:
+        """One authenticated request that writes nothing: proves the URL and credential."""
         ...
 
     def close(self) -> None: ...

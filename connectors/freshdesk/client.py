@@ -14,6 +14,7 @@ import requests
 
 from care.model import Status, Ticket
 from connectors.base import (
+    Account,
     ApplyReport,
     Change,
     ConnectorMemory,
@@ -85,6 +86,17 @@ class FreshdeskHelpdesk:
         self.replies = ReplyCounter(self.http, name, memory)
 
     # -- reads ---------------------------------------------------------------
+
+    def whoami(self) -> Account:
+        """The agent whose API key this is (`GET /api/v2/agents/me`, 1 credit)."""
+        agent = self.http.get(ep.AGENTS_ME)
+        contact = agent.get("contact") or {}
+        return Account(
+            id=str(agent.get("id")),
+            name=str(contact.get("name") or ""),
+            email=contact.get("email"),
+            role=agent.get("type"),
+        )
 
     def read_page(self, cursor: str | None, start: datetime) -> Page:
         """Tickets updated since the cursor's window, oldest first, 100 a request.

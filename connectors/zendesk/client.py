@@ -11,6 +11,7 @@ from typing import Any
 from care.model import Ticket
 from connectors.base import (
     UNCONFIRMED_JOB,
+    Account,
     ApplyReport,
     Change,
     Jobs,
@@ -20,7 +21,7 @@ from connectors.base import (
     Submission,
     apply_and_wait,
 )
-from connectors.errors import MalformedRecord
+from connectors.errors import AuthError, MalformedRecord
 from connectors.http import Credentials, HelpdeskHttp, make_session
 from connectors.zendesk import endpoints as ep
 from connectors.zendesk.mapping import to_ticket
@@ -58,6 +59,19 @@ class ZendeskHelpdesk:
         self._clock = clock
 
     # -- reads ---------------------------------------------------------------
+
+    def whoami(self) -> Account:
+        """The user behind the credential (`GET /api/v2/users/me`). With an OAuth client
+        this also proves the token exchange. Raises `AuthError` naming the variables."""
+        user = self.http.get(ep.USERS_ME).get("user") or {}
+        if user.get("id") is None:  # Zendesk's answer to a caller it did not authenticate
+            raise AuthError(f"Zendesk answered {ep.USERS_ME} for an anonymous user")
+        return Account(
+            id=str(user["id"]),
+            name=str(user.get("name") or ""),
+            email=user.get("email"),
+            role=user.get("role"),
+        )
 
     def read_page(self, cursor: str | None, start: datetime) -> Page:
         params: dict[str, Any] = {

@@ -9,6 +9,7 @@ SHOW_MANY = "/api/v2/tickets/show_many"
 TICKET_COMMENTS = "/api/v2/tickets/{id}/comments"
 UPDATE_MANY = "/api/v2/tickets/update_many"
 JOB_STATUSES = "/api/v2/job_statuses/show_many"
+USERS_ME = "/api/v2/users/me"
 
 EXPORT_PAGE_SIZE = 1000  # the incremental export's maximum per_page
 EXPORT_SIDELOADS = "metric_sets,users"

@@ -37,3 +37,39 @@ def conversation(t: Json, conv_id: int, who: str, agent: int | None, at: int) ->
         "created_at": iso(at),
         "updated_at": iso(at),
     }
+
+
+def agent_json(agent_id: int, anchor: int) -> Json:
+    """An agent as `GET /api/v2/agents/{id}` and `/agents/me` return it (no `me` id of its own:
+    the agent whose API key made the request)."""
+    index = AGENTS.index(agent_id)
+    name = ("Ada Support", "Ben Support", "Cleo Support", "Dev Support")[index]
+    since = iso(anchor - (400 + 90 * index) * DAY)
+    return {
+        "available": True,
+        "occasional": False,
+        "id": agent_id,
+        "ticket_scope": 1,  # global access
+        "signature": None,
+        "group_ids": list(GROUPS),
+        "role_ids": [1],
+        "skill_ids": [],
+        "available_since": None,
+        "contact": {
+            "active": True,
+            "email": f"{name.split()[0].lower()}@care-sandbox.example",
+            "job_title": None,
+            "language": "en",
+            "last_login_at": iso(anchor - 3600),
+            "mobile": None,
+            "name": name,
+            "phone": None,
+            "time_zone": "UTC",
+            "created_at": since,
+            "updated_at": since,
+        },
+        "created_at": since,
+        "updated_at": since,
+        "type": "support_agent",
+        "focus_mode": True,
+    }

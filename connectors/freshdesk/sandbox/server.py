@@ -1,7 +1,8 @@
 """HTTP side of the Freshdesk sandbox: routing, Basic auth, per-minute credits and faults.
 
 Written from Freshdesk's API v2 documentation (List/View/Update tickets, Notes,
-Conversations, Contacts, Bulk update + Jobs, Rate limits), not from our connector.
+Conversations, Contacts, Bulk update + Jobs, View Me (agents), Rate limits), not from
+our connector.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from itertools import islice
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from connectors.freshdesk.sandbox.records import AGENTS, GROUPS, Json
+from connectors.freshdesk.sandbox.records import AGENTS, GROUPS, Json, agent_json
 from connectors.freshdesk.sandbox.scenarios import COUNT as SCENARIO_COUNT
 from connectors.freshdesk.sandbox.seed import Seed
 from connectors.freshdesk.sandbox.state import (
@@ -287,6 +288,8 @@ class FreshdeskSandbox(SandboxLifecycle):
                 return 200, contact, {}
             case "GET", ["jobs", job_id]:
                 return 200, self.store.job(job_id), {}
+            case "GET", ["agents", "me"]:  # the API key belongs to the first agent
+                return 200, agent_json(AGENTS[0], int(self.now.timestamp())), {}
         raise ApiError(404, None)
 
     def _list_tickets(self, path: str, query: dict[str, str]) -> tuple:
