@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from care.actions import Action
 from care.model import CountedReplies, Previous, Ticket
 from care.store import accounts, actions, answers, cursors, snapshots, surveys
+from care.store import alerts as alert_outbox
 from care.store.actions import ActionRecord
 from care.store.answers import AnswerRecord
 from care.store.cursors import CursorInfo
@@ -206,6 +207,59 @@ class Store:
         """The latest recorded actions, newest first."""
         with self._read() as conn:
             return actions.recent(conn, limit)
+
+    # -- alerts (care/store/alerts.py) -------------------------------------
+
+    def claim_alerts(
+        self,
+        helpdesk: str,
+        rules: Sequence[str],
+        token: str,
+        limit: int,
+        *,
+        max_attempts: int,
+        applied_since: datetime,
+        exclude: Iterable[int] = (),
+        stale_after: timedelta = alert_outbox.STALE_CLAIM,
+        now: datetime | None = None,
+    ) -> list[ActionRecord]:
+        """Claim applied `notify` actions of these rules whose alert has not gone out,
+        applied at or after `applied_since` and tried fewer than `max_attempts` times
+        (and alert claims older than `stale_after`), oldest first.
+
+        Concurrent claimers never receive the same row.
+        """
+        with self._write() as conn:
+            return alert_outbox.claim_due(
+                conn,
+                helpdesk,
+                rules,
+                token,
+                limit,
+                now or _now(),
+                max_attempts=max_attempts,
+                applied_since=applied_since,
+                stale_after=stale_after,
+                exclude=exclude,
+            )
+
+    # Each transition below applies only while the row is claimed under `token`, and
+    # returns False otherwise (the claim was taken over, or the alert went out).
+
+    def mark_alert_sent(self, id: int, now: datetime, *, token: str) -> bool:
+        """Record `notified_at`: this alert is never sent again."""
+        with self._write() as conn:
+            return alert_outbox.mark_notified(conn, id, token, now)
+
+    def mark_alert_failed(self, id: int, error: str, *, token: str) -> bool:
+        """Count a failed try (`notify_attempts`) and keep why (`notify_error`)."""
+        with self._write() as conn:
+            return alert_outbox.mark_failed(conn, id, token, error)
+
+    def release_alerts(self, ids: Iterable[int], *, token: str) -> None:
+        """Give back claimed alerts that were not tried, without counting an attempt."""
+        with self._write() as conn:
+            alert_outbox.release(conn, ids, token)
 
     # -- surveys ----------------------------------------------------------
 
