@@ -203,6 +203,26 @@ class SmtpTransport:
         """Always None: SMTP has no way to ask whether a server accepted a message."""
         return None
 
+    def verify(self) -> None:
+        """Connect, EHLO, TLS as configured, log in when a user is set, QUIT: no mail is
+        sent. Raises `TransportError` (the password never in it)."""
+        where = f"SMTP {self.host}:{self.port}"
+        try:
+            client = self._connect()
+        except OSError as exc:
+            raise _translate(exc, where) from exc
+        try:
+            client.ehlo_or_helo_if_needed()
+            if self.user:
+                client.login(self.user, self._password or "")
+        except OSError as exc:
+            client.close()
+            raise _translate(exc, where) from exc
+        try:
+            client.quit()
+        except (smtplib.SMTPException, OSError):
+            client.close()
+
     def _connect(self) -> smtplib.SMTP:
         context = self._ssl_context or ssl.create_default_context()
         if self.tls == "ssl":

@@ -5,24 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
-import ipaddress
 import logging
 import pickle
 import re
-import ssl
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from care.policy import Policy, Survey
 from care.surveys.decision import SurveyCandidate
@@ -35,9 +26,10 @@ from care.surveys.transport import (
     transport_from_env,
 )
 from tests.ports import free_port
+from tests.smtp import PASSWORD, USER, Server, client_context, make_certificate
+from tests.smtp import smtp_server as running_smtp_server
 
 NOW = dt.datetime(2025, 3, 10, 12, 0, tzinfo=dt.UTC)
-USER, PASSWORD = "care-bot", "pa55 word!"
 
 
 def survey_email(ticket_id: str = "42", to: str = "jane@example.com") -> EmailMessage:
@@ -125,90 +117,10 @@ def test_unwritable_outbox_is_a_retryable_error(tmp_path: Path) -> None:
 # --- an SMTP server on loopback --------------------------------------------------------
 
 
-@dataclass
-class Mailbox:
-    """aiosmtpd handler: accepts mail, refuses `reject…` (550) and `later…` (451)."""
-
-    received: list[tuple[Envelope, Session]] = field(default_factory=list)
-    logins: list[tuple[str, bytes]] = field(default_factory=list)
-
-    async def handle_RCPT(
-        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
-    ) -> str:
-        if address.startswith("reject"):
-            return "550 5.1.1 No such user here"
-        if address.startswith("later"):
-            return "451 4.3.0 Mailbox busy, try again later"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        self.received.append((envelope, session))
-        return "250 Message accepted for delivery"
-
-    def authenticate(
-        self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
-    ) -> AuthResult:
-        assert isinstance(data, LoginPassword)
-        self.logins.append((mechanism, data.login))
-        ok = data.login == USER.encode() and data.password == PASSWORD.encode()
-        return AuthResult(success=ok, handled=False)
-
-    def message(self) -> EmailMessage:
-        ((envelope, _),) = self.received
-        assert isinstance(envelope.content, bytes)
-        msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        assert isinstance(msg, EmailMessage)
-        return msg
-
-
-@dataclass
-class Server:
-    port: int
-    mailbox: Mailbox
-
-
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1: (cert.pem, key.pem)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5))
-        .not_valid_after(dt.datetime.now(dt.UTC) + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    folder = tmp_path_factory.mktemp("tls")
-    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_file, key_file
-
-
-def server_context(certificate: tuple[Path, Path]) -> ssl.SSLContext:
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(*certificate)
-    return context
-
-
-def client_context(certificate: tuple[Path, Path]) -> ssl.SSLContext:
-    return ssl.create_default_context(cafile=str(certificate[0]))
+    return make_certificate(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture
@@ -216,27 +128,10 @@ def smtp_server(request: pytest.FixtureRequest, certificate: tuple[Path, Path]) 
     """`@pytest.mark.parametrize("smtp_server", [{...}], indirect=True)` sets its options:
     tls ("none", "starttls", "ssl") and exclude (AUTH mechanisms not offered)."""
     options: dict[str, Any] = getattr(request, "param", {})
-    mailbox = Mailbox()
-    kwargs: dict[str, Any] = {}
-    if options.get("tls") == "starttls":
-        kwargs["tls_context"] = server_context(certificate)
-    if options.get("tls") == "ssl":
-        kwargs["ssl_context"] = server_context(certificate)
-    controller = Controller(
-        mailbox,
-        hostname="127.0.0.1",
-        port=free_port(),
-        server_hostname="smtp.test",
-        authenticator=mailbox.authenticate,
-        auth_require_tls=False,
-        auth_exclude_mechanism=options.get("exclude", ()),
-        **kwargs,
-    )
-    controller.start()
-    try:
-        yield Server(controller.port, mailbox)
-    finally:
-        controller.stop()
+    with running_smtp_server(
+        certificate, options.get("tls", "none"), options.get("exclude", ())
+    ) as server:
+        yield server
 
 
 def transport(server: Server, **kwargs: Any) -> SmtpTransport:
@@ -363,6 +258,34 @@ def test_wrong_password_is_final_and_never_shown(
     assert "535" in str(caught.value) and "login" in str(caught.value)
     for shown in (str(caught.value), repr(smtp), caplog.text):
         assert PASSWORD not in shown
+
+
+@pytest.mark.parametrize("smtp_server", [{"tls": "starttls"}], indirect=True)
+def test_verify_logs_in_over_starttls_and_sends_nothing(
+    smtp_server: Server, certificate: tuple[Path, Path]
+) -> None:
+    smtp = transport(
+        smtp_server,
+        tls="starttls",
+        user=USER,
+        password=PASSWORD,
+        ssl_context=client_context(certificate),
+    )
+    smtp.verify()
+    assert [login for _, login in smtp_server.mailbox.logins] == [USER.encode()]
+    assert smtp_server.mailbox.received == []
+
+
+def test_verify_with_a_wrong_password_is_final_and_never_shows_it(smtp_server: Server) -> None:
+    with pytest.raises(TransportError) as caught:
+        transport(smtp_server, user=USER, password="wrong " + PASSWORD).verify()
+    assert not caught.value.retryable
+    assert "535" in str(caught.value) and PASSWORD not in str(caught.value)
+
+
+def test_verify_of_a_refused_connection_says_where() -> None:
+    with pytest.raises(TransportError, match=r"cannot reach SMTP 127\.0\.0\.1"):
+        SmtpTransport("127.0.0.1", free_port(), tls="none", timeout=2).verify()
 
 
 def test_smtp_cannot_tell_whether_a_message_was_delivered(smtp_server: Server) -> None:
