@@ -170,21 +170,7 @@ def load_settings(
     path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None
 ) -> Settings:
     env = os.environ if env is None else env
-    config_path = Path(path or env.get("CARE_CONFIG") or DEFAULT_CONFIG)
-    raw: dict[str, Any] = {}
-    source = "defaults"
-    if config_path.exists():
-        raw = _read_toml(config_path)
-        source = str(config_path)
-    elif path or env.get("CARE_CONFIG"):
-        raise ConfigError(
-            f"config file {config_path} does not exist (from CARE_CONFIG or --config)"
-        )
-    _refuse_secrets(raw, source)
-    try:
-        file = ConfigFile.model_validate(raw)
-    except ValidationError as exc:
-        raise ConfigError(_explain(exc, source)) from None
+    file, source = read_config_file(path, env)
     secret = _secret_reader(file.secrets, env)
     policy = Policy(
         rules=file.rules,
@@ -202,6 +188,52 @@ def load_settings(
         survey_secret=secret("CARE_SURVEY_SECRET"),
         survey_base_url=env.get("CARE_SURVEY_BASE_URL") or "http://127.0.0.1:8765",
         alerts=_alerts(file.alerts, env, secret),
+        source=source,
+    )
+
+
+def read_config_file(
+    path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None
+) -> tuple[ConfigFile, str]:
+    """The config file (`path`, else CARE_CONFIG, else ./care.toml) validated, and where it
+    came from ("defaults" when there is none). Reads no other variable and no secret."""
+    env = os.environ if env is None else env
+    config_path = Path(path or env.get("CARE_CONFIG") or DEFAULT_CONFIG)
+    raw: dict[str, Any] = {}
+    source = "defaults"
+    if config_path.exists():
+        raw = _read_toml(config_path)
+        source = str(config_path)
+    elif path or env.get("CARE_CONFIG"):
+        raise ConfigError(
+            f"config file {config_path} does not exist (from CARE_CONFIG or --config)"
+        )
+    _refuse_secrets(raw, source)
+    try:
+        return ConfigFile.model_validate(raw), source
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc, source)) from None
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    """What a command that only reads the store needs (`care status`): no credential."""
+
+    database_url: str
+    helpdesks: tuple[str, ...]  # those with a URL set; their credentials are not checked
+    source: str
+
+
+def load_store_settings(
+    path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None
+) -> StoreSettings:
+    env = os.environ if env is None else env
+    file, source = read_config_file(path, env)
+    urls = {"zendesk": env.get("CARE_ZENDESK_URL") or file.zendesk.url}
+    urls["freshdesk"] = env.get("CARE_FRESHDESK_URL") or file.freshdesk.url
+    return StoreSettings(
+        database_url=env.get("CARE_DATABASE_URL") or file.database_url or DEFAULT_DATABASE_URL,
+        helpdesks=tuple(name for name, url in urls.items() if url),
         source=source,
     )
 
