@@ -176,6 +176,20 @@ def recent(conn: Connection, limit: int) -> list[ActionRecord]:
     return [_record(r) for r in conn.execute(query)]
 
 
+def failing(conn: Connection, limit: int) -> list[ActionRecord]:
+    """Actions whose last attempt failed, newest first: `failed` (given up) and those
+    waiting for another try (`pending` or `applying` with a `last_error`)."""
+    a = action_log.c
+    retrying = a.state.in_([ActionState.PENDING, ActionState.APPLYING]) & a.last_error.is_not(None)
+    query = (
+        select(action_log)
+        .where(or_(a.state == ActionState.FAILED, retrying))
+        .order_by(a.id.desc())
+        .limit(limit)
+    )
+    return [_record(r) for r in conn.execute(query)]
+
+
 def _update(conn: Connection, ids: Iterable[int], values: dict[str, Any], *where: Any) -> None:
     for chunk in chunked(sorted(set(ids))):
         conn.execute(update(action_log).where(action_log.c.id.in_(chunk), *where).values(**values))

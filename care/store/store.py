@@ -24,6 +24,7 @@ from care.store.actions import ActionRecord
 from care.store.answers import AnswerRecord
 from care.store.cursors import CursorInfo
 from care.store.database import open_engine, read_connection
+from care.store.overview import Overview, read_overview
 from care.store.surveys import SurveyRecord, SurveyRequest
 
 
@@ -207,6 +208,12 @@ class Store:
         """The latest recorded actions, newest first."""
         with self._read() as conn:
             return actions.recent(conn, limit)
+
+    def overview(self, now: datetime, recent: int = 20, failed: int = 20) -> Overview:
+        """What `care status` shows: cursors, stored tickets, actions by rule, the `recent`
+        latest actions and `failed` latest failures, survey totals; in one read."""
+        with self._read() as conn:
+            return read_overview(conn, now, recent, failed)
 
     # -- alerts (care/store/alerts.py) -------------------------------------
 

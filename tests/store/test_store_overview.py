@@ -1,0 +1,81 @@
+"""`Store.overview`: the counts `care status` shows, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from care.store import Store
+from tests.rules.builders import ticket
+from tests.store.test_store_actions import action
+from tests.store.test_store_surveys import request
+
+NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+
+
+def test_an_empty_store_has_nothing_to_show(store: Store) -> None:
+    overview = store.overview(NOW)
+    assert overview.helpdesks == []
+    assert overview.recent_actions == [] and overview.failed_actions == []
+    assert set(overview.surveys.by_state.values()) == {0}
+    assert overview.surveys.answers == {"solved": 0, "unsolved": 0}
+
+
+def test_cursors_and_stored_tickets_per_helpdesk(store: Store) -> None:
+    store.save_cursor("zendesk", "opaque-1", tickets=2)
+    store.upsert_snapshots(
+        [
+            ticket(id="1", updated_at=NOW - timedelta(hours=3)),
+            ticket(id="2", updated_at=NOW - timedelta(minutes=5)),
+            ticket(helpdesk="freshdesk", id="9", updated_at=NOW - timedelta(days=1)),
+        ],
+        NOW,
+    )
+    overview = store.overview(NOW)
+    assert overview.helpdesks == ["freshdesk", "zendesk"]
+    assert overview.cursors["zendesk"].cursor == "opaque-1"
+    assert "freshdesk" not in overview.cursors
+    assert overview.tickets["zendesk"].count == 2
+    assert overview.tickets["zendesk"].newest_change == NOW - timedelta(minutes=5)
+    assert overview.tickets["freshdesk"].newest_change == NOW - timedelta(days=1)
+
+
+def test_actions_by_helpdesk_rule_and_state_and_the_failures(store: Store) -> None:
+    store.record_actions(
+        [
+            (action("1"), None),
+            (action("2"), None),
+            (action("3", rule="connect.greeting", helpdesk="freshdesk"), "Hi"),
+        ],
+        NOW,
+    )
+    first, second = store.claim_pending("zendesk", "t")
+    store.mark_applied([first.id], NOW)
+    store.mark_failed([second.id], "Zendesk: 422 ticket closed", max_attempts=1)
+    (greeting,) = store.claim_pending("freshdesk", "t")
+    store.mark_failed([greeting.id], "Freshdesk: 503", max_attempts=5)  # to be retried
+    overview = store.overview(NOW, recent=2)
+    assert overview.actions_by_rule == {
+        "zendesk": {"assist.repeat_contact": {"applied": 1, "failed": 1}},
+        "freshdesk": {"connect.greeting": {"pending": 1}},
+    }
+    assert len(overview.recent_actions) == 2
+    assert [(a.ticket_id, a.state, a.last_error) for a in overview.failed_actions] == [
+        ("3", "pending", "Freshdesk: 503"),
+        ("2", "failed", "Zendesk: 422 ticket closed"),
+    ]
+
+
+def test_survey_totals(store: Store) -> None:
+    store.schedule_surveys([request("1"), request("2", solved_at=NOW)], NOW)
+    store.record_survey_answer("zendesk", "7", "a@example.com", "solved", NOW)
+    store.record_survey_answer("zendesk", "8", "b@example.com", "unsolved", NOW)
+    store.mark_survey_answer_written("zendesk", "7", NOW)
+    store.record_survey_comment("zendesk", "7", "thanks", NOW)
+    store.record_opt_out("c@example.com", NOW)
+    surveys = store.overview(NOW).surveys
+    assert surveys.by_state["scheduled"] == 2
+    assert surveys.due_now == 1  # the other is due a day after NOW
+    assert surveys.answers == {"solved": 1, "unsolved": 1}
+    assert surveys.comments == 1
+    assert surveys.pending_write_backs == 2  # 8's answer, 7's comment
+    assert surveys.opt_outs == 1
