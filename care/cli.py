@@ -112,6 +112,27 @@ def run_surveys(
     print_dispatch_summary(out, summary)
 
 
+@app.command("serve")
+def serve() -> None:
+    """All deployments on their schedules in this process (Prefect serve)."""
+    from care.config import load_settings
+    from care.schedules import schedules
+    from care.serve import serve_all
+
+    try:
+        settings = load_settings()  # a bad setting is reported before Prefect starts
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+    if not settings.helpdesk_names():
+        raise _fail("no helpdesk is configured: set CARE_ZENDESK_URL or CARE_FRESHDESK_URL")
+    for s in schedules(settings.helpdesk_names()):
+        when = f"every {s.interval_s // 60} min" if s.interval_s else f"cron {s.cron} UTC"
+        out.print(f"serving {s.full_name} · {when}", highlight=False)
+    out.print("Ctrl-C to stop; runs show in the Prefect UI.", highlight=False)
+    quiet_prefect_shutdown()
+    serve_all(settings)
+
+
 @app.command("survey-server")
 def survey_server(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,

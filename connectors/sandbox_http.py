@@ -84,6 +84,19 @@ class _Handler(BaseHTTPRequestHandler):
         pass  # quiet: the CLI prints one line, tests read requests_log
 
 
+def busiest_minute(spending: list[tuple[float, int]]) -> int:
+    """The most requests (credits) spent in any 60 s, from (time, cost) pairs in time order:
+    what a per-minute account budget has to hold, however its windows fall."""
+    best = total = start = 0
+    for at, cost in spending:
+        total += cost
+        while spending[start][0] <= at - 60:
+            total -= spending[start][1]
+            start += 1
+        best = max(best, total)
+    return best
+
+
 class SandboxLifecycle:
     """Start/stop as a context manager, the URL, and a clock tests can move forward.
 

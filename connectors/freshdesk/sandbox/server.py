@@ -83,6 +83,8 @@ class FreshdeskSandbox(SandboxLifecycle):
         self.latency_ms, self.job_delay_ms, self.page_limit = latency_ms, job_delay_ms, page_limit
         self.limit = rate_limit_per_minute or NOMINAL_LIMIT
         self._window, self._used = -1, 0
+        self.spending: list[tuple[float, int]] = []  # (sandbox time, credits) of each request
+        self.throttled = 0  # 429s answered for the budget
         self._budget_lock = threading.Lock()
         self._faults: list[tuple[str, str]] = []
         self._faults_lock = threading.Lock()
@@ -237,6 +239,7 @@ class FreshdeskSandbox(SandboxLifecycle):
         with self._budget_lock:
             now = self._roll()
             if self._used + cost > self.limit:
+                self.throttled += 1
                 retry = max(1, math.ceil((self._window + 1) * 60 - now))
                 headers = {
                     "X-RateLimit-Total": str(self.limit),
@@ -246,6 +249,7 @@ class FreshdeskSandbox(SandboxLifecycle):
                 }
                 raise ApiError(429, LIMITED, headers)
             self._used += cost
+            self.spending.append((now, cost))
             return {
                 "X-RateLimit-Total": str(self.limit),
                 "X-RateLimit-Remaining": str(self.limit - self._used),

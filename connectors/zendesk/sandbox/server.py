@@ -77,6 +77,8 @@ class ZendeskSandbox(SandboxLifecycle):
         export_limit = export_rate_limit_per_minute or rate_limit_per_minute
         self._export = Budget(export_limit or NOMINAL_LIMIT)
         self._budget_lock = threading.Lock()
+        self.spending: list[tuple[float, int]] = []  # (sandbox time, 1) of each request
+        self.throttled = 0  # 429s answered for the account budget
         self._tokens: dict[str, tuple[float, str]] = {}
         self._faults = Faults()
         for fault in faults or ():
@@ -317,10 +319,12 @@ class ZendeskSandbox(SandboxLifecycle):
                 )
                 raise ApiError(429, EXPORT_LIMITED, headers)
             if remaining <= 0:
+                self.throttled += 1
                 headers.update({"X-Rate-Limit-Remaining": "0", "Retry-After": str(reset)})
                 raise ApiError(429, LIMITED, headers)
             self._account.used += 1
             self._export.used += int(export)
+            self.spending.append((now, 1))
             headers["X-Rate-Limit-Remaining"] = str(remaining - 1)
             return headers
 

@@ -1,0 +1,148 @@
+"""A Prefect deployment the way operators run one, on loopback: `prefect server` on
+PostgreSQL, a process work pool, `prefect deploy --all` from the repo root and
+`prefect worker` processes. Everything started here is stopped again."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import requests
+
+from tests.ports import free_port
+
+ROOT = Path(__file__).parents[2]
+PREFECT = str(Path(sys.executable).with_name("prefect"))
+
+
+def asyncpg_url(url: str) -> str:
+    """The same PostgreSQL database through the driver Prefect's server uses."""
+    return url.replace("postgresql+psycopg://", "postgresql+asyncpg://", 1)
+
+
+def prefect_env(home: Path, api_url: str | None, extra: Mapping[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(
+        PREFECT_HOME=str(home),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_LOGGING_LEVEL="INFO",
+        **({"PREFECT_API_URL": api_url} if api_url else {}),
+        **extra,
+    )
+    return env
+
+
+class Cluster:
+    def __init__(self, home: Path, api_url: str, care_env: Mapping[str, str]) -> None:
+        self.home, self.api_url = home, api_url
+        self.env = prefect_env(home, api_url, care_env)
+        self.worker_logs: list[Path] = []
+
+    def cli(self, *args: str, timeout: float = 180) -> str:
+        done = subprocess.run(
+            [PREFECT, "--no-prompt", *args],
+            env=self.env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        if done.returncode:
+            raise AssertionError(f"prefect {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+        return done.stdout
+
+
+@contextmanager
+def prefect_server(home: Path, database_url: str) -> Iterator[str]:
+    """`prefect server start` on a free port with its database on PostgreSQL; the API URL.
+    The scheduler is off: the test starts every run itself."""
+    port = free_port()
+    env = prefect_env(
+        home,
+        None,
+        {
+            "PREFECT_API_DATABASE_CONNECTION_URL": asyncpg_url(database_url),
+            "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false",
+            "PREFECT_SERVER_UI_ENABLED": "false",
+        },
+    )
+    log = (home / "server.log").open("w")
+    process = subprocess.Popen(
+        [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    api = f"http://127.0.0.1:{port}/api"
+    try:
+        _wait_healthy(api, process, home / "server.log")
+        yield api
+    finally:
+        _stop(process)
+        log.close()
+
+
+@contextmanager
+def cluster(home: Path, database_url: str, care_env: Mapping[str, str], workers: int):
+    """A server, the `care` work pool, the deployments and `workers` workers."""
+    with ExitStack() as stack:
+        api = stack.enter_context(prefect_server(home, database_url))
+        c = Cluster(home, api, care_env)
+        c.cli("work-pool", "create", "care", "--type", "process")
+        c.cli("deploy", *os.environ.get("CARE_TEST_DEPLOY_ARGS", "--all").split())
+        for n in range(1, workers + 1):
+            stack.enter_context(_worker(c, n))
+        yield c
+
+
+@contextmanager
+def _worker(c: Cluster, n: int) -> Iterator[None]:
+    path = c.home / f"worker-{n}.log"
+    c.worker_logs.append(path)
+    log = path.open("w")
+    process = subprocess.Popen(
+        [PREFECT, "worker", "start", "--pool", "care", "--name", f"worker-{n}", "--limit", "4"],
+        env=c.env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        yield
+    finally:
+        _stop(process)
+        log.close()
+
+
+def _wait_healthy(api: str, process: subprocess.Popen, log: Path, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"prefect server exited:\n{log.read_text()[-3000:]}")
+        try:
+            if requests.get(f"{api}/health", timeout=2).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"prefect server did not start:\n{log.read_text()[-3000:]}")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """SIGTERM to the whole process group (a worker's flow-run children too), then SIGKILL."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
