@@ -168,6 +168,47 @@ def survey_server(
     serve(survey_app, host, port)
 
 
+@app.command()
+def status(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON document on stdout, nothing else.")
+    ] = False,
+    recent: Annotated[int, typer.Option(help="How many of the latest actions to list.")] = 10,
+) -> None:
+    """Cursors and lag, last polls, surveys, recent and failing actions (reads the store only)."""
+    import json
+    import logging
+    from datetime import UTC, datetime
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from care.config import load_store_settings
+    from care.status import collect_status, status_json
+    from care.status_text import print_status
+    from care.store import Store, StoreError
+
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING)  # stdout is for the report
+    try:
+        settings = load_store_settings()
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+    try:
+        with Store.open(settings.database_url) as store:
+            report = collect_status(store, settings.helpdesks, datetime.now(UTC), recent=recent)
+    except (StoreError, SQLAlchemyError) as exc:
+        raise _fail(f"cannot read the database: {_first_line(exc)}", code=1) from None
+    if as_json:
+        sys.stdout.write(json.dumps(status_json(report), indent=2) + "\n")
+    else:
+        print_status(out, report)
+
+
+def _first_line(exc: BaseException) -> str:
+    """An exception's first line: SQLAlchemy appends the statement and a help link."""
+    cause = getattr(exc, "orig", None) or exc
+    return (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+
+
 PortOption = Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free port).")]
 TicketsOption = Annotated[int, typer.Option(help="Tickets to seed.")]
 SeedOption = Annotated[int, typer.Option(help="Seed of the synthetic data.")]
