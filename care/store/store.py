@@ -18,7 +18,8 @@ from sqlalchemy.engine import Connection
 
 from care.actions import Action
 from care.model import CountedReplies, Previous, Ticket
-from care.store import accounts, actions, answers, cursors, snapshots, surveys
+from care.report.metrics import GroupActivity, Thresholds
+from care.store import accounts, actions, answers, cursors, reports, snapshots, surveys
 from care.store import alerts as alert_outbox
 from care.store.actions import ActionRecord
 from care.store.answers import AnswerRecord
@@ -436,6 +437,16 @@ class Store:
             return False
         with self._read() as conn:
             return answers.is_opted_out(conn, email)
+
+    # -- reports ----------------------------------------------------------
+
+    def report_activity(
+        self, start: datetime, end: datetime, thresholds: Thresholds
+    ) -> list[GroupActivity]:
+        """Per helpdesk and group: counts of the tickets created and the surveys sent in
+        [start, end), and the first-response times (see `care.report.metrics`)."""
+        with self._read() as conn:
+            return reports.activity(conn, start, end, thresholds)
 
     # -- transactions -----------------------------------------------------
 

@@ -1,0 +1,152 @@
+"""What the CARE report reads: per-group counts over a window, aggregated in SQL.
+
+Three statements in one read transaction: ticket counts per (helpdesk, group) of
+the tickets created in the window, the first-response times of those answered
+(two timestamps a row; percentiles are not portable SQL, `care.report.metrics`
+computes them), and survey counts per (helpdesk, group) of the surveys sent in
+the window. The metric definitions are in `care.report.metrics`.
+
+Neither `ticket_snapshots.created_at` nor `survey_outbox.sent_at` leads an index,
+so each statement scans its table once: fine for a daily report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
+from sqlalchemy.engine import Connection
+
+from care.model import Status
+from care.report.metrics import GroupActivity, SurveyCounts, Thresholds, TicketCounts
+from care.store.schema import ActionLogEntry, SurveyAnswer, SurveyOutboxEntry, SurveyState
+from care.store.snapshots import snapshots
+from care.store.sql import table_of
+
+# The rule names as `care.rules.resolve` records them (the store does not import rules).
+RESPONSE_SLA, BREACHED = "resolve.response_sla", "breached"
+TWO_INTERACTIONS = "resolve.two_interactions"
+PASSED_AROUND = "resolve.passed_around"
+SOLVED_STATUSES = (Status.SOLVED.value, Status.CLOSED.value)
+
+action_log = table_of(ActionLogEntry)
+outbox = table_of(SurveyOutboxEntry)
+answers = table_of(SurveyAnswer)
+Key = tuple[str, str | None]  # (helpdesk, group id)
+
+
+@dataclass
+class _Group:
+    tickets: TicketCounts = field(default_factory=TicketCounts)
+    surveys: SurveyCounts = field(default_factory=SurveyCounts)
+    first_responses: list[float] = field(default_factory=list)
+
+
+def activity(
+    conn: Connection, start: datetime, end: datetime, thresholds: Thresholds
+) -> list[GroupActivity]:
+    """One item per (helpdesk, group) with a ticket created or a survey sent in
+    [start, end), sorted by helpdesk and group id."""
+    groups: dict[Key, _Group] = {}
+    for key, counts in ticket_counts(conn, start, end, thresholds):
+        groups.setdefault(key, _Group()).tickets = counts
+    for key, seconds in first_responses(conn, start, end):
+        groups.setdefault(key, _Group()).first_responses.append(seconds)
+    for key, surveys in survey_counts(conn, start, end):
+        groups.setdefault(key, _Group()).surveys = surveys
+    return [
+        GroupActivity(helpdesk, group_id, g.tickets, g.surveys, tuple(g.first_responses))
+        for (helpdesk, group_id), g in sorted(groups.items(), key=lambda i: _sort_key(i[0]))
+    ]
+
+
+def ticket_counts(
+    conn: Connection, start: datetime, end: datetime, thresholds: Thresholds
+) -> Iterable[tuple[Key, TicketCounts]]:
+    s = snapshots.c
+    solved = s.status.in_(SOLVED_STATUSES)
+    hops_over = or_(
+        s.group_hops >= thresholds.group_hops, s.assignee_hops >= thresholds.assignee_hops
+    )
+    query = (
+        select(
+            s.helpdesk,
+            s.group_id,
+            func.count(),
+            _count(_has_action(RESPONSE_SLA, BREACHED)),
+            _count(_has_action(TWO_INTERACTIONS)),
+            _count(solved),
+            _count(and_(solved, s.agent_replies <= thresholds.interactions)),
+            _count(s.reopens > 0),
+            _count(or_(_has_action(PASSED_AROUND), hops_over)),
+            func.coalesce(func.sum(s.group_hops + s.assignee_hops), 0),
+        )
+        .where(_created_in(start, end))
+        .group_by(s.helpdesk, s.group_id)
+    )
+    for helpdesk, group_id, *counts in conn.execute(query):
+        yield (helpdesk, group_id), TicketCounts(*(int(n) for n in counts))
+
+
+def first_responses(
+    conn: Connection, start: datetime, end: datetime
+) -> Iterable[tuple[Key, float]]:
+    """(key, seconds to the first agent reply) for each answered ticket of the window."""
+    s = snapshots.c
+    query = select(s.helpdesk, s.group_id, s.created_at, s.first_agent_reply_at).where(
+        _created_in(start, end), s.first_agent_reply_at.is_not(None)
+    )
+    for helpdesk, group_id, created_at, replied_at in conn.execute(
+        query.execution_options(yield_per=5000)
+    ):
+        # A clock skew between the helpdesk's fields is not a negative wait.
+        yield (helpdesk, group_id), max((replied_at - created_at).total_seconds(), 0.0)
+
+
+def survey_counts(
+    conn: Connection, start: datetime, end: datetime
+) -> Iterable[tuple[Key, SurveyCounts]]:
+    o, s, a = outbox.c, snapshots.c, answers.c
+    query = (
+        select(
+            o.helpdesk,
+            s.group_id,
+            func.count(),
+            func.count(a.ticket_id),
+            _count(a.answer == "solved"),
+        )
+        .select_from(
+            outbox.outerjoin(
+                snapshots, and_(s.helpdesk == o.helpdesk, s.ticket_id == o.ticket_id)
+            ).outerjoin(answers, and_(a.helpdesk == o.helpdesk, a.ticket_id == o.ticket_id))
+        )
+        .where(o.state == SurveyState.SENT.value, o.sent_at >= start, o.sent_at < end)
+        .group_by(o.helpdesk, s.group_id)
+    )
+    for helpdesk, group_id, *counts in conn.execute(query):
+        yield (helpdesk, group_id), SurveyCounts(*(int(n) for n in counts))
+
+
+def _created_in(start: datetime, end: datetime) -> ColumnElement[bool]:
+    return and_(snapshots.c.created_at >= start, snapshots.c.created_at < end)
+
+
+def _has_action(rule: str, variant: str | None = None) -> ColumnElement[bool]:
+    """The snapshot's ticket has an action of this rule (and variant) in the log."""
+    a, s = action_log.c, snapshots.c
+    where = [a.helpdesk == s.helpdesk, a.ticket_id == s.ticket_id, a.rule == rule]
+    if variant is not None:
+        where.append(a.variant == variant)
+    return exists().where(*where)
+
+
+def _count(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _sort_key(key: Key) -> tuple[str, bool, str]:
+    helpdesk, group_id = key
+    return (helpdesk, group_id is None, group_id or "")
