@@ -1,0 +1,141 @@
+"""How the report's figures read, the same in the artifact, the HTML page and the terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from care.business_hours import format_duration
+from care.report.metrics import Metrics, Rate, Report, Thresholds
+
+NONE = "—"  # a figure with nothing to count over
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return NONE
+    return "< 1 min" if seconds < 60 else format_duration(timedelta(seconds=seconds))
+
+
+def percent(rate: Rate) -> str:
+    """ "25 %", or "—" when there is nothing to count over."""
+    value = rate.value
+    return NONE if value is None else f"{value:.0%}".replace("%", " %")
+
+
+def rate(rate: Rate) -> str:
+    """ "25 % (3/12)": the share and what it counts."""
+    return NONE if rate.value is None else f"{percent(rate)} ({rate.count:,}/{rate.total:,})"
+
+
+def moment(at: datetime) -> str:
+    return f"{at:%Y-%m-%d %H:%M} UTC"
+
+
+def window(report: Report) -> str:
+    days = report.days
+    span = f"{days:g} day" + ("" if days == 1 else "s")
+    return f"{moment(report.start)} → {moment(report.end)} ({span})"
+
+
+NO_TICKETS = "No tickets in this window"
+
+
+def no_tickets_detail(report: Report) -> str:
+    """What follows `NO_TICKETS` in an empty report."""
+    return (
+        f"none was created between {moment(report.start)} and {moment(report.end)}. "
+        f"Surveys sent in the window: {report.overall.metrics.surveys_sent:,}."
+    )
+
+
+def totals(report: Report) -> str:
+    m = report.overall.metrics
+    return (
+        f"{m.tickets:,} tickets created, {m.answered:,} answered; {m.surveys_sent:,} surveys sent."
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    header: str
+    cell: Callable[[Metrics], str]
+
+
+def columns(t: Thresholds) -> tuple[Column, ...]:
+    """The table columns, for every scope (overall, helpdesk, group)."""
+    return (
+        Column("tickets", lambda m: f"{m.tickets:,}"),
+        Column("answered", lambda m: f"{m.answered:,}"),
+        Column("first response median", lambda m: duration(m.first_response_median)),
+        Column("first response p90", lambda m: duration(m.first_response_p90)),
+        Column("SLA breached", lambda m: rate(m.breached)),
+        Column("escalated", lambda m: rate(m.escalated)),
+        Column(f"solved within {t.interactions} interactions", lambda m: rate(m.solved_within)),
+        Column("reopened", lambda m: rate(m.reopened)),
+        Column("passed around", lambda m: rate(m.passed_around)),
+        Column("surveys answered", lambda m: rate(m.survey_response)),
+        Column('answered "solved"', lambda m: rate(m.survey_solved)),
+    )
+
+
+def definitions(t: Thresholds) -> tuple[tuple[str, str], ...]:
+    """(figure, how it is counted), for the reader of the report."""
+    return (
+        (
+            "tickets",
+            "tickets created in the window, as they stand now, in the group they are in now",
+        ),
+        ("answered", "of those, tickets with a first agent reply"),
+        (
+            "first response",
+            "first agent reply − creation, over the answered tickets (median and 90th "
+            "percentile); unanswered tickets are not in it",
+        ),
+        (
+            "SLA breached",
+            "tickets CARE found past the response target (resolve.response_sla, breached; "
+            "a warning alone does not count) / tickets",
+        ),
+        ("escalated", "tickets escalated by resolve.two_interactions / tickets"),
+        (
+            f"solved within {t.interactions} interactions",
+            f"solved or closed tickets with at most {t.interactions} public agent replies / "
+            "solved or closed tickets",
+        ),
+        ("reopened", "tickets reopened at least once / tickets"),
+        (
+            "passed around",
+            f"tickets tagged by resolve.passed_around, or moved between groups ≥ "
+            f"{t.group_hops} times or between agents ≥ {t.assignee_hops} times / tickets",
+        ),
+        (
+            "surveys answered",
+            "surveys sent in the window that have an answer / surveys sent in the window",
+        ),
+        ('answered "solved"', 'answers "Yes, solved" / answers'),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Bottlenecks:
+    waits: list[str]  # one line per group, longest first-response p90 first
+    never_answered: str | None  # the groups whose tickets nobody answered yet
+    hops: list[str]  # one line per group, most passed around first
+
+
+def bottlenecks(report: Report) -> Bottlenecks:
+    waits = [
+        f"{g.label}: p90 {duration(g.metrics.first_response_p90)} "
+        f"(median {duration(g.metrics.first_response_median)}, "
+        f"{g.metrics.answered:,} of {g.metrics.tickets:,} tickets answered)"
+        for g in report.longest_waits
+    ]
+    never = ", ".join(f"{g.label} ({g.metrics.tickets:,})" for g in report.never_answered)
+    hops = [
+        f"{g.label}: {rate(g.metrics.passed_around)} passed around, "
+        f"{g.metrics.hops_per_ticket or 0.0:.1f} hops a ticket"
+        for g in report.most_passed_around
+    ]
+    return Bottlenecks(waits, f"No ticket answered yet in {never}." if never else None, hops)

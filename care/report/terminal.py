@@ -1,0 +1,34 @@
+"""The report's key figures in a terminal (`care run report`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from care.report import format as fmt
+from care.report.metrics import Report
+
+
+def print_report(console: Console, report: Report, html_path: Path) -> None:
+    console.print(f"[bold]CARE report[/] · {fmt.window(report)}", highlight=False)
+    if report.no_tickets:
+        console.print(f"[yellow]{fmt.NO_TICKETS}[/]: {fmt.no_tickets_detail(report)}")
+    else:
+        scopes = [report.overall, *(h.total for h in report.helpdesks)]
+        table = Table("", *(s.label for s in scopes), title_justify="left")
+        for column in fmt.columns(report.thresholds):
+            table.add_row(column.header, *(column.cell(s.metrics) for s in scopes))
+        console.print(table)
+        found = fmt.bottlenecks(report)
+        never = [found.never_answered] if found.never_answered else []
+        for heading, lines in (
+            ("Longest waits (first-response p90)", [*found.waits, *never]),
+            ("Most passed around", found.hops),
+        ):
+            console.print(f"[bold]{heading}[/]" + ("" if lines else ": none"))
+            for line in lines:
+                console.print(f"  {escape(line)}", highlight=False)
+    console.print(f"HTML page: {html_path}", highlight=False, soft_wrap=True)

@@ -1,0 +1,130 @@
+"""What a reader sees: the Markdown artifact, the HTML page and the terminal summary."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from care.report.html import render_html, write_html
+from care.report.markdown import render_markdown
+from care.report.metrics import GroupActivity, Report, SurveyCounts, TicketCounts, build_report
+from care.report.terminal import print_report
+
+END = datetime(2026, 3, 8, 6, 30, tzinfo=UTC)
+START = END - timedelta(days=7)
+H = 3600.0
+ODD_GROUP = "a|b<script>"  # group ids come from the helpdesk
+
+
+@pytest.fixture
+def report() -> Report:
+    return build_report(
+        [
+            GroupActivity(
+                "zendesk",
+                "10",
+                TicketCounts(
+                    tickets=4, breached=2, solved=2, solved_within=1, passed_around=1, hops=4
+                ),
+                SurveyCounts(sent=2, answered=1, solved=1),
+                (H, 3 * H, 5 * H),
+            ),
+            GroupActivity("zendesk", ODD_GROUP, TicketCounts(tickets=2)),
+        ],
+        START,
+        END,
+    )
+
+
+def cells(line: str) -> list[str]:
+    return [c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+
+
+def test_markdown_tables_hold_the_figures_with_their_counts(report: Report) -> None:
+    text = render_markdown(report)
+    assert text.startswith("# CARE report · 2026-03-01 06:30 UTC → 2026-03-08 06:30 UTC (7 days)")
+    (overall,) = [line for line in text.splitlines() if line.startswith("| all helpdesks |")]
+    assert cells(overall) == [
+        "all helpdesks",
+        "6",
+        "3",
+        "3 h",
+        "4 h 36 min",  # p90 of 1, 3, 5 h
+        "33 % (2/6)",
+        "0 % (0/6)",
+        "50 % (1/2)",
+        "0 % (0/6)",
+        "17 % (1/6)",
+        "50 % (1/2)",
+        "100 % (1/1)",
+    ]
+
+
+def test_markdown_names_the_bottlenecks_and_the_groups_nobody_answered(report: Report) -> None:
+    text = render_markdown(report)
+    assert "1. zendesk · 10: p90 4 h 36 min (median 3 h, 3 of 4 tickets answered)" in text
+    assert "1. zendesk · 10: 25 % (1/4) passed around, 1.0 hops a ticket" in text
+    assert r"No ticket answered yet in zendesk · a\|b\<script\> (2)." in text
+
+
+def test_a_group_id_cannot_break_a_markdown_table(report: Report) -> None:
+    rows = [line for line in render_markdown(report).splitlines() if line.startswith("| zendesk")]
+    assert len(rows) == 3 and all(len(cells(row)) == 12 for row in rows)  # total, 2 groups
+
+
+def test_an_empty_window_is_said_plainly_without_tables() -> None:
+    empty = build_report([], START, END)
+    text = render_markdown(empty)
+    assert "**No tickets in this window**: none was created between 2026-03-01 06:30 UTC" in text
+    assert "| all helpdesks |" not in text and "## Bottlenecks" not in text
+    page = render_html(empty)
+    assert "<strong>No tickets in this window</strong>" in page and "<svg" not in page
+
+
+def test_the_page_draws_each_chart_in_svg_with_a_table_of_its_numbers(report: Report) -> None:
+    page = render_html(report)
+    titles = re.findall(r'<title id="[\w-]+-title">(.*?)</title>', page)
+    assert titles == [
+        "First response, 90th percentile, by group",
+        "Passed around, by group",
+        "Rates, zendesk",
+    ]
+    assert page.count("<table") == 5  # one per chart, every figure by helpdesk and by group
+    assert "<caption>First response, 90th percentile, by group</caption>" in page
+    assert "<td>3 of 4</td><td>3 h</td><td>4 h 36 min</td>" in page
+
+
+def test_bars_are_as_long_as_their_share(report: Report) -> None:
+    page = render_html(report)
+    rates = page[page.index('id="rates-0-title"') :]
+    bars = re.findall(r'<rect class="bar" x="0" y="\d+" width="([\d.]+)"', rates)
+    # breached 2/6, escalated 0, solved within 1/2, reopened 0, passed around 1/4, ...
+    assert [float(w) for w in bars[:5]] == [120.0, 0.0, 180.0, 0.0, 60.0]
+
+
+def test_the_page_is_standalone_and_escapes_what_the_helpdesk_sent(report: Report) -> None:
+    page = render_html(report)
+    assert "<script" not in page.lower() and "http" not in page
+    assert "a|b&lt;script&gt;" in page
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
+
+
+def test_the_page_is_written_to_a_file_named_after_the_window(
+    report: Report, tmp_path: Path
+) -> None:
+    path = write_html(report, tmp_path / "reports")
+    assert path == tmp_path / "reports" / "care-report-2026-03-08-7d.html"
+    assert "4 h 36 min" in path.read_text(encoding="utf-8")
+
+
+def test_the_terminal_shows_the_key_figures_and_where_the_page_is(report: Report) -> None:
+    console = Console(record=True, width=120)
+    print_report(console, report, Path("/srv/care/reports/page.html"))
+    text = console.export_text()
+    assert "4 h 36 min" in text and "33 % (2/6)" in text
+    assert "zendesk · 10: p90 4 h 36 min" in text
+    assert "HTML page: /srv/care/reports/page.html" in text
