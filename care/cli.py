@@ -112,6 +112,31 @@ def run_surveys(
     print_dispatch_summary(out, summary)
 
 
+@run_app.command("report")
+def run_report(
+    days: Annotated[int, typer.Option(min=1, help="Days up to now the report covers.")] = 7,
+) -> None:
+    """One CARE report now: a Prefect artifact and a standalone HTML page."""
+    from care.config import load_settings
+    from care.report.terminal import print_report
+    from care.store import StoreError
+
+    try:
+        load_settings()  # a bad setting is reported before Prefect starts
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+    from flows.report import care_report
+
+    quiet_prefect_shutdown()
+    try:
+        run = care_report(days=days)
+    except (ConfigError, StoreError) as exc:
+        raise _fail(str(exc)) from None
+    except OSError as exc:  # the report folder cannot be written
+        raise _fail(f"cannot write the report page: {exc}", code=1) from None
+    print_report(out, run.report, run.html_path)
+
+
 @app.command("serve")
 def serve() -> None:
     """All deployments on their schedules in this process (Prefect serve)."""

@@ -87,6 +87,10 @@ class AlertsSection(_Section):
         return value
 
 
+class ReportSection(_Section):
+    dir: str = "reports"  # where `care-report` writes its HTML page
+
+
 class ConfigFile(_Section):
     database_url: str | None = None
     backfill_days: float = Field(30, gt=0)
@@ -99,6 +103,7 @@ class ConfigFile(_Section):
     survey: Survey = Survey()
     business_hours: BusinessHours | None = None
     alerts: AlertsSection = AlertsSection()
+    report: ReportSection = ReportSection()
 
 
 @dataclass(frozen=True)
@@ -160,6 +165,7 @@ class Settings:
     survey_secret: str | None = field(default=None, repr=False)
     survey_base_url: str = "http://127.0.0.1:8765"
     alerts: AlertSettings = AlertSettings()
+    report_dir: str = "reports"  # the care-report flow's HTML pages
     source: str = "defaults"  # where the settings came from, for messages
 
     def helpdesk_names(self) -> list[str]:
@@ -188,6 +194,7 @@ def load_settings(
         survey_secret=secret("CARE_SURVEY_SECRET"),
         survey_base_url=env.get("CARE_SURVEY_BASE_URL") or "http://127.0.0.1:8765",
         alerts=_alerts(file.alerts, env, secret),
+        report_dir=file.report.dir,
         source=source,
     )
 

@@ -29,6 +29,7 @@ def test_example_file_documents_exactly_the_defaults():
     assert settings.alerts == AlertSettings() and not settings.alerts.enabled
     assert settings.database_url == "sqlite:///care.db"
     assert settings.backfill_days == 30
+    assert settings.report_dir == "reports"
 
 
 def test_no_file_means_all_defaults(tmp_path, monkeypatch):

@@ -1,0 +1,51 @@
+"""`care-report`: the CARE metrics of the last `days` days, as a Prefect artifact and a
+standalone HTML page (what each figure counts: `care.report.metrics`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_markdown_artifact
+
+from care.config import load_settings
+from care.report.html import write_html
+from care.report.markdown import render_markdown
+from care.report.metrics import Report, Thresholds, build_report
+from tasks.context import utc_now
+from tasks.runtime import open_store
+
+
+@dataclass(frozen=True)
+class ReportRun:
+    report: Report
+    html_path: Path  # the standalone page
+    markdown: str  # the artifact's text
+
+
+@flow(name="care-report", log_prints=False)
+def care_report(days: int = 7, out_dir: str | None = None) -> ReportRun:
+    """Report on the `days` days up to now; the page goes to `out_dir`, by default
+    `[report] dir` of care.toml ("reports")."""
+    if days < 1:
+        raise ValueError(f"days must be 1 or more, got {days}")
+    settings = load_settings()
+    thresholds = Thresholds.from_policy(settings.policy)
+    end = utc_now()
+    start = end - timedelta(days=days)
+    with open_store(settings) as store:
+        activity = store.report_activity(start, end, thresholds)
+    report = build_report(activity, start, end, thresholds)
+    markdown = render_markdown(report)
+    create_markdown_artifact(key="care-report", markdown=markdown, description="CARE report")
+    folder = Path(out_dir or settings.report_dir)
+    path = write_html(report, folder, settings.policy.templates_dir)
+    get_run_logger().info(
+        "care-report: %d tickets, %d surveys sent; page %s",
+        report.overall.metrics.tickets,
+        report.overall.metrics.surveys_sent,
+        path,
+    )
+    return ReportRun(report, path.resolve(), markdown)
