@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from tasks.alerts import AlertResult
 from tasks.poll import PageResult
 
 
@@ -23,6 +24,7 @@ class PollSummary:
     endpoints: dict[str, int] = field(default_factory=dict)  # "GET /api/v2/tickets": 12
     seconds: float = 0.0
     examples: list[tuple[str, str]] = field(default_factory=list)
+    alerts: AlertResult = field(default_factory=AlertResult)
 
     def add(self, page: PageResult) -> None:
         self.pages += page.pages
@@ -37,6 +39,9 @@ class PollSummary:
             if rule not in seen and len(self.examples) < 10:
                 self.examples.append((rule, note))
                 seen.add(rule)
+
+    def add_alerts(self, result: AlertResult) -> None:
+        self.alerts.add(result)
 
     @property
     def tickets_per_second(self) -> float:
@@ -59,6 +64,7 @@ class PollSummary:
             "|---|---:|",
             *[f"| `{rule}` | {count} |" for rule, count in sorted(self.new_actions.items())],
             "",
+            *self._alert_lines(),
             "## API requests",
             "",
             "| " + " | ".join(self.requests) + " |",
@@ -66,3 +72,16 @@ class PollSummary:
             "| " + " | ".join(str(v) for v in self.requests.values()) + " |",
         ]
         return "\n".join(lines)
+
+    def _alert_lines(self) -> list[str]:
+        if not self.alerts.enabled:
+            return []
+        a = self.alerts
+        return [
+            "## Alerts",
+            "",
+            "| sent | failed (retried next poll) | given up |",
+            "|---:|---:|---:|",
+            f"| {a.sent} | {a.failed - a.given_up} | {a.given_up} |",
+            "",
+        ]

@@ -12,6 +12,7 @@ from prefect.utilities.annotations import quote
 from care import progress
 from care.summary import PollSummary
 from connectors.base import RequestStats
+from tasks.alerts import send_alerts
 from tasks.poll import PageResult, handle_page, read_page, settle_writes
 from tasks.runtime import poll_context
 
@@ -46,6 +47,7 @@ def poll_helpdesk(helpdesk: str = "zendesk", dry_run: bool = False) -> PollSumma
                 if page.end_of_stream:
                     break
             summary.add(settle_writes(quote(ctx)))
+            summary.add_alerts(send_alerts(quote(ctx), dry_run))  # for what is applied now
         except Exception as exc:
             if not dry_run:
                 ctx.store.poll_failed(helpdesk, f"{type(exc).__name__}: {exc}")

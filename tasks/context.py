@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from care.config import AlertSettings
 from care.faq import FaqIndex
 from care.notes import NoteRenderer
 from care.policy import Policy
@@ -26,6 +27,7 @@ class PollContext:
     faq: FaqIndex
     notes: NoteRenderer
     clock: Callable[[], datetime] = utc_now
+    alerts: AlertSettings = field(default_factory=AlertSettings)  # tasks/alerts.py
     claim_token: str = field(default_factory=lambda: uuid.uuid4().hex)
     unsent: list[Change] = field(default_factory=list)  # claimed, held for a fuller bulk call
     outstanding: Jobs = field(default_factory=dict)  # write jobs submitted, not yet settled

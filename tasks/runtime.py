@@ -35,6 +35,7 @@ def poll_context(helpdesk: str) -> Iterator[tuple[PollContext, float]]:
                 policy=policy,
                 faq=FaqIndex.load(policy.rules.faq.catalogue),
                 notes=NoteRenderer(policy.templates_dir),
+                alerts=settings.alerts,
             )
             yield ctx, settings.backfill_days
         finally:

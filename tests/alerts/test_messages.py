@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
-
 from care.alerts import (
     PREFECT_BLOCK,
     SLACK,
     WEBHOOK,
-    Alert,
     block_message,
     delivered_channels,
     failure_note,
@@ -18,25 +14,7 @@ from care.alerts import (
     slack_payload,
     webhook_payload,
 )
-
-DECIDED = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
-APPLIED = datetime(2026, 3, 2, 9, 31, 5, tzinfo=UTC)
-
-
-def alert(**overrides: Any) -> Alert:
-    fields: dict[str, Any] = {
-        "key": "zendesk:42:resolve.two_interactions:",
-        "helpdesk": "zendesk",
-        "ticket_id": "42",
-        "ticket_url": "https://acme.zendesk.com/agent/tickets/42",
-        "rule": "resolve.two_interactions",
-        "variant": "",
-        "reason": "the requester wrote again after 2 agent replies: not solved in two interactions",
-        "decided_at": DECIDED,
-        "applied_at": APPLIED,
-    }
-    fields.update(overrides)
-    return Alert(**fields)
+from tests.alerts.builders import alert
 
 
 def test_the_webhook_payload_names_ticket_rule_reason_and_carries_the_idempotency_key():
