@@ -272,7 +272,8 @@ def _group_order(group_id: str | None) -> tuple[int, int, str]:
     """Numeric ids in numeric order, then other ids, then no group."""
     if group_id is None:
         return (2, 0, "")
-    return (0, int(group_id), "") if group_id.isdigit() else (1, 0, group_id)
+    numeric = group_id.isascii() and group_id.isdecimal()
+    return (0, int(group_id), "") if numeric else (1, 0, group_id)
 
 
 Counts = TypeVar("Counts", TicketCounts, SurveyCounts)

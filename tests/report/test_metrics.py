@@ -96,11 +96,16 @@ def test_helpdesk_totals_add_counts_and_pool_the_response_times() -> None:
 
 def test_groups_are_listed_in_id_order_with_no_group_last() -> None:
     report = build_report(
-        [group("zendesk", None, 1), group("zendesk", "100", 1), group("zendesk", "9", 1)],
+        [
+            group("zendesk", None, 1),
+            group("zendesk", "100", 1),
+            group("zendesk", "9", 1),
+            group("zendesk", "²", 1),
+        ],
         START,
         END,
     )
-    assert [g.group for g in report.groups] == ["9", "100", NO_GROUP]
+    assert [g.group for g in report.groups] == ["9", "100", "²", NO_GROUP]
     assert [g.label for g in report.groups][-1] == "zendesk · (no group)"
 
 
@@ -123,6 +128,16 @@ def test_longest_waits_rank_groups_by_p90_and_skip_groups_nobody_answered() -> N
         "zendesk · 3",
     ]
     assert report.longest_waits[1].metrics.first_response_p90 == pytest.approx(3.9 * H)
+
+
+def test_groups_whose_tickets_nobody_answered_are_named_apart() -> None:
+    report = build_report(
+        [group("zendesk", "1", 2), group("zendesk", "2", tickets=4), group("zendesk", None, 1)],
+        START,
+        END,
+    )
+    assert [g.label for g in report.never_answered] == ["zendesk · 2"]
+    assert [g.group for g in report.longest_waits] == ["1", NO_GROUP]
 
 
 def test_most_passed_around_ranks_by_rate_then_hops_and_skips_groups_with_none() -> None:
