@@ -12,6 +12,7 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from care.config import ConfigError
 from connectors.errors import AuthError, HelpdeskError
@@ -211,6 +212,7 @@ def status(
     from care.status import collect_status, status_json
     from care.status_text import print_status
     from care.store import Store, StoreError
+    from care.store.database import error_line
 
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING)  # stdout is for the report
     try:
@@ -221,17 +223,38 @@ def status(
         with Store.open(settings.database_url) as store:
             report = collect_status(store, settings.helpdesks, datetime.now(UTC), recent=recent)
     except (StoreError, SQLAlchemyError) as exc:
-        raise _fail(f"cannot read the database: {_first_line(exc)}", code=1) from None
+        raise _fail(f"cannot read the database: {error_line(exc)}", code=1) from None
     if as_json:
         sys.stdout.write(json.dumps(status_json(report), indent=2) + "\n")
     else:
         print_status(out, report)
 
 
-def _first_line(exc: BaseException) -> str:
-    """An exception's first line: SQLAlchemy appends the statement and a help link."""
-    cause = getattr(exc, "orig", None) or exc
-    return (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+@app.command()
+def check() -> None:
+    """Validate the configuration and secrets; reach the database, each helpdesk and SMTP."""
+    import logging
+
+    from care.checks import Outcome, run_checks
+
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
+    results = run_checks()
+    marks = {
+        Outcome.OK: "[green]✓[/]",
+        Outcome.WARN: "[yellow]![/]",
+        Outcome.FAIL: "[red]✗[/]",
+        Outcome.SKIPPED: "[dim]-[/]",
+    }
+    for result in results:
+        first, *more = result.message.splitlines() or [""]
+        lines = [f"{marks[result.outcome]} {result.name:<20} {escape(first)}"]
+        lines += [f"  {'':<20} {escape(line)}" for line in more]
+        if result.hint and result.outcome in (Outcome.FAIL, Outcome.WARN):
+            lines.append(f"  {'':<20} [dim]fix: {escape(result.hint)}[/]")
+        for line in lines:  # one line each, however narrow the terminal
+            out.print(line, highlight=False, soft_wrap=True)
+    if any(result.outcome is Outcome.FAIL for result in results):
+        raise typer.Exit(1)
 
 
 PortOption = Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free port).")]

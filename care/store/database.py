@@ -56,6 +56,31 @@ def open_engine(url: str) -> Engine:
     return engine
 
 
+def engine_as_is(url: str) -> Engine:
+    """An engine set up like `open_engine`'s that leaves the schema as it is (`care check`)."""
+    return _create_engine(url)
+
+
+def schema_revisions(engine: Engine) -> tuple[set[str], set[str]]:
+    """(the revisions the database is at, this release's heads), read without migrating;
+    an empty first set: a database CARE has not migrated yet."""
+    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    with read_connection(engine) as conn:
+        return set(MigrationContext.configure(conn).get_current_heads()), heads
+
+
+def known_revisions() -> set[str]:
+    """Every revision this release can migrate from."""
+    return {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+
+
+def error_line(exc: BaseException) -> str:
+    """A database error in one line, for users: the driver's first line, without the
+    statement and help link SQLAlchemy appends (and never the URL's password)."""
+    cause = getattr(exc, "orig", None) or exc
+    return (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+
+
 def read_connection(engine: Engine) -> Connection:
     """A connection for reading only. On SQLite its transaction begins DEFERRED,
     so readers never queue behind a writer (WAL lets them read alongside)."""

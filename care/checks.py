@@ -1,0 +1,264 @@
+"""`care check`: is this installation ready to run? One result per check, never a secret.
+
+    results = run_checks()   # care.toml and CARE_*; reaches the database, helpdesks, SMTP
+    ready = not any(r.outcome is Outcome.FAIL for r in results)
+
+Nothing is written anywhere: the database is not migrated (a schema behind is a
+warning, migrated by the next command that opens the store), helpdesks get one
+authenticated read each, the SMTP server a login and QUIT without a message.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from pathlib import Path
+
+from sqlalchemy import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from care.config import (
+    ConfigError,
+    Settings,
+    load_settings,
+    load_store_settings,
+    read_config_file,
+)
+from care.policy import Policy
+from care.rules.enhance import SURVEY
+from care.store.database import (
+    StoreError,
+    engine_as_is,
+    error_line,
+    known_revisions,
+    schema_revisions,
+)
+from care.surveys.transport import SmtpTransport, TransportError, transport_from_env
+from connectors.base import Helpdesk
+from connectors.errors import AuthError, HelpdeskError, Transient
+from connectors.factory import KNOWN, zendesk_from_config
+from connectors.freshdesk.client import FreshdeskHelpdesk
+
+ZENDESK_TOKENS_END = date(2027, 4, 30)  # Zendesk deactivates every API token (SPEC §7)
+HOW_TO_FIX = {
+    "zendesk": "an OAuth client of an admin: Admin Center → Apps and integrations → APIs → "
+    "OAuth clients; set CARE_ZENDESK_CLIENT_ID and CARE_ZENDESK_CLIENT_SECRET",
+    "freshdesk": "Freshdesk → Profile settings → View API key; set CARE_FRESHDESK_API_KEY",
+}
+
+
+class Outcome(StrEnum):
+    OK = "ok"
+    WARN = "warn"  # works, but needs attention; does not fail `care check`
+    FAIL = "fail"
+    SKIPPED = "skipped"  # not configured, or depends on a check that failed
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    name: str
+    outcome: Outcome
+    message: str  # never holds a secret's value
+    hint: str | None = None  # what to do, for a failure or a warning
+
+
+def run_checks(
+    env: Mapping[str, str] | None = None, *, now: datetime | None = None, timeout: float = 10.0
+) -> list[CheckResult]:
+    """Every check, in order: configuration, secrets, database, helpdesks, SMTP."""
+    env = os.environ if env is None else env
+    try:
+        _, source = read_config_file(env=env)
+    except ConfigError as exc:
+        hint = "fix the key named above; care.example.toml lists every key with its default"
+        return [
+            CheckResult("configuration", Outcome.FAIL, str(exc), hint),
+            CheckResult("other checks", Outcome.SKIPPED, "the configuration must be valid first"),
+        ]
+    results = [_config_ok(source)]
+    settings: Settings | None = None
+    try:
+        settings = load_settings(env=env)
+    except ConfigError as exc:  # a credential missing, a URL without https://
+        hint = "set or fix the variables named above (the README lists them)"
+        results.append(CheckResult("settings", Outcome.FAIL, str(exc), hint))
+    except Exception as exc:  # secrets = "prefect" and the Prefect API cannot be reached
+        message = f"cannot read the secrets: {type(exc).__name__}: {exc}"
+        hint = "check PREFECT_API_URL, or set the secrets in the environment"
+        results.append(CheckResult("settings", Outcome.FAIL, message, hint))
+    if settings is not None:
+        results.append(check_survey_secret(settings))
+    results.append(check_database(load_store_settings(env=env).database_url, timeout))
+    for name in KNOWN:
+        results.extend(check_helpdesk(name, settings, now or datetime.now(UTC), timeout))
+    results.append(check_smtp(env, settings.policy if settings else Policy(), timeout))
+    return results
+
+
+def _config_ok(source: str) -> CheckResult:
+    if source == "defaults":
+        return CheckResult(
+            "configuration", Outcome.OK, "no care.toml: every setting at its default"
+        )
+    return CheckResult("configuration", Outcome.OK, f"{source} is valid")
+
+
+def check_survey_secret(settings: Settings) -> CheckResult:
+    """dispatch-surveys refuses to send without CARE_SURVEY_SECRET (flows/surveys.py)."""
+    if settings.survey_secret:
+        return CheckResult("survey secret", Outcome.OK, "CARE_SURVEY_SECRET is set")
+    hint = "set CARE_SURVEY_SECRET, e.g. to $(openssl rand -hex 32), and keep it: links in sent "
+    hint += "e-mails are checked against it"
+    if settings.policy.enabled(SURVEY):
+        message = "CARE_SURVEY_SECRET is not set: dispatch-surveys sends nothing without it"
+        return CheckResult("survey secret", Outcome.FAIL, message, hint)
+    message = f"CARE_SURVEY_SECRET is not set; surveys are off ({SURVEY} is disabled), but a "
+    message += "scheduled dispatch-surveys still fails without it"
+    return CheckResult("survey secret", Outcome.WARN, message, hint)
+
+
+# -- database ---------------------------------------------------------------------------
+
+
+def check_database(url: str, timeout: float = 10.0) -> CheckResult:
+    """Reachable, and the schema at this release's head, read without migrating."""
+    hint = "check CARE_DATABASE_URL (or database_url in care.toml) and that the server is up"
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return CheckResult("database", Outcome.FAIL, "the database URL cannot be parsed", hint)
+    shown = parsed.render_as_string(hide_password=True)
+    if parsed.get_backend_name() == "sqlite" and not _sqlite_file_exists(parsed.database):
+        message = f"{shown} does not exist yet: created and migrated by the first run"
+        return CheckResult("database", Outcome.WARN, message)
+    if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
+        parsed = parsed.update_query_dict({"connect_timeout": str(max(1, int(timeout)))})
+    try:
+        engine = engine_as_is(parsed.render_as_string(hide_password=False))
+    except StoreError as exc:
+        return CheckResult("database", Outcome.FAIL, str(exc), hint)
+    try:
+        current, heads = schema_revisions(engine)
+    except SQLAlchemyError as exc:
+        message = f"cannot reach {shown}: {error_line(exc)}"
+        return CheckResult("database", Outcome.FAIL, message, hint)
+    finally:
+        engine.dispose()
+    return _schema_result(shown, current, heads)
+
+
+def _schema_result(shown: str, current: set[str], heads: set[str]) -> CheckResult:
+    at, head = ", ".join(sorted(current)), ", ".join(sorted(heads))
+    if current == heads:
+        return CheckResult("database", Outcome.OK, f"{shown}: reachable, schema at {head}")
+    if unknown := current - known_revisions():
+        message = f"{shown}: schema at {', '.join(sorted(unknown))}, which this release does not "
+        return CheckResult(
+            "database", Outcome.FAIL, message + "know", "a newer care migrated it: upgrade care"
+        )
+    behind = f"at {at}" if current else "empty"
+    message = f"{shown}: reachable, schema {behind}, this release's is {head}: migrated on the "
+    return CheckResult("database", Outcome.WARN, message + "next run")
+
+
+def _sqlite_file_exists(database: str | None) -> bool:
+    return not database or database == ":memory:" or Path(database).exists()
+
+
+# -- helpdesks --------------------------------------------------------------------------
+
+
+def check_helpdesk(
+    name: str, settings: Settings | None, now: datetime, timeout: float = 10.0
+) -> Iterator[CheckResult]:
+    """One authenticated read (`whoami`); a Zendesk legacy API token adds a warning."""
+    if settings is None:
+        yield CheckResult(name, Outcome.SKIPPED, "the settings above must be fixed first")
+        return
+    config = getattr(settings, name)
+    if config is None:
+        message = f"not configured (set CARE_{name.upper()}_URL to use it)"
+        yield CheckResult(name, Outcome.SKIPPED, message)
+        return
+    yield _reach(name, config.url, _connector(settings, name, timeout))
+    if name == "zendesk" and settings.zendesk and settings.zendesk.auth_method == "api-token":
+        yield legacy_token_warning(now)
+
+
+def _connector(settings: Settings, name: str, timeout: float) -> Helpdesk:
+    # Built here rather than by open_helpdesk: one request needs no shared API budget.
+    if name == "zendesk" and settings.zendesk:
+        return zendesk_from_config(settings.zendesk, timeout=timeout)
+    assert settings.freshdesk is not None
+    return FreshdeskHelpdesk(settings.freshdesk.url, settings.freshdesk.api_key, timeout=timeout)
+
+
+def _reach(name: str, url: str, helpdesk: Helpdesk) -> CheckResult:
+    try:
+        account = helpdesk.whoami()
+    except AuthError as exc:
+        return CheckResult(name, Outcome.FAIL, str(exc), HOW_TO_FIX[name])
+    except Transient as exc:
+        hint = f"check CARE_{name.upper()}_URL and that {url} can be reached from here"
+        return CheckResult(name, Outcome.FAIL, f"cannot reach {url}: {exc}", hint)
+    except HelpdeskError as exc:
+        return CheckResult(name, Outcome.FAIL, f"{url}: {exc}", f"check CARE_{name.upper()}_URL")
+    finally:
+        helpdesk.close()
+    who = f"{account.name} <{account.email}>" if account.email else account.name or account.id
+    message = f"{url}: authenticated as {who} ({account.role or 'no role'})"
+    if name == "zendesk" and account.role != "admin":
+        hint = "use the credentials of an admin: the incremental ticket export needs one"
+        return CheckResult(name, Outcome.WARN, f"{message}, not an admin", hint)
+    return CheckResult(name, Outcome.OK, message)
+
+
+def legacy_token_warning(now: datetime) -> CheckResult:
+    days = (ZENDESK_TOKENS_END - now.date()).days
+    when = (
+        f"deactivates API tokens on {ZENDESK_TOKENS_END} (in {days} days)"
+        if days >= 0
+        else f"deactivated API tokens on {ZENDESK_TOKENS_END}"
+    )
+    message = f"CARE_ZENDESK_EMAIL + CARE_ZENDESK_TOKEN is a legacy API token: Zendesk {when}"
+    return CheckResult("zendesk credential", Outcome.WARN, message, HOW_TO_FIX["zendesk"])
+
+
+# -- SMTP -------------------------------------------------------------------------------
+
+
+def check_smtp(env: Mapping[str, str], policy: Policy, timeout: float = 10.0) -> CheckResult:
+    """With CARE_SMTP_HOST: connect, TLS as configured, log in if a user is set, QUIT."""
+    try:
+        transport = transport_from_env(policy, env)
+    except ValueError as exc:  # names the variable
+        return CheckResult("smtp", Outcome.FAIL, str(exc), "set the variable named above")
+    if not isinstance(transport, SmtpTransport):
+        message = (
+            f"CARE_SMTP_HOST not set: survey e-mails go to the folder {policy.survey.outbox_dir}"
+        )
+        return CheckResult("smtp", Outcome.SKIPPED, message)
+    transport.timeout = timeout
+    where = f"{transport.host}:{transport.port} ({transport.tls})"
+    try:
+        transport.verify()
+    except TransportError as exc:
+        return CheckResult("smtp", Outcome.FAIL, exc.message, _smtp_hint(exc.message))
+    if not transport.user:
+        return CheckResult("smtp", Outcome.OK, f"{where}: connected, no login (no CARE_SMTP_USER)")
+    message = f"{where}: logged in as {transport.user}"
+    if transport.tls == "none":
+        hint = "set CARE_SMTP_TLS=starttls (port 587) or ssl (port 465)"
+        return CheckResult("smtp", Outcome.WARN, f"{message} without TLS: in clear text", hint)
+    return CheckResult("smtp", Outcome.OK, message)
+
+
+def _smtp_hint(message: str) -> str:
+    if "login" in message:
+        return "check CARE_SMTP_USER and CARE_SMTP_PASSWORD"
+    if "TLS" in message or "certificate" in message:
+        return "check CARE_SMTP_TLS and CARE_SMTP_PORT, and the server's certificate"
+    return "check CARE_SMTP_HOST and CARE_SMTP_PORT, and that the server can be reached"

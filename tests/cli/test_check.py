@@ -1,0 +1,215 @@
+"""`care check` against both sandboxes, a real database and a STARTTLS SMTP server with AUTH:
+one line per check, a fix for each failure, never a secret, exit 1 only on a failure."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import make_url
+
+from care.checks import Outcome, check_survey_secret, legacy_token_warning
+from care.config import load_settings
+from care.store import Store
+from care.store.database import engine_as_is, schema_revisions
+from connectors.freshdesk.sandbox import FreshdeskSandbox
+from connectors.zendesk.sandbox import ZendeskSandbox
+from tests.databases import temporary_database
+from tests.ports import free_port
+from tests.smtp import PASSWORD, USER, Server, make_certificate, smtp_server
+
+SURVEY_SECRET = "survey-signing-key-0123456789abcdef"
+
+
+@pytest.fixture(scope="module")
+def zendesk() -> Iterator[ZendeskSandbox]:
+    with ZendeskSandbox(tickets=5, seed=3) as sb:
+        yield sb
+
+
+@pytest.fixture(scope="module")
+def freshdesk() -> Iterator[FreshdeskSandbox]:
+    with FreshdeskSandbox(tickets=5, seed=3) as sb:
+        yield sb
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return make_certificate(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+def smtp(certificate: tuple[Path, Path]) -> Iterator[Server]:
+    with smtp_server(certificate, tls="starttls") as server:
+        yield server
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """A database migrated to head, as after any earlier command."""
+    with temporary_database(tmp_path) as url:
+        Store.open(url).close()
+        yield url
+
+
+@pytest.fixture
+def env(zendesk, freshdesk, smtp, certificate, database_url) -> dict[str, str]:
+    """Everything configured and right: the point each test breaks one thing from."""
+    return {
+        "CARE_DATABASE_URL": database_url,
+        "CARE_ZENDESK_URL": zendesk.url,
+        "CARE_ZENDESK_CLIENT_ID": zendesk.client_id,
+        "CARE_ZENDESK_CLIENT_SECRET": zendesk.client_secret,
+        "CARE_FRESHDESK_URL": freshdesk.url,
+        "CARE_FRESHDESK_API_KEY": freshdesk.api_key,
+        "CARE_SURVEY_SECRET": SURVEY_SECRET,
+        "CARE_SMTP_HOST": "127.0.0.1",
+        "CARE_SMTP_PORT": str(smtp.port),
+        "CARE_SMTP_TLS": "starttls",
+        "CARE_SMTP_USER": USER,
+        "CARE_SMTP_PASSWORD": PASSWORD,
+        "SSL_CERT_FILE": str(certificate[0]),  # trust the test server's self-signed certificate
+    }
+
+
+def care_check(tmp_path: Path, env: dict[str, str], toml: str = "") -> subprocess.CompletedProcess:
+    config = tmp_path / "care.toml"
+    config.write_text(toml, encoding="utf-8")
+    base = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "CARE_CONFIG": str(config)}
+    return subprocess.run(
+        [sys.executable, "-m", "care", "check"],
+        cwd=tmp_path,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def line(result: subprocess.CompletedProcess, name: str) -> str:
+    """The line of one check (its mark, name and message), with the fix under it if any."""
+    lines = result.stdout.splitlines()
+    for i, text in enumerate(lines):
+        if text[2:].split("  ")[0].strip() == name:
+            fix = lines[i + 1] if i + 1 < len(lines) and "fix:" in lines[i + 1] else ""
+            return f"{text}\n{fix}".strip()
+    raise AssertionError(f"no {name!r} line in:\n{result.stdout}")
+
+
+def no_secret_in(result: subprocess.CompletedProcess, *secrets: str) -> None:
+    for secret in (SURVEY_SECRET, PASSWORD, *secrets):
+        assert secret not in result.stdout and secret not in result.stderr
+
+
+def test_everything_right_is_all_ticks_and_exit_0(tmp_path, env, smtp) -> None:
+    result = care_check(tmp_path, env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    names = ["configuration", "survey secret", "database", "zendesk", "freshdesk", "smtp"]
+    for name in names:
+        assert line(result, name).startswith("✓"), result.stdout
+    assert len(result.stdout.splitlines()) == len(names)  # one line each, no fix needed
+    assert "authenticated as CARE Sandbox Admin" in line(result, "zendesk")
+    assert f"logged in as {USER}" in line(result, "smtp")
+    assert smtp.mailbox.received == [], "a check sends no mail"
+    no_secret_in(result, env["CARE_ZENDESK_CLIENT_SECRET"], env["CARE_FRESHDESK_API_KEY"])
+
+
+def test_an_unknown_key_in_care_toml_is_named(tmp_path, env) -> None:
+    result = care_check(tmp_path, env, toml="[survey]\ndelay_hourz = 3\n")
+    assert result.returncode == 1
+    assert line(result, "configuration").startswith("✗")
+    assert "survey.delay_hourz: unknown key" in result.stdout
+    assert "care.example.toml" in result.stdout
+
+
+def test_a_wrong_zendesk_client_secret_names_the_variable_never_its_value(tmp_path, env) -> None:
+    wrong = "wrong-secret-5f1e9c"
+    result = care_check(tmp_path, {**env, "CARE_ZENDESK_CLIENT_SECRET": wrong})
+    assert result.returncode == 1
+    zendesk = line(result, "zendesk")
+    assert zendesk.startswith("✗") and "CARE_ZENDESK_CLIENT_SECRET" in zendesk
+    assert "fix:" in zendesk
+    assert line(result, "freshdesk").startswith("✓")  # the others are still checked
+    no_secret_in(result, wrong)
+
+
+def test_an_unreachable_database_fails_without_showing_its_password(tmp_path, env) -> None:
+    url = f"postgresql://care:db-pw-7d2a@127.0.0.1:{free_port()}/care"
+    result = care_check(tmp_path, {**env, "CARE_DATABASE_URL": url})
+    assert result.returncode == 1
+    database = line(result, "database")
+    assert database.startswith("✗") and "cannot reach postgresql://care:***@127.0.0.1" in database
+    assert "CARE_DATABASE_URL" in database
+    no_secret_in(result, "db-pw-7d2a")
+
+
+def test_a_wrong_smtp_password_fails_naming_the_variables(tmp_path, env, smtp) -> None:
+    wrong = "not-the-pa55word"
+    result = care_check(tmp_path, {**env, "CARE_SMTP_PASSWORD": wrong})
+    assert result.returncode == 1
+    smtp_line = line(result, "smtp")
+    assert smtp_line.startswith("✗") and "535" in smtp_line and "CARE_SMTP_PASSWORD" in smtp_line
+    assert smtp.mailbox.received == []
+    no_secret_in(result, wrong)
+
+
+def test_a_legacy_zendesk_api_token_warns_and_still_passes(tmp_path, env, zendesk) -> None:
+    legacy = {k: v for k, v in env.items() if not k.startswith("CARE_ZENDESK_CLIENT")}
+    legacy |= {"CARE_ZENDESK_EMAIL": zendesk.admin_email, "CARE_ZENDESK_TOKEN": zendesk.api_token}
+    result = care_check(tmp_path, legacy)
+    assert result.returncode == 0, result.stdout
+    assert line(result, "zendesk").startswith("✓")
+    warning = line(result, "zendesk credential")
+    assert warning.startswith("!") and "2027-04-30" in warning
+    assert "CARE_ZENDESK_CLIENT_ID" in warning  # what to switch to
+    no_secret_in(result, zendesk.api_token)
+
+
+def test_a_helpdesk_not_configured_is_skipped_not_failed(tmp_path, env) -> None:
+    zendesk_only = {k: v for k, v in env.items() if not k.startswith("CARE_FRESHDESK")}
+    result = care_check(tmp_path, zendesk_only)
+    assert result.returncode == 0, result.stdout
+    freshdesk = line(result, "freshdesk")
+    assert freshdesk.startswith("-") and "not configured" in freshdesk
+
+
+def test_a_missing_survey_secret_fails_with_how_to_make_one(tmp_path, env) -> None:
+    result = care_check(tmp_path, {k: v for k, v in env.items() if k != "CARE_SURVEY_SECRET"})
+    assert result.returncode == 1
+    secret = line(result, "survey secret")
+    assert secret.startswith("✗") and "openssl rand" in secret
+
+
+def test_surveys_switched_off_make_a_missing_secret_a_warning(tmp_path: Path) -> None:
+    config = tmp_path / "care.toml"
+    config.write_text('[rules]\ndisabled = ["enhance.survey"]\n')
+    result = check_survey_secret(load_settings(config, env={}))
+    assert result.outcome is Outcome.WARN
+
+
+def test_a_schema_behind_is_a_warning_and_is_not_migrated(tmp_path, env) -> None:
+    with temporary_database(tmp_path / "fresh") as url:
+        if make_url(url).get_backend_name() == "sqlite":
+            Path(make_url(url).database or "").parent.mkdir(parents=True, exist_ok=True)
+            sqlite3.connect(make_url(url).database or "").close()  # exists, never migrated
+        result = care_check(tmp_path, {**env, "CARE_DATABASE_URL": url})
+        assert result.returncode == 0, result.stdout
+        database = line(result, "database")
+        assert database.startswith("!") and "migrated on the next run" in database
+        engine = engine_as_is(url)
+        try:
+            current, _ = schema_revisions(engine)
+        finally:
+            engine.dispose()
+        assert current == set(), "care check migrated nothing"
+
+
+def test_days_left_before_zendesk_deactivates_api_tokens_are_counted() -> None:
+    assert "in 10 days" in legacy_token_warning(datetime(2027, 4, 20, tzinfo=UTC)).message
+    after = legacy_token_warning(datetime(2027, 5, 2, tzinfo=UTC)).message
+    assert "deactivated API tokens on 2027-04-30" in after
