@@ -50,7 +50,7 @@ def run_demo(console: Console, tickets: int, workdir: str) -> None:
     started = time.monotonic()
     folder = Path(workdir)
     folder.mkdir(parents=True, exist_ok=True)
-    for old in (*folder.glob("care.db*"), folder / "outbox"):  # only what a demo wrote
+    for old in (*folder.glob("care.db*"), folder / "outbox", folder / "reports"):  # ours only
         shutil.rmtree(old) if old.is_dir() else old.unlink(missing_ok=True)
     config = folder / "care.toml"
     config.write_text(DEMO_CONFIG.format(workdir=folder.as_posix()), encoding="utf-8")
@@ -79,8 +79,9 @@ def run_demo(console: Console, tickets: int, workdir: str) -> None:
             "— nothing applied twice."
         )
         _parity(console, folder)
+        report = _report(console, folder)
         escalated = _tickets_tagged(zendesk, freshdesk, tickets, "care_escalated")
-    _where(console, folder, surveys, escalated, time.monotonic() - started)
+    _where(console, folder, surveys, escalated, report, time.monotonic() - started)
 
 
 @contextmanager
@@ -216,7 +217,19 @@ def _tickets_tagged(zendesk, freshdesk, count: int, tag: str) -> list[str]:
     ]
 
 
-def _where(console: Console, folder: Path, surveys, escalated: list[str], seconds: float) -> None:
+def _report(console: Console, folder: Path) -> Path:
+    from care.report.terminal import print_report
+    from flows.report import care_report
+
+    console.rule("The CARE report: the last 7 days, per helpdesk and group")
+    run = care_report(days=7, out_dir=str(folder / "reports"))
+    print_report(console, run.report, run.html_path)
+    return run.html_path
+
+
+def _where(
+    console: Console, folder: Path, surveys, escalated: list[str], report: Path, seconds: float
+) -> None:
     outbox = folder / "outbox"
     mails = sorted(outbox.glob("*.eml")) if outbox.exists() else []
     table = Table(show_header=False, box=None)
@@ -227,6 +240,7 @@ def _where(console: Console, folder: Path, surveys, escalated: list[str], second
     table.add_row("survey e-mails", f"{len(mails)} in {outbox}/")
     if mails:
         table.add_row("first e-mail", str(mails[0]))
+    table.add_row("report", os.path.relpath(report))
     table.add_row("database", str(folder / "care.db"))
     table.add_row("config used", str(folder / "care.toml"))
     table.add_row("took", f"{seconds:.0f} s")

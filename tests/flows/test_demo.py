@@ -42,6 +42,8 @@ def test_demo_tags_escalates_surveys_and_applies_nothing_twice(tmp_path, restore
     # may not, which tests/flows/test_poll_flow.py proves note by note.
     assert "round 3:" in later and "resolve.passed_around" in later
     assert "Parity: the 39 named scenarios got the same" in text
+    (page,) = (workdir / "reports").glob("care-report-*.html")
+    assert str(page) in " ".join(text.split()) and "<svg" in page.read_text()
     answered = text.split("A customer answers a survey", 1)[1]
     answered = " ".join(answered.split())  # as one line, however the console wrapped it
     assert "answered through the survey endpoint (HTTP 200, comment HTTP 200)" in answered
