@@ -1,24 +1,13 @@
-"""End-to-end fixtures: one Prefect test server per session, a sandbox and a store per test."""
+"""End-to-end fixtures: a store per test, and no mail leaving the machine."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.databases import temporary_database
-
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-
-
-@pytest.fixture(scope="session")
-def prefect_server() -> Iterator[None]:
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=90):
-        yield
 
 
 @pytest.fixture

@@ -48,6 +48,7 @@ def test_every_entrypoint_is_the_flow_of_its_name():
 
 def test_care_serve_polls_only_the_configured_helpdesks(tmp_path):
     env = {"CARE_FRESHDESK_URL": "https://acme.freshdesk.com", "CARE_FRESHDESK_API_KEY": "k"}
+    (tmp_path / "none.toml").write_text("")
     settings = load_settings(tmp_path / "none.toml", env=env)
     names = [d.name for d in runner_deployments(settings)]
     assert names == ["freshdesk", "every-15-min", "daily"]
@@ -92,5 +93,6 @@ def test_care_serve_registers_its_deployments_with_the_prefect_server(tmp_path):
     assert deployment is not None, output
     assert deployment.parameters == {"helpdesk": "zendesk"}
     assert deployment.schedules[0].schedule.interval.total_seconds() == 300
-    assert deployment.concurrency_limit == 1
+    assert deployment.global_concurrency_limit.limit == 1
+    assert deployment.concurrency_options.collision_strategy == "CANCEL_NEW"
     assert "serving poll-helpdesk/zendesk · every 5 min" in output
