@@ -96,7 +96,7 @@ def cluster(home: Path, database_url: str, care_env: Mapping[str, str], workers:
         api = stack.enter_context(prefect_server(home, database_url))
         c = Cluster(home, api, care_env)
         c.cli("work-pool", "create", "care", "--type", "process")
-        c.cli("deploy", *os.environ.get("CARE_TEST_DEPLOY_ARGS", "--all").split())
+        c.cli("deploy", "--all")
         for n in range(1, workers + 1):
             stack.enter_context(_worker(c, n))
         yield c
