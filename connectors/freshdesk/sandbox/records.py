@@ -11,6 +11,22 @@ AGENTS = (9001, 9002, 9003, 9004)
 GROUPS = (501, 502, 503)
 
 
+def quiet_fields() -> Json:
+    """The ticket fields CARE never reads, as an untouched Freshdesk ticket has them."""
+    return {
+        "company_id": None,
+        "email_config_id": None,
+        "product_id": None,
+        "fr_escalated": False,
+        "is_escalated": False,
+        "spam": False,
+        "cc_emails": [],
+        "fwd_emails": [],
+        "reply_cc_emails": [],
+        "to_emails": None,
+    }
+
+
 def iso(ts: int | float) -> str:
     return datetime.fromtimestamp(int(ts), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 

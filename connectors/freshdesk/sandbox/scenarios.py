@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectors.freshdesk.sandbox.records import AGENTS, GROUPS, Json, conversation, iso
+from connectors.freshdesk.sandbox.records import (
+    AGENTS,
+    GROUPS,
+    Json,
+    conversation,
+    iso,
+    quiet_fields,
+)
 from connectors.scenarios import MIN, PEOPLE, SPECS
 
 PERSON_BASE = 200_000_001  # scenario contacts: PERSON_BASE + position in PEOPLE
@@ -44,16 +51,7 @@ def scenario_ticket(ticket_id: int, now: int) -> tuple[Json, list[Json]]:
         "requester_id": PEOPLE_ID[person],
         "responder_id": responder,
         "group_id": GROUPS[ticket_id % len(GROUPS)] if assigned else None,
-        "company_id": None,
-        "email_config_id": None,
-        "product_id": None,
-        "fr_escalated": False,
-        "is_escalated": False,
-        "spam": False,
-        "cc_emails": [],
-        "fwd_emails": [],
-        "reply_cc_emails": [],
-        "to_emails": None,
+        **quiet_fields(),
         "custom_fields": {"cf_order_number": None},
         "created_at": iso(created),
         "updated_at": iso(updated),

@@ -12,7 +12,15 @@ import random
 from dataclasses import dataclass, field
 
 from connectors.freshdesk.sandbox import scenarios as named
-from connectors.freshdesk.sandbox.records import AGENTS, DAY, GROUPS, Json, conversation, iso
+from connectors.freshdesk.sandbox.records import (
+    AGENTS,
+    DAY,
+    GROUPS,
+    Json,
+    conversation,
+    iso,
+    quiet_fields,
+)
 
 WINDOW = 29 * DAY + 12 * 3600  # all seeded timestamps fall inside the last 30 days
 MIN_AGE = 120  # ... and at least two minutes in the past
@@ -159,16 +167,7 @@ class Seed:
             "requester_id": requester_id,
             "responder_id": responder,
             "group_id": rng.choice(GROUPS) if responder else None,
-            "company_id": None,
-            "email_config_id": None,
-            "product_id": None,
-            "fr_escalated": False,
-            "is_escalated": False,
-            "spam": False,
-            "cc_emails": [],
-            "fwd_emails": [],
-            "reply_cc_emails": [],
-            "to_emails": None,
+            **quiet_fields(),
             "custom_fields": {
                 "cf_order_number": f"ORD-{ticket_id:06d}" if rng.random() < 0.4 else None
             },
