@@ -29,6 +29,12 @@ def print_poll_summary(console: Console, summary: PollSummary) -> None:
         f"surveys scheduled {summary.surveys_scheduled} · requests: {r.get('reads', 0):.0f} reads, "
         f"{r.get('writes', 0):.0f} writes, {r.get('rate_limited', 0):.0f} rate-limited"
     )
+    a = summary.alerts
+    if a.enabled and not summary.dry_run:
+        console.print(
+            f"escalation alerts: {a.sent} sent, {a.failed - a.given_up} to retry next poll, "
+            f"{a.given_up} given up"
+        )
 
 
 class DispatchOutcomes(Protocol):
