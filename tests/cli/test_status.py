@@ -1,8 +1,5 @@
-"""`care status`: what the store knows, without a helpdesk or a credential.
-
-The end-to-end case (a real poll of the Zendesk sandbox through Prefect, then the
-command) is in tests/flows/test_status_command.py.
-"""
+"""`care status`: what the store knows, without a helpdesk or a credential; last, the
+command after a real poll of the Zendesk sandbox through Prefect."""
 
 from __future__ import annotations
 
@@ -20,7 +17,9 @@ from care.status import collect_status, status_json
 from care.status_text import print_status
 from care.store import Store
 from connectors.freshdesk.client import Window
+from connectors.zendesk.sandbox import ZendeskSandbox
 from tests.databases import temporary_database
+from tests.flows.environment import configure, settled_past
 from tests.ports import free_port
 from tests.rules.builders import ticket
 from tests.store.test_store_actions import action
@@ -155,3 +154,42 @@ def test_an_unreachable_database_fails_on_stderr_without_its_password(tmp_path: 
     assert result.stdout == ""
     assert "cannot read the database" in result.stderr
     assert "s3cret-pw" not in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_status_after_a_real_poll_shows_the_cursor_actions_and_surveys(
+    database_url, tmp_path, monkeypatch
+):
+    from flows.poll import poll_helpdesk  # imports Prefect: only this test needs it
+
+    with ZendeskSandbox(tickets=120, seed=3, job_delay_ms=5, now=settled_past()) as sandbox:
+        config = configure(monkeypatch, tmp_path, sandbox, database_url)
+        summary = poll_helpdesk(helpdesk="zendesk")
+    with Store.open(database_url) as store:
+        cursor = store.cursor("zendesk")
+    env = {  # no credential: status needs none
+        "CARE_CONFIG": str(config),
+        "CARE_DATABASE_URL": database_url,
+        "CARE_ZENDESK_URL": "https://acme.zendesk.com",
+    }
+
+    result = care(["status", "--json"], tmp_path, **env)
+
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)  # stdout is the one JSON document, nothing else
+    (zendesk,) = document["helpdesks"]
+    assert zendesk["cursor"] == cursor and cursor
+    assert zendesk["tickets_stored"] == 120 and zendesk["last_error"] is None
+    assert zendesk["read_up_to_from"] == "ticket snapshots" and zendesk["lag_seconds"] >= 0
+    by_rule = document["actions"]["by_rule"]["zendesk"]
+    assert by_rule["resolve.two_interactions"]["applied"] >= 1
+    recorded = sum(sum(states.values()) for states in by_rule.values())
+    assert recorded == sum(summary.new_actions.values())
+    surveys = document["surveys"]["by_state"]
+    assert surveys["scheduled"] == summary.surveys_scheduled > 0
+    assert 0 < document["surveys"]["due_now"] <= surveys["scheduled"]
+    assert document["actions"]["recent"] and document["actions"]["failed"] == []
+
+    table = care(["status"], tmp_path, **env)
+    assert table.returncode == 0, table.stderr
+    assert "resolve.two_interactions" in table.stdout and "Polling" in table.stdout
