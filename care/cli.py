@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from care.config import ConfigError
+from care.config import ConfigError, Settings
 from connectors.errors import AuthError, HelpdeskError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="CARE pipelines.")
@@ -38,6 +38,16 @@ def quiet_prefect_shutdown() -> None:
 def _fail(message: str, code: int = 2) -> typer.Exit:
     err.print(f"[bold red]error:[/] {message}", highlight=False)
     return typer.Exit(code)
+
+
+def _checked_settings() -> Settings:
+    """The settings, or an exit naming the bad key: reported before Prefect starts."""
+    from care.config import load_settings
+
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
 
 
 @app.command()
@@ -96,13 +106,9 @@ def run_surveys(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Decide only; send nothing.")] = False,
 ) -> None:
     """One survey dispatch now."""
-    from care.config import load_settings
     from care.report_text import print_dispatch_summary
 
-    try:
-        load_settings()  # a bad setting is reported before Prefect starts
-    except ConfigError as exc:
-        raise _fail(str(exc)) from None
+    _checked_settings()
     from flows.surveys import dispatch_surveys
 
     quiet_prefect_shutdown()
@@ -118,14 +124,10 @@ def run_report(
     days: Annotated[int, typer.Option(min=1, help="Days up to now the report covers.")] = 7,
 ) -> None:
     """One CARE report now: a Prefect artifact and a standalone HTML page."""
-    from care.config import load_settings
     from care.report.terminal import print_report
     from care.store import StoreError
 
-    try:
-        load_settings()  # a bad setting is reported before Prefect starts
-    except ConfigError as exc:
-        raise _fail(str(exc)) from None
+    _checked_settings()
     from flows.report import care_report
 
     quiet_prefect_shutdown()
@@ -141,14 +143,10 @@ def run_report(
 @app.command("serve")
 def serve() -> None:
     """All deployments on their schedules in this process (Prefect serve)."""
-    from care.config import load_settings
     from care.schedules import schedules
     from care.serve import serve_all
 
-    try:
-        settings = load_settings()  # a bad setting is reported before Prefect starts
-    except ConfigError as exc:
-        raise _fail(str(exc)) from None
+    settings = _checked_settings()
     if not settings.helpdesk_names():
         raise _fail("no helpdesk is configured: set CARE_ZENDESK_URL or CARE_FRESHDESK_URL")
     for s in schedules(settings.helpdesk_names()):
