@@ -8,61 +8,27 @@ is one short transaction and returns plain frozen records, never ORM objects.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager
-from datetime import UTC, datetime, timedelta
-from types import TracebackType
-from typing import Self
-
-from sqlalchemy import Engine
-from sqlalchemy.engine import Connection
+from datetime import datetime, timedelta
 
 from care.actions import Action
 from care.model import CountedReplies, Previous, Ticket
 from care.report.metrics import GroupActivity, Thresholds
-from care.store import accounts, actions, answers, cursors, reports, snapshots, surveys
+from care.store import accounts, actions, cursors, reports, snapshots, surveys
 from care.store import alerts as alert_outbox
 from care.store.actions import ActionRecord
-from care.store.answers import AnswerRecord
+from care.store.base import now_utc
 from care.store.cursors import CursorInfo
-from care.store.database import open_engine, read_connection
 from care.store.overview import Overview, read_overview
-from care.store.surveys import SurveyRecord, SurveyRequest
+from care.store.survey_methods import SurveyMethods
+from care.store.surveys import SurveyRequest
 
 
-class Store:
+class Store(SurveyMethods):
     """The CARE database. Thread-safe: threads share the engine's connection pool.
 
     with Store.open("sqlite:///care.db") as store:
         store.record_actions(pairs, now)
     """
-
-    def __init__(self, engine: Engine) -> None:
-        """Wrap an engine whose schema is already at head; `Store.open` is the usual way in."""
-        self._engine = engine
-
-    @classmethod
-    def open(cls, url: str) -> Store:
-        """Connect and migrate to head. `url` is any SQLAlchemy SQLite or PostgreSQL URL."""
-        return cls(open_engine(url))
-
-    def close(self) -> None:
-        self._engine.dispose()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    @property
-    def url_for_display(self) -> str:
-        """The database URL with any password masked, fit for logs and `care status`."""
-        return self._engine.url.render_as_string(hide_password=True)
 
     # -- cursors ----------------------------------------------------------
 
@@ -77,16 +43,16 @@ class Store:
     def save_cursor(self, helpdesk: str, cursor: str, tickets: int) -> None:
         """Record a successful poll: new cursor, `tickets` added to the total, error cleared."""
         with self._write() as conn:
-            cursors.save(conn, helpdesk, cursor, tickets, _now())
+            cursors.save(conn, helpdesk, cursor, tickets, now_utc())
 
     def poll_started(self, helpdesk: str) -> None:
         with self._write() as conn:
-            cursors.started(conn, helpdesk, _now())
+            cursors.started(conn, helpdesk, now_utc())
 
     def poll_failed(self, helpdesk: str, message: str) -> None:
         """Record a failed poll; the cursor stays where it was."""
         with self._write() as conn:
-            cursors.failed(conn, helpdesk, message, _now())
+            cursors.failed(conn, helpdesk, message, now_utc())
 
     # -- snapshots --------------------------------------------------------
 
@@ -171,7 +137,9 @@ class Store:
         Concurrent claimers never receive the same row.
         """
         with self._write() as conn:
-            return actions.claim_pending(conn, helpdesk, token, limit, now or _now(), stale_after)
+            return actions.claim_pending(
+                conn, helpdesk, token, limit, now or now_utc(), stale_after
+            )
 
     def mark_job(self, ids: Iterable[int], job_id: str) -> None:
         """Note the helpdesk job that carries these actions (checked on a stale re-claim)."""
@@ -244,7 +212,7 @@ class Store:
                 rules,
                 token,
                 limit,
-                now or _now(),
+                now or now_utc(),
                 max_attempts=max_attempts,
                 applied_since=applied_since,
                 stale_after=stale_after,
@@ -269,175 +237,6 @@ class Store:
         with self._write() as conn:
             alert_outbox.release(conn, ids, token)
 
-    # -- surveys ----------------------------------------------------------
-
-    def schedule_survey(self, item: SurveyRequest, now: datetime) -> bool:
-        """Insert the survey if absent, or reschedule it if `reopened` and solved again
-        since. Rows sent, skipped, claimed or failed are never touched.
-        Returns True if it inserted or rescheduled."""
-        return self.schedule_surveys([item], now) == 1
-
-    def schedule_surveys(self, items: Sequence[SurveyRequest], now: datetime) -> int:
-        """`schedule_survey` in bulk; returns how many were inserted or rescheduled."""
-        with self._write() as conn:
-            return surveys.schedule(conn, items, now)
-
-    def claim_due_surveys(
-        self,
-        now: datetime,
-        token: str,
-        limit: int = 100,
-        stale_after: timedelta = surveys.STALE_CLAIM,
-    ) -> list[SurveyRecord]:
-        """Claim surveys due by `now` (and stale claims), earliest due first.
-
-        Concurrent claimers never receive the same survey.
-        """
-        with self._write() as conn:
-            return surveys.claim_due(conn, now, token, limit, stale_after)
-
-    def due_surveys(self, now: datetime, limit: int = 100) -> list[SurveyRecord]:
-        """Surveys due by `now`, without claiming them (dry runs)."""
-        with self._read() as conn:
-            return surveys.due(conn, now, limit)
-
-    # Each transition below applies only while the survey is still claimed under
-    # `token`, and returns False otherwise (another dispatcher took the claim over,
-    # or the survey is settled): a late dispatcher never overwrites the new owner.
-    # The transitions are listed in care/store/surveys.py.
-
-    def reschedule_survey(self, id: int, due_at: datetime, now: datetime, *, token: str) -> bool:
-        """A claimed survey turned out not to be due yet: schedule it for `due_at`."""
-        with self._write() as conn:
-            return surveys.reschedule(conn, id, token, due_at, now)
-
-    def start_survey_send(self, id: int, now: datetime, message_id: str, *, token: str) -> bool:
-        """Commit that the transport is about to be called for this survey.
-
-        False: the claim was taken over; do not send.
-        """
-        with self._write() as conn:
-            return surveys.start_send(conn, id, token, now, message_id)
-
-    def mark_survey_sent(
-        self,
-        id: int,
-        now: datetime,
-        message_id: str,
-        *,
-        token: str,
-        sent_at: datetime | None = None,
-    ) -> bool:
-        with self._write() as conn:
-            return surveys.mark_sent(conn, id, token, now, message_id, sent_at)
-
-    def mark_survey_skipped(self, id: int, reason: str, now: datetime, *, token: str) -> bool:
-        with self._write() as conn:
-            return surveys.mark_skipped(conn, id, token, reason, now)
-
-    def mark_survey_reopened(self, id: int, now: datetime, *, token: str) -> bool:
-        """The ticket is no longer solved: wait until it is solved again."""
-        with self._write() as conn:
-            return surveys.mark_reopened(conn, id, token, now)
-
-    def mark_survey_failed(
-        self, id: int, error: str, now: datetime, retry_at: datetime | None, *, token: str
-    ) -> bool:
-        """Not delivered: retry at `retry_at` (attempts + 1), or give up when it is None."""
-        with self._write() as conn:
-            return surveys.mark_failed(conn, id, token, error, now, retry_at)
-
-    def mark_survey_interrupted(self, id: int, error: str, now: datetime, *, token: str) -> bool:
-        """A send that may have been delivered: `failed` for good, never sent again."""
-        with self._write() as conn:
-            return surveys.mark_interrupted(conn, id, token, error, now)
-
-    def last_survey_sent_to(self, email: str, since: datetime) -> datetime | None:
-        """When a survey last went to this address (any case), if at or after `since`."""
-        with self._read() as conn:
-            return surveys.last_sent_to(conn, email, since)
-
-    def survey_counts(self) -> dict[str, int]:
-        """state -> count, every state present."""
-        with self._read() as conn:
-            return surveys.counts(conn)
-
-    def survey(self, helpdesk: str, ticket_id: str) -> SurveyRecord | None:
-        """The ticket's survey as it stands, in any state; None if it has none."""
-        with self._read() as conn:
-            return surveys.get(conn, helpdesk, ticket_id)
-
-    # -- survey answers and opt-outs ------------------------------------------
-
-    def record_survey_answer(
-        self, helpdesk: str, ticket_id: str, email: str, answer: str, now: datetime
-    ) -> tuple[AnswerRecord, bool]:
-        """Store the first answer to a ticket's survey; a later one changes nothing.
-
-        Returns the stored answer (this one, or the one recorded before) and whether
-        this call stored it.
-        """
-        with self._write() as conn:
-            return answers.record_answer(conn, helpdesk, ticket_id, email, answer, now)
-
-    def record_survey_comment(
-        self, helpdesk: str, ticket_id: str, comment: str, now: datetime
-    ) -> tuple[AnswerRecord | None, bool]:
-        """Store the first comment on an answer; a later one changes nothing.
-
-        Returns the answer (None if the ticket has none) and whether this call stored it.
-        """
-        with self._write() as conn:
-            return answers.record_comment(conn, helpdesk, ticket_id, comment, now)
-
-    def survey_answer(self, helpdesk: str, ticket_id: str) -> AnswerRecord | None:
-        with self._read() as conn:
-            return answers.get(conn, helpdesk, ticket_id)
-
-    def survey_write_started(self, helpdesk: str, ticket_id: str) -> None:
-        """Count a write-back attempt, committed before it is made."""
-        with self._write() as conn:
-            answers.write_started(conn, helpdesk, ticket_id)
-
-    def mark_survey_answer_written(self, helpdesk: str, ticket_id: str, now: datetime) -> None:
-        with self._write() as conn:
-            answers.mark_answer_written(conn, helpdesk, ticket_id, now)
-
-    def mark_survey_comment_written(self, helpdesk: str, ticket_id: str, now: datetime) -> None:
-        with self._write() as conn:
-            answers.mark_comment_written(conn, helpdesk, ticket_id, now)
-
-    def mark_survey_write_failed(self, helpdesk: str, ticket_id: str, error: str) -> None:
-        """Keep the write-back pending, with why it failed."""
-        with self._write() as conn:
-            answers.mark_write_failed(conn, helpdesk, ticket_id, error)
-
-    def pending_survey_write_backs(
-        self, answered_before: datetime, limit: int = 100, max_attempts: int | None = None
-    ) -> list[AnswerRecord]:
-        """Answers (or comments) made before `answered_before` and not on the ticket yet,
-        oldest first; with `max_attempts`, only those tried fewer times."""
-        with self._read() as conn:
-            return answers.pending(conn, answered_before, limit, max_attempts)
-
-    def record_opt_out(
-        self,
-        email: str,
-        now: datetime,
-        helpdesk: str | None = None,
-        ticket_id: str | None = None,
-    ) -> bool:
-        """No more surveys to this address (any case). True if it was not opted out yet."""
-        with self._write() as conn:
-            return answers.record_opt_out(conn, email, helpdesk, ticket_id, now)
-
-    def opted_out(self, email: str | None) -> bool:
-        """Whether this address (any case) unsubscribed from surveys; False for none."""
-        if not email or not email.strip():
-            return False
-        with self._read() as conn:
-            return answers.is_opted_out(conn, email)
-
     # -- reports ----------------------------------------------------------
 
     def report_activity(
@@ -447,15 +246,3 @@ class Store:
         [start, end), and the first-response times (see `care.report.metrics`)."""
         with self._read() as conn:
             return reports.activity(conn, start, end, thresholds)
-
-    # -- transactions -----------------------------------------------------
-
-    def _write(self) -> AbstractContextManager[Connection]:
-        return self._engine.begin()
-
-    def _read(self) -> Connection:
-        return read_connection(self._engine)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
