@@ -13,14 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined
-from jinja2.sandbox import SandboxedEnvironment
-
 from care.report import format as fmt
 from care.report.metrics import Metrics, Rate, Report, Scope
+from care.templating import template_environment
 
 TEMPLATE = "report.html.j2"
-BUNDLED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 WIDTH = 360  # viewBox units; labels sit above their bar, so bars can use the full width
 ROW = 42  # label line + bar
@@ -51,7 +48,7 @@ class Chart:
 
 
 def render_html(report: Report, templates_dir: str | None = None) -> str:
-    env = _environment(templates_dir)
+    env = template_environment(templates_dir)
     columns = fmt.columns(report.thresholds)
     return env.get_template(TEMPLATE).render(
         title=f"CARE report · {fmt.window(report)}",
@@ -184,16 +181,3 @@ def _bars(labelled: Sequence[tuple[str, str]], shares: Sequence[float]) -> tuple
 
 def _row(scope: Scope, columns: Sequence[fmt.Column]) -> list[str]:
     return [scope.label, *(c.cell(scope.metrics) for c in columns)]
-
-
-def _environment(templates_dir: str | None) -> SandboxedEnvironment:
-    loaders = [FileSystemLoader(BUNDLED_TEMPLATES)]
-    if templates_dir is not None:
-        loaders.insert(0, FileSystemLoader(templates_dir))
-    return SandboxedEnvironment(
-        loader=ChoiceLoader(loaders),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )

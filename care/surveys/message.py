@@ -19,21 +19,17 @@ from email.message import EmailMessage
 from email.policy import default as default_policy
 from email.utils import format_datetime, parseaddr
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Final
 from urllib.parse import quote
-
-from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined
-from jinja2.sandbox import SandboxedEnvironment
 
 from care.policy import Policy
 from care.surveys.decision import SurveyCandidate
 from care.surveys.links import Answer, answer_url, sign
+from care.templating import template_environment
 
 LINK_VALIDITY: Final = timedelta(days=30)
 TEXT_TEMPLATE: Final = "survey.txt.j2"
 HTML_TEMPLATE: Final = "survey.html.j2"
-BUNDLED_TEMPLATES: Final = Path(__file__).resolve().parent.parent / "templates"
 SURVEY_HEADER: Final = "X-CARE-Survey"  # "helpdesk:ticket_id", also read by the outbox
 
 # Bodies are encoded with MIME's 76-character lines, 7bit (non-ASCII goes
@@ -152,28 +148,6 @@ def _links(
 
 
 @lru_cache(maxsize=8)
-def template_environment(templates_dir: str | None) -> SandboxedEnvironment:
-    """The sandboxed Jinja2 environment for survey templates (mail and web pages):
-    `templates_dir` first, then the bundled folder; `*.html.j2` autoescaped."""
-    loaders = [FileSystemLoader(BUNDLED_TEMPLATES)]
-    if templates_dir is not None:
-        if not Path(templates_dir).is_dir():
-            raise ValueError(f"templates_dir {templates_dir!r} is not a folder")
-        loaders.insert(0, FileSystemLoader(templates_dir))
-    return SandboxedEnvironment(
-        loader=ChoiceLoader(loaders),
-        autoescape=_is_html,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-
-
-def _is_html(template_name: str | None) -> bool:
-    return template_name is not None and template_name.endswith((".html.j2", ".html"))
-
-
 def _one_line(value: str) -> str:
     """Whitespace (line breaks included: they would inject headers) collapsed to spaces."""
     return " ".join(value.split())

@@ -1,7 +1,7 @@
 """The survey endpoint's HTML pages, and the headers every response carries.
 
 Pages render from the same sandboxed, autoescaped Jinja2 environment as the survey
-e-mail (`care.surveys.message.template_environment`), so a `survey.*.html.j2` file in
+e-mail (`care.templating.template_environment`), so a `survey.*.html.j2` file in
 `templates_dir` overrides the bundled one. Templates:
 
     survey.page.html.j2         layout: title, csp_nonce, sender_name (and every page's fields)
@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from care.config import ConfigError
 from care.policy import Policy
-from care.surveys.message import template_environment
+from care.templating import template_environment
 
 ANSWER_PAGE: Final = "survey.answer.html.j2"
 UNSUBSCRIBE_PAGE: Final = "survey.unsubscribe.html.j2"
