@@ -127,6 +127,13 @@ def mark_write_failed(conn: Connection, helpdesk: str, ticket_id: str, error: st
     _update(conn, helpdesk, ticket_id, last_error=error)
 
 
+def give_up_write(
+    conn: Connection, helpdesk: str, ticket_id: str, reason: str, max_attempts: int
+) -> None:
+    """Stop retrying a write-back that cannot succeed; `reason` stays as its last error."""
+    _update(conn, helpdesk, ticket_id, last_error=reason, write_attempts=max_attempts)
+
+
 def pending(
     conn: Connection, answered_before: datetime, limit: int, max_attempts: int | None
 ) -> list[AnswerRecord]:

@@ -155,6 +155,13 @@ class SurveyMethods(StoreBase):
         with self._write() as conn:
             answers.mark_write_failed(conn, helpdesk, ticket_id, error)
 
+    def give_up_survey_write(
+        self, helpdesk: str, ticket_id: str, reason: str, max_attempts: int
+    ) -> None:
+        """The answer stays recorded here; its write-back is not tried again."""
+        with self._write() as conn:
+            answers.give_up_write(conn, helpdesk, ticket_id, reason, max_attempts)
+
     def pending_survey_write_backs(
         self, answered_before: datetime, limit: int = 100, max_attempts: int | None = None
     ) -> list[AnswerRecord]:

@@ -22,6 +22,7 @@ from typing import Final, Literal
 
 from care.actions import Action, NoteDraft
 from care.config import ConfigError, Settings
+from care.model import Status
 from care.notes import NoteRenderer
 from care.policy import Policy
 from care.store import AnswerRecord, Store
@@ -138,7 +139,9 @@ def write_back_pending(
         by_helpdesk.setdefault(record.helpdesk, []).append(record)
     result = WriteBackResult()
     for name, records in by_helpdesk.items():
-        result.add(_write_all(store, opener, name, records, settings.policy, notes, now))
+        result.add(
+            _write_all(store, opener, name, records, settings.policy, notes, now, max_attempts)
+        )
     return result
 
 
@@ -150,6 +153,7 @@ def _write_all(
     policy: Policy,
     notes: NoteRenderer,
     now: datetime,
+    max_attempts: int = MAX_WRITE_ATTEMPTS,
 ) -> WriteBackResult:
     result = WriteBackResult()
     try:
@@ -159,6 +163,7 @@ def _write_all(
             _failed(store, record, str(exc), result)
         return result
     try:
+        records = _skip_closed(store, helpdesk, name, records, result, max_attempts)
         for record in records:
             outcome = write_back(store, helpdesk, record, policy, notes, now)
             result.add(outcome)
@@ -168,6 +173,36 @@ def _write_all(
     finally:
         helpdesk.close()
     return result
+
+
+def _skip_closed(
+    store: Store,
+    helpdesk: Helpdesk,
+    name: str,
+    records: Sequence[AnswerRecord],
+    result: WriteBackResult,
+    max_attempts: int,
+) -> list[AnswerRecord]:
+    """The records whose ticket can still take a write; a closed ticket (Zendesk closes
+    solved tickets after a few days and then refuses every update) is given up at once."""
+    try:
+        fresh = helpdesk.tickets([r.ticket_id for r in records])
+    except HelpdeskError:
+        return list(records)  # the writes will say what is wrong
+    open_ones = []
+    for record in records:
+        ticket = fresh.get(record.ticket_id)
+        if ticket is not None and ticket.status is Status.CLOSED:
+            reason = (
+                f"{name} ticket {record.ticket_id} is closed and takes no more updates: "
+                "the answer stays recorded in CARE (care status, the report)"
+            )
+            store.give_up_survey_write(record.helpdesk, record.ticket_id, reason, max_attempts)
+            result.failed[record.ticket_key] = reason
+            log.info("survey answer %s not written back: %s", record.ticket_key, reason)
+        else:
+            open_ones.append(record)
+    return open_ones
 
 
 def write_back_now(

@@ -114,3 +114,21 @@ def test_a_note_that_reached_the_ticket_before_a_crash_is_not_posted_again(start
         assert "care_survey_solved" in sandbox.ticket(ticket_id)["tags"]
         stored = survey.answer(ticket_id)
         assert stored is not None and not stored.answer_pending and stored.write_attempts == 2
+
+
+def test_an_answer_on_a_ticket_closed_meanwhile_is_kept_and_not_retried(start_survey) -> None:
+    with ZendeskSandbox(tickets=60, seed=5, job_delay_ms=5) as sandbox:
+        survey = start_survey(sandbox)
+        ticket_id = next(i for i in range(1, 61) if sandbox.ticket(i)["status"] == "closed")
+        answered = datetime.now(UTC) - LATER
+        survey.store.record_survey_answer(
+            "zendesk", str(ticket_id), "a@example.com", "solved", answered
+        )
+        first = write_back_pending(survey.store, survey.settings)
+        again = write_back_pending(survey.store, survey.settings)
+        kept = survey.answer(ticket_id)
+
+    assert "is closed and takes no more updates" in first.failed[f"zendesk:{ticket_id}"]
+    assert again.failed == {} and again.answers_written == 0  # given up, not retried
+    assert kept is not None and kept.answer == "solved" and kept.answer_pending
+    assert "closed" in (kept.last_error or "")
