@@ -160,6 +160,7 @@ def _action_json(a: ActionRecord) -> dict[str, Any]:
         "applied_at": _iso(a.applied_at),
         "attempts": a.attempts,
         "last_error": a.last_error,
+        "alert_error": a.notify_error if a.notified_at is None else None,
     }
 
 

@@ -96,7 +96,8 @@ def _actions(title: str, actions: list[ActionRecord], now: datetime, errors: boo
         cells = [_ago(now, a.created_at), a.helpdesk, a.ticket_id, a.rule, a.state.value]
         cells.append(str(a.attempts))
         if errors:
-            cells.append(f"[red]{escape(a.last_error or '')}[/]")
+            alert = f"alert: {a.notify_error}" if a.notify_error and not a.notified_at else ""
+            cells.append(f"[red]{escape(a.last_error or alert)}[/]")
         table.add_row(*cells)
     if not actions:
         table.add_row("[dim](none)[/]", *[""] * (len(table.columns) - 1))

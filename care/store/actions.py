@@ -177,13 +177,15 @@ def recent(conn: Connection, limit: int) -> list[ActionRecord]:
 
 
 def failing(conn: Connection, limit: int) -> list[ActionRecord]:
-    """Actions whose last attempt failed, newest first: `failed` (given up) and those
-    waiting for another try (`pending` or `applying` with a `last_error`)."""
+    """Actions whose last attempt failed, newest first: `failed` (given up), those
+    waiting for another try (`pending` or `applying` with a `last_error`), and applied
+    ones whose escalation alert a channel refused (`notify_error`, not yet notified)."""
     a = action_log.c
     retrying = a.state.in_([ActionState.PENDING, ActionState.APPLYING]) & a.last_error.is_not(None)
+    alert_failing = a.notify_error.is_not(None) & a.notified_at.is_(None)
     query = (
         select(action_log)
-        .where(or_(a.state == ActionState.FAILED, retrying))
+        .where(or_(a.state == ActionState.FAILED, retrying, alert_failing))
         .order_by(a.id.desc())
         .limit(limit)
     )

@@ -79,3 +79,24 @@ def test_survey_totals(store: Store) -> None:
     assert surveys.comments == 1
     assert surveys.pending_write_backs == 2  # 8's answer, 7's comment
     assert surveys.opt_outs == 1
+
+
+def test_an_applied_action_whose_alert_a_channel_refused_is_among_the_failures(
+    store: Store,
+) -> None:
+    store.record_actions([(action("7", rule="resolve.two_interactions", notify=True), None)], NOW)
+    (escalation,) = store.claim_pending("zendesk", "t")
+    store.mark_applied([escalation.id], NOW)
+    (claimed,) = store.claim_alerts(
+        "zendesk",
+        ["resolve.two_interactions"],
+        "alert-t",
+        10,
+        max_attempts=5,
+        applied_since=NOW - timedelta(hours=1),
+        now=NOW,
+    )
+    store.mark_alert_failed(claimed.id, "slack: 500 Internal Server Error", token="alert-t")
+    (failing,) = store.overview(NOW).failed_actions
+    assert (failing.ticket_id, failing.state) == ("7", "applied")
+    assert failing.notify_error == "slack: 500 Internal Server Error"
