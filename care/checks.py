@@ -41,6 +41,7 @@ from connectors.base import Helpdesk
 from connectors.errors import AuthError, HelpdeskError, Transient
 from connectors.factory import KNOWN, zendesk_from_config
 from connectors.freshdesk.client import FreshdeskHelpdesk
+from connectors.zendesk.client import ZendeskHelpdesk
 
 ZENDESK_TOKENS_END = date(2027, 4, 30)  # Zendesk deactivates every API token (SPEC §7)
 HOW_TO_FIX = {
@@ -190,10 +191,16 @@ def check_helpdesk(
 
 def _connector(settings: Settings, name: str, timeout: float) -> Helpdesk:
     # Built here rather than by open_helpdesk: one request needs no shared API budget.
+    connector: ZendeskHelpdesk | FreshdeskHelpdesk
     if name == "zendesk" and settings.zendesk:
-        return zendesk_from_config(settings.zendesk, timeout=timeout)
-    assert settings.freshdesk is not None
-    return FreshdeskHelpdesk(settings.freshdesk.url, settings.freshdesk.api_key, timeout=timeout)
+        connector = zendesk_from_config(settings.zendesk, timeout=timeout)
+    else:
+        assert settings.freshdesk is not None
+        connector = FreshdeskHelpdesk(
+            settings.freshdesk.url, settings.freshdesk.api_key, timeout=timeout
+        )
+    connector.http.max_attempts = 2  # a check reports an outage; it does not wait it out
+    return connector
 
 
 def _reach(name: str, url: str, helpdesk: Helpdesk) -> CheckResult:

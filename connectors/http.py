@@ -73,7 +73,7 @@ class HelpdeskHttp:
         self._session = session
         self._stats = stats
         self._timeout = timeout
-        self._max_attempts = max_attempts
+        self.max_attempts = max_attempts
         self._sleep = sleep
         self._stats_lock = threading.Lock()
 
@@ -108,7 +108,7 @@ class HelpdeskHttp:
         `cost`: what the vendor charges against the account's budget (Freshdesk
         charges credits per include)."""
         renewed = False
-        for attempt in range(1, self._max_attempts + 1):
+        for attempt in range(1, self.max_attempts + 1):
             try:
                 return self._send_once(method, path, params, json, kind, cost)
             except AuthError as exc:
@@ -116,7 +116,7 @@ class HelpdeskHttp:
                     raise
                 renewed = True  # a 401 with an expired token: one retry with a new one
             except Transient as exc:
-                if attempt == self._max_attempts:
+                if attempt == self.max_attempts:
                     raise
                 self._stats.retries += 1
                 delay = self._delay(exc, attempt)
