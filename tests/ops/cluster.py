@@ -108,8 +108,10 @@ def _worker(c: Cluster, n: int) -> Iterator[None]:
     c.worker_logs.append(path)
     log = path.open("w")
     process = subprocess.Popen(
-        [PREFECT, "worker", "start", "--pool", "care", "--name", f"worker-{n}", "--limit", "4"],
-        env=c.env,
+        # Two runs each: four runs started at once are split between the workers, since
+        # the second worker polls before the first can free a slot and poll again.
+        [PREFECT, "worker", "start", "--pool", "care", "--name", f"worker-{n}", "--limit", "2"],
+        env={**c.env, "PREFECT_WORKER_QUERY_SECONDS": "5"},
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -90,6 +90,7 @@ def test_two_workers_poll_two_helpdesks_at_once_within_their_budgets(tmp_path):
             tickets=ZENDESK_TICKETS,
             now=anchor,
             job_delay_ms=5,
+            latency_ms=1500,  # a poll of some seconds, so that the two runs' overlap shows
             rate_limit_per_minute=ZENDESK_BUDGET,
         ) as zendesk,
         FreshdeskSandbox(
@@ -151,9 +152,14 @@ def test_two_workers_poll_two_helpdesks_at_once_within_their_budgets(tmp_path):
     assert busiest_minute(freshdesk.spending) <= FRESHDESK_BUDGET
     spent = sum(cost for _, cost in freshdesk.spending)
     assert spent > FRESHDESK_BUDGET  # the budget did bind: more than a minute's worth
-    assert all("worker-" in log and "flow run" in log.lower() for log in worker_logs)
+    zendesk_run, freshdesk_run = first[0], next(r for r in first[1:3] if r.state.is_completed())
+    assert zendesk_run.start_time < freshdesk_run.end_time  # the two helpdesks polled at once
+    assert freshdesk_run.start_time < zendesk_run.end_time
+    ran_by = [log.count("submitting flow run") for log in worker_logs]
+    assert all(ran_by), f"flow runs submitted by each worker: {ran_by}"
     print(
         f"scale-out: first round {first_seconds:.0f} s; freshdesk {spent} credits, busiest "
         f"minute {busiest_minute(freshdesk.spending)} of {FRESHDESK_BUDGET}; zendesk "
-        f"{len(zendesk.spending)} requests, busiest minute {busiest_minute(zendesk.spending)}"
+        f"{len(zendesk.spending)} requests, busiest minute {busiest_minute(zendesk.spending)}; "
+        f"runs submitted by each worker {ran_by}"
     )
