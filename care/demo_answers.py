@@ -1,5 +1,6 @@
-"""The demo's customer: opens one survey e-mail from the outbox, clicks "No, not yet" and
-leaves a comment, through the survey endpoint over HTTP, as a mail client would."""
+"""The demo's customer: opens one survey e-mail from the outbox, clicks "No, not yet",
+writes a comment and presses "Send my answer", through the survey endpoint over HTTP,
+as a browser would. Opening the link alone records nothing (mail scanners open links)."""
 
 from __future__ import annotations
 
@@ -23,14 +24,15 @@ def answer_one_survey(console: Console, outbox: Path, endpoint: Any, sandboxes: 
     message = email.message_from_bytes(mails[0].read_bytes(), policy=policy.default)
     helpdesk, _, ticket_id = str(message["X-CARE-Survey"]).partition(":")
     link = _link_after(message.get_body(("plain",)).get_content(), "No, not yet:")
-    answered = requests.get(link, timeout=30)
-    commented = requests.post(link, data={"comment": COMMENT}, timeout=30)
+    opened = requests.get(link, timeout=30)
+    sent = requests.post(link, data={"send": "answer", "comment": COMMENT}, timeout=30)
     endpoint.wait_for_write_backs(timeout=60)
     ticket = sandboxes[helpdesk].ticket(int(ticket_id))
     state = "reopened (status open)" if ticket["status"] in ("open", 2) else "not reopened"
     console.print(
-        f"{message['To']} opened {mails[0].name} and answered through the survey endpoint "
-        f"(HTTP {answered.status_code}, comment HTTP {commented.status_code}).\n"
+        f"{message['To']} opened {mails[0].name}, followed the link (HTTP "
+        f"{opened.status_code}: the answer page, nothing recorded yet) and sent the answer "
+        f"with a comment (HTTP {sent.status_code}).\n"
         f"{helpdesk} #{ticket_id} now: tags {', '.join(sorted(ticket['tags']))}; "
         f"{state}; the answer and the comment are internal notes."
     )

@@ -1,6 +1,6 @@
 """Survey answers and opt-outs: what requesters told us through the survey links.
 
-One answer per ticket, and the first click wins: a second click (on the same link or
+One answer per ticket, and the first one sent wins: a second (through the same link or
 the other answer's) returns the answer already stored and changes nothing. A comment
 may follow once. `answer_written_at` / `comment_written_at` say whether the tag and
 notes are on the ticket yet; until then the row is a pending write-back.

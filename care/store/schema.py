@@ -230,7 +230,7 @@ class SurveyOutboxEntry(Base):
 
 
 class SurveyAnswer(Base):
-    """A requester's answer to a survey: the first click wins; a comment may follow once.
+    """A requester's answer to a survey: the first answer sent wins; a comment may follow once.
 
     `answer_written_at` / `comment_written_at` stay empty until the tag and note are on
     the ticket, so a write-back that failed is retried and one that succeeded never is.

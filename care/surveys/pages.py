@@ -5,8 +5,10 @@ e-mail (`care.templating.template_environment`), so a `survey.*.html.j2` file in
 `templates_dir` overrides the bundled one. Templates:
 
     survey.page.html.j2         layout: title, csp_nonce, sender_name (and every page's fields)
-    survey.answer.html.j2       answer, answer_label, first_click, reopened, comment,
-                                comment_first, comment_draft, error, max_comment_chars
+    survey.answer.html.j2       confirming, answer, answer_label, first_click, reopened,
+                                comment, comment_first, comment_draft, error,
+                                max_comment_chars; while confirming (nothing recorded
+                                yet): other_answer_label, other_answer_path
     survey.unsubscribe.html.j2  email, done
     survey.error.html.j2        heading, message
 

@@ -1,11 +1,19 @@
 """The web endpoint behind the survey e-mail's links (`care survey-server`, SPEC §4).
 
-    GET  /s/{token}            record the answer (the first click wins), write it back,
-                               thank the requester and offer a comment form
-    POST /s/{token}            record the comment (once) and write it back as a note
+    GET  /s/{token}            show the chosen answer with a "Send my answer" button and
+                               an optional comment; records nothing (see below); once an
+                               answer is recorded, show it instead
+    POST /s/{token}            record the answer (the first one sent wins) and the comment
+                               (once), write them back, thank the requester
     GET  /unsubscribe/{token}  ask for confirmation (a link scanner never unsubscribes)
     POST /unsubscribe/{token}  record the opt-out; also the RFC 8058 one-click POST
                                (`List-Unsubscribe=One-Click`) that mail clients send
+
+Why opening a link records nothing: mail security scanners (Microsoft Defender Safe
+Links and the like) fetch every link of an incoming e-mail before the customer sees
+it. If a GET answered, a scanner would answer "No, not yet" for the customer, reopen
+a solved ticket, and lock the customer's own answer out. Scanners fetch; they do not
+submit forms. The page that opens offers the other answer too, for a mis-click.
 
 A token that is forged, altered or malformed gets a 400 page, an expired one a 410
 page, and nothing is recorded. Write-backs run right after the page is sent: a
@@ -32,7 +40,14 @@ from starlette.exceptions import HTTPException
 
 from care.config import ConfigError, Settings
 from care.store import AnswerRecord, Store
-from care.surveys.links import ANSWER_PATH, UNSUBSCRIBE_PATH, InvalidToken, SurveyClaim, verify
+from care.surveys.links import (
+    ANSWER_PATH,
+    UNSUBSCRIBE_PATH,
+    InvalidToken,
+    SurveyClaim,
+    sign,
+    verify,
+)
 from care.surveys.pages import (
     ANSWER_PAGE,
     UNSUBSCRIBE_PAGE,
@@ -106,13 +121,13 @@ def create_app(
         return error_page(policy, exc.status_code)
 
     @app.get(ANSWER_PATH + "{token}", response_class=HTMLResponse)
-    def answer(token: str, background: BackgroundTasks) -> HTMLResponse:
-        return endpoint.answer(token, background)
+    def answer_form(token: str) -> HTMLResponse:
+        return endpoint.answer_form(token)
 
     @app.post(ANSWER_PATH + "{token}", response_class=HTMLResponse)
-    async def comment(token: str, request: Request, background: BackgroundTasks) -> HTMLResponse:
+    async def answer(token: str, request: Request, background: BackgroundTasks) -> HTMLResponse:
         form = await _read_form(request)
-        return await run_in_threadpool(endpoint.comment, token, form, background)
+        return await run_in_threadpool(endpoint.answer, token, form, background)
 
     @app.get(UNSUBSCRIBE_PATH + "{token}", response_class=HTMLResponse)
     def unsubscribe_form(token: str) -> HTMLResponse:
@@ -148,22 +163,52 @@ class SurveyEndpoint:
         with self._writes:
             return self._writes.wait_for(lambda: self._writes_in_flight == 0, timeout)
 
-    def answer(self, token: str, background: BackgroundTasks) -> HTMLResponse:
+    def answer_form(self, token: str) -> HTMLResponse:
+        """The page a link opens: the answer to send, or the one already recorded."""
         claim = self._claim(token, ("solved", "unsolved"))
-        record, first = self._record_answer(claim)
-        if first:
-            self._write_later(background, record, ("answer",))
-        return self._answer_page(record, first_click=first)
+        record = self.store.survey_answer(claim.helpdesk, claim.ticket_id)
+        if record is not None:
+            return self._answer_page(record, first=False)
+        log.info("survey link for %s:%s opened, not sent yet", claim.helpdesk, claim.ticket_id)
+        other = "unsolved" if claim.answer == "solved" else "solved"
+        other_token = sign(
+            self.settings.survey_secret or "",
+            claim.helpdesk,
+            claim.ticket_id,
+            claim.requester_email,
+            other,
+            claim.expires_at,
+        )
+        return page(
+            self.policy,
+            ANSWER_PAGE,
+            title="Did we solve it?",
+            confirming=True,
+            answer=claim.answer,
+            answer_label=ANSWER_LABELS[claim.answer],
+            reopened=reopens(self.policy, claim.answer),
+            other_answer_label=ANSWER_LABELS[other],
+            other_answer_path=ANSWER_PATH + other_token,
+            comment=None,
+            comment_draft="",
+            error=None,
+            max_comment_chars=MAX_COMMENT_CHARS,
+        )
 
-    def comment(
+    def answer(
         self, token: str, form: dict[str, list[str]], background: BackgroundTasks
     ) -> HTMLResponse:
+        """Record the answer (the first one sent wins) and a comment, if any and none yet.
+
+        The form on the page a link opens sends `send=answer`: its comment is optional.
+        The comment form shown after the answer requires one."""
         claim = self._claim(token, ("solved", "unsolved"))
-        record, first = self._record_answer(claim)  # a comment may come before any click
+        record, first = self._record_answer(claim)
         parts: list[Part] = ["answer"] if first else []
         commented_now = False
-        if record.comment is None:
-            text = _clean((form.get("comment") or [""])[0])
+        text = _clean((form.get("comment") or [""])[0])
+        comment_optional = first or form.get("send") == ["answer"]
+        if record.comment is None and (text or not comment_optional):
             problem = _comment_problem(text)
             if problem:
                 self._write_later(background, record, parts)
@@ -237,7 +282,7 @@ class SurveyEndpoint:
     def _answer_page(
         self,
         record: AnswerRecord,
-        first_click: bool,
+        first: bool,
         *,
         comment_first: bool = False,
         error: str | None = None,
@@ -250,7 +295,8 @@ class SurveyEndpoint:
             status,
             answer=record.answer,
             answer_label=ANSWER_LABELS[record.answer],
-            first_click=first_click,
+            first_click=first,
+            confirming=False,
             reopened=reopens(self.policy, record.answer),
             comment=record.comment,
             comment_first=comment_first,

@@ -46,7 +46,8 @@ def test_demo_tags_escalates_surveys_and_applies_nothing_twice(tmp_path, restore
     assert str(page) in " ".join(text.split()) and "<svg" in page.read_text()
     answered = text.split("A customer answers a survey", 1)[1]
     answered = " ".join(answered.split())  # as one line, however the console wrapped it
-    assert "answered through the survey endpoint (HTTP 200, comment HTTP 200)" in answered
+    assert "(HTTP 200: the answer page, nothing recorded yet)" in answered
+    assert "sent the answer with a comment (HTTP 200)" in answered
     assert "care_survey_unsolved" in answered and "status open" in answered
     mails = list((tmp_path / "care-demo" / "outbox").glob("*.eml"))
     assert mails and f"{len(mails)} in" in text

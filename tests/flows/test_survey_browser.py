@@ -1,10 +1,10 @@
 """A customer in a real browser: the survey e-mail, "No, not yet", a comment, the ticket.
 
 Headless Chromium (Debian's `chromium` + `chromium-driver`, installed by .ci/run) opens
-the HTML part of a survey the dispatch flow wrote to the outbox, clicks "No, not yet"
-and sends a comment; the Zendesk sandbox then shows the tag and both notes. The answer
-page is photographed at phone size; CARE_UPDATE_SCREENSHOTS=1 copies the picture to
-docs/survey-answer-page.png.
+the HTML part of a survey the dispatch flow wrote to the outbox, clicks "No, not yet",
+writes a comment and presses "Send my answer"; the Zendesk sandbox then shows the tag
+and both notes. The page the link opens is photographed at phone size;
+CARE_UPDATE_SCREENSHOTS=1 copies the picture to docs/survey-answer-page.png.
 """
 
 from __future__ import annotations
@@ -92,8 +92,10 @@ def test_a_customer_answers_not_yet_with_a_comment_in_a_real_browser(
             browser.find_element(By.LINK_TEXT, "No, not yet").click()
             wait.until(shown.visibility_of_element_located((By.ID, "comment")))
             heading = browser.find_element(By.TAG_NAME, "h1").text
-            browser.save_screenshot(str(tmp_path / "answer.png"))
+            opened = browser.find_element(By.TAG_NAME, "body").text
+            untouched = sandbox.ticket(ticket_id)
             browser.find_element(By.ID, "comment").send_keys("The lamp still flickers.")
+            browser.save_screenshot(str(tmp_path / "answer.png"))
             browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
             wait.until(shown.text_to_be_present_in_element((By.TAG_NAME, "h1"), "comment"))
             after = browser.find_element(By.TAG_NAME, "body").text
@@ -103,7 +105,8 @@ def test_a_customer_answers_not_yet_with_a_comment_in_a_real_browser(
         ticket = sandbox.ticket(ticket_id)
         notes = care_notes(sandbox, ticket_id)
 
-    assert heading == "Thank you for your answer"
+    assert heading == "Did we solve it?" and "Send my answer" in opened
+    assert "care_survey_unsolved" not in untouched["tags"]  # opening the link sent nothing
     assert "Thank you for your comment" in after and "The lamp still flickers." in after
     assert width <= PHONE[0]  # one column: nothing to scroll sideways on a phone
     assert "care_survey_unsolved" in ticket["tags"] and ticket["status"] == "open"

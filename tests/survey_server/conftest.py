@@ -54,6 +54,12 @@ class Survey:
     def post(self, url: str, data: dict[str, str] | str | None = None) -> requests.Response:
         return self._settled(requests.post(url, data=data, timeout=10, allow_redirects=False))
 
+    def send(self, url: str, comment: str = "") -> requests.Response:
+        """What a requester does: open the link, then press "Send my answer"."""
+        opened = self.get(url)
+        assert opened.status_code == 200, opened.text
+        return self.post(url, {"send": "answer", "comment": comment})
+
     def answer(self, ticket_id: int | str) -> AnswerRecord | None:
         return self.store.survey_answer(self.helpdesk, str(ticket_id))
 

@@ -1,11 +1,15 @@
-"""Clicking "Yes, solved" / "No, not yet": recorded once, written to the Zendesk ticket."""
+"""Answering "Yes, solved" / "No, not yet": the link opens a page, "Send my answer" records
+the answer once and writes it to the Zendesk ticket; opening a link alone changes nothing."""
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 from datetime import timedelta
 
 import pytest
+import requests
 
 from care.config import ConfigError
 from tests.survey_server.conftest import (
@@ -21,7 +25,7 @@ def test_a_solved_answer_tags_the_ticket_and_adds_a_private_note(survey: Survey)
     ticket_id = solved_tickets(survey.sandbox)[0]
     agent_tags = set(survey.sandbox.ticket(ticket_id)["tags"])
 
-    page = survey.get(survey.link("solved", ticket_id))
+    page = survey.send(survey.link("solved", ticket_id))
 
     assert page.status_code == 200
     assert "Thank you for your answer" in page.text and "Yes, solved" in page.text
@@ -39,7 +43,7 @@ def test_a_solved_answer_tags_the_ticket_and_adds_a_private_note(survey: Survey)
 def test_an_unsolved_answer_reopens_the_ticket(survey: Survey) -> None:
     ticket_id = solved_tickets(survey.sandbox)[0]
 
-    page = survey.get(survey.link("unsolved", ticket_id))
+    page = survey.send(survey.link("unsolved", ticket_id))
 
     assert page.status_code == 200 and "reopened your request" in page.text
     ticket = survey.sandbox.ticket(ticket_id)
@@ -54,7 +58,7 @@ def test_an_unsolved_answer_leaves_the_ticket_solved_when_the_policy_says_so(
     survey = start_survey(zendesk, toml="[survey]\nreopen_on_unsolved = false\n")
     ticket_id = solved_tickets(zendesk)[0]
 
-    page = survey.get(survey.link("unsolved", ticket_id))
+    page = survey.send(survey.link("unsolved", ticket_id))
 
     assert page.status_code == 200 and "reopened" not in page.text
     ticket = zendesk.ticket(ticket_id)
@@ -66,7 +70,7 @@ def test_an_unsolved_answer_leaves_the_ticket_solved_when_the_policy_says_so(
 def test_the_tag_names_follow_the_configured_prefix(start_survey, zendesk) -> None:
     survey = start_survey(zendesk, toml='[tags]\nprefix = "acme_"\nsurvey_solved = "happy"\n')
     ticket_id = solved_tickets(zendesk)[0]
-    survey.get(survey.link("solved", ticket_id))
+    survey.send(survey.link("solved", ticket_id))
     assert "acme_happy" in zendesk.ticket(ticket_id)["tags"]
 
 
@@ -115,15 +119,47 @@ def test_an_unsubscribe_link_cannot_answer(survey: Survey) -> None:
     assert page.status_code == 400 and survey.answer(ticket_id) is None
 
 
-def test_a_second_click_shows_the_first_answer_and_writes_nothing_more(survey: Survey) -> None:
+def test_opening_a_link_records_nothing_as_a_mail_scanner_would(survey: Survey) -> None:
     ticket_id = solved_tickets(survey.sandbox)[0]
-    survey.get(survey.link("solved", ticket_id))
+    link = survey.link("unsolved", ticket_id)
+    before = survey.sandbox.ticket(ticket_id)
+    survey.sandbox.reset_log()
+
+    pages = [survey.get(link) for _ in range(3)]  # a scanner, a preview, the customer
+    head = requests.head(link, timeout=10)
+
+    assert all(p.status_code == 200 for p in pages) and head.status_code == 405
+    page = pages[-1].text
+    assert "Did we solve it?" in page and "No, not yet" in page
+    assert "Send my answer" in page and "we'll let the team know and reopen your request" in page
+    assert survey.answer(ticket_id) is None
+    assert survey.sandbox.ticket(ticket_id) == before and survey.sandbox.requests_log == []
+
+
+def test_the_page_offers_the_other_answer_after_a_mis_click(survey: Survey) -> None:
+    ticket_id = solved_tickets(survey.sandbox)[0]
+    opened = survey.get(survey.link("unsolved", ticket_id))
+    switch = re.search(r'<a href="(/s/[^"]+)">Answer "Yes, solved" instead</a>', opened.text)
+    assert switch is not None
+
+    page = survey.send(survey.server.url + html.unescape(switch.group(1)))
+
+    assert "Thank you for your answer" in page.text and "Yes, solved" in page.text
+    stored = survey.answer(ticket_id)
+    assert stored is not None and stored.answer == "solved"
+    assert survey.sandbox.ticket(ticket_id)["status"] == "solved"
+
+
+def test_a_second_answer_shows_the_first_and_writes_nothing_more(survey: Survey) -> None:
+    ticket_id = solved_tickets(survey.sandbox)[0]
+    survey.send(survey.link("solved", ticket_id))
     writes = update_calls(survey.sandbox)
 
-    again = survey.get(survey.link("solved", ticket_id))
-    other = survey.get(survey.link("unsolved", ticket_id))
+    again = survey.send(survey.link("solved", ticket_id))
+    opened = survey.get(survey.link("unsolved", ticket_id))
+    other = survey.post(survey.link("unsolved", ticket_id), {"send": "answer", "comment": ""})
 
-    for page in (again, other):
+    for page in (again, opened, other):
         assert page.status_code == 200
         assert "We already have your answer" in page.text and "Yes, solved" in page.text
     assert update_calls(survey.sandbox) == writes
@@ -135,7 +171,7 @@ def test_a_second_click_shows_the_first_answer_and_writes_nothing_more(survey: S
 def test_a_comment_is_written_once_as_a_private_note(survey: Survey) -> None:
     ticket_id = solved_tickets(survey.sandbox)[0]
     link = survey.link("unsolved", ticket_id)
-    survey.get(link)
+    survey.send(link)
 
     first = survey.post(link, {"comment": "The printer still jams <every> time.\r\nModel X2"})
     second = survey.post(link, {"comment": "Hello again"})
@@ -151,10 +187,10 @@ def test_a_comment_is_written_once_as_a_private_note(survey: Survey) -> None:
     assert stored is not None and not stored.comment_pending
 
 
-def test_a_comment_sent_before_any_click_records_the_answer_too(survey: Survey) -> None:
+def test_an_answer_sent_with_a_comment_writes_both(survey: Survey) -> None:
     ticket_id = solved_tickets(survey.sandbox)[0]
-    page = survey.post(survey.link("solved", ticket_id), {"comment": "All good, thanks!"})
-    assert page.status_code == 200
+    page = survey.send(survey.link("solved", ticket_id), comment="All good, thanks!")
+    assert page.status_code == 200 and "Thank you for your comment" in page.text
     assert "care_survey_solved" in survey.sandbox.ticket(ticket_id)["tags"]
     assert len(answer_notes(survey.sandbox, ticket_id, "enhance.survey_answer")) == 1
     assert len(answer_notes(survey.sandbox, ticket_id, "enhance.survey_comment")) == 1
@@ -167,7 +203,7 @@ def test_a_comment_sent_before_any_click_records_the_answer_too(survey: Survey) 
 def test_an_empty_or_too_long_comment_gets_the_form_back(survey: Survey, comment, message):
     ticket_id = solved_tickets(survey.sandbox)[0]
     link = survey.link("solved", ticket_id)
-    survey.get(link)
+    survey.send(link)
 
     page = survey.post(link, {"comment": comment})
 
@@ -214,7 +250,7 @@ def test_the_log_names_the_ticket_but_never_the_token_or_the_address(
     link = survey.link("solved", ticket_id)
     token = link.rsplit("/", 1)[1]
     with caplog.at_level(logging.DEBUG):
-        survey.get(link)
+        survey.send(link)
         survey.get(link[:-2])
         survey.post(survey.link("unsubscribe", ticket_id))
 

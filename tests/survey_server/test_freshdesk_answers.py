@@ -14,7 +14,7 @@ def test_an_unsolved_answer_and_its_comment_reach_the_freshdesk_ticket(start_sur
         survey = start_survey(sandbox)
         link = survey.link("unsolved", ticket_id)
 
-        answered = survey.get(link)
+        answered = survey.send(link)
         commented = survey.post(link, {"comment": "Still no refund on my card."})
         survey.post(link, {"comment": "Anyone?"})
         ticket = sandbox.ticket(ticket_id)

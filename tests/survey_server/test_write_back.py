@@ -32,7 +32,7 @@ def test_an_answer_given_while_the_helpdesk_is_down_is_kept_and_written_once_lat
         address = sandbox.url
         sandbox.stop()  # the helpdesk goes down
 
-        page = survey.get(survey.link("unsolved", ticket_id))
+        page = survey.send(survey.link("unsolved", ticket_id))
         pending = survey.answer(ticket_id)
 
         sandbox.start()  # ... and comes back on the same address
