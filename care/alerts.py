@@ -1,4 +1,5 @@
-"""Escalation alerts as data: what the webhook, Slack and a Prefect block are told.
+"""Alerts as data: what the webhook, Slack and a Prefect block are told about escalations,
+SLA breaches and customers answering "No, not yet" to the survey.
 
 Pure functions only; sending lives in `care.alert_channels`, the once-per-ticket-and-rule
 bookkeeping in `care.store.alerts` and `tasks.alerts` (where the delivery contract is).
@@ -13,10 +14,12 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from care.rules.enhance import SURVEY_ANSWER
 from care.rules.resolve import RESPONSE_SLA, TWO_INTERACTIONS
 
-ALERTING_RULES = (TWO_INTERACTIONS, RESPONSE_SLA)
-"""The rules whose actions carry `notify`: escalations and SLA breaches (not warnings)."""
+ALERTING_RULES = (TWO_INTERACTIONS, RESPONSE_SLA, SURVEY_ANSWER)
+"""The rules whose actions carry `notify`: escalations, SLA breaches (not warnings) and
+unsolved survey answers (not solved ones)."""
 
 # Channel names, as recorded in `notify_error` between attempts.
 WEBHOOK, SLACK, PREFECT_BLOCK = "webhook", "slack", "prefect-block"
@@ -25,8 +28,13 @@ CHANNELS = (WEBHOOK, SLACK, PREFECT_BLOCK)
 _HEADLINES = {
     (TWO_INTERACTIONS, ""): "Escalated: not solved in two interactions",
     (RESPONSE_SLA, "breached"): "Response SLA breached",
+    (SURVEY_ANSWER, ""): 'Customer answered "No, not yet"',
 }
-_EMOJI = {TWO_INTERACTIONS: ":rotating_light:", RESPONSE_SLA: ":alarm_clock:"}
+_EMOJI = {
+    TWO_INTERACTIONS: ":rotating_light:",
+    RESPONSE_SLA: ":alarm_clock:",
+    SURVEY_ANSWER: ":speech_balloon:",
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,10 @@ from care.model import Ticket
 from care.policy import Policy
 
 SURVEY = "enhance.survey"
+# Recorded by the survey endpoint when a requester's answer and comment reach the ticket
+# (`care.surveys.writeback`), not decided by a rule here: an unsolved answer alerts.
+SURVEY_ANSWER = "enhance.survey_answer"
+SURVEY_COMMENT = "enhance.survey_comment"
 
 
 def survey(t: Ticket, p: Policy, now: datetime) -> list[Action]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from care.store import answers, surveys
+from care.actions import Action
+from care.store import actions, answers, surveys
 from care.store.answers import AnswerRecord
 from care.store.base import StoreBase
 from care.store.surveys import SurveyRecord, SurveyRequest
@@ -142,9 +143,15 @@ class SurveyMethods(StoreBase):
         with self._write() as conn:
             answers.write_started(conn, helpdesk, ticket_id)
 
-    def mark_survey_answer_written(self, helpdesk: str, ticket_id: str, now: datetime) -> None:
+    def mark_survey_answer_written(
+        self, helpdesk: str, ticket_id: str, now: datetime, action: Action | None = None
+    ) -> None:
+        """The answer is on the ticket; `action` (nothing left to write) goes to the action
+        log in the same transaction, once by its key."""
         with self._write() as conn:
             answers.mark_answer_written(conn, helpdesk, ticket_id, now)
+            if action is not None:
+                actions.record(conn, [(action, None)], now)
 
     def mark_survey_comment_written(self, helpdesk: str, ticket_id: str, now: datetime) -> None:
         with self._write() as conn:

@@ -25,14 +25,15 @@ from care.config import ConfigError, Settings
 from care.model import Status
 from care.notes import NoteRenderer
 from care.policy import Policy
+from care.rules.enhance import SURVEY_ANSWER, SURVEY_COMMENT
 from care.store import AnswerRecord, Store
 from connectors.base import UNCONFIRMED_JOB, Change, Helpdesk
 from connectors.errors import HelpdeskError, Transient
 
 log = logging.getLogger("care.surveys.writeback")
 
-ANSWER_RULE: Final = "enhance.survey_answer"
-COMMENT_RULE: Final = "enhance.survey_comment"
+ANSWER_RULE: Final = SURVEY_ANSWER
+COMMENT_RULE: Final = SURVEY_COMMENT
 ANSWER_LABELS: Final = {"solved": "Yes, solved", "unsolved": "No, not yet"}
 PENDING_GRACE: Final = timedelta(minutes=5)  # the web endpoint's own write has this long
 MAX_WRITE_ATTEMPTS: Final = 10  # a ticket that refuses updates (closed) is not tried forever
@@ -102,7 +103,8 @@ def write_back(
         return _failed(store, record, str(exc), result)
     applied = set(report.applied)
     if {_TAG, _ANSWER_NOTE} <= applied:
-        store.mark_survey_answer_written(record.helpdesk, record.ticket_id, now)
+        done = _answer_action(record, policy)
+        store.mark_survey_answer_written(record.helpdesk, record.ticket_id, now, done)
         result.answers_written += 1
     if _COMMENT_NOTE in applied:
         store.mark_survey_comment_written(record.helpdesk, record.ticket_id, now)
@@ -268,6 +270,21 @@ def _note(ref: int, record: AnswerRecord, text: str, action: Action, retrying: b
         note=text,
         note_ref=action.ref,
         job_id=UNCONFIRMED_JOB if retrying else None,
+    )
+
+
+def _answer_action(record: AnswerRecord, policy: Policy) -> Action:
+    """The answer as it lands in the action log once on the ticket: `care status` lists
+    it, and an unsolved one is an alert (`[alerts] rules`) for the next poll to send."""
+    reason = f'the requester answered the survey "{ANSWER_LABELS[record.answer]}"'
+    if reopens(policy, record.answer):
+        reason += "; the ticket is reopened"
+    return Action(
+        rule=ANSWER_RULE,
+        helpdesk=record.helpdesk,
+        ticket_id=record.ticket_id,
+        reason=reason,
+        notify=record.answer == "unsolved",
     )
 
 

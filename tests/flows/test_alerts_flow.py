@@ -1,13 +1,21 @@
-"""Escalation alerts end to end: poll-helpdesk on the Zendesk sandbox, webhooks on loopback."""
+"""Alerts end to end: poll-helpdesk on the Zendesk sandbox, webhooks on loopback; escalations,
+SLA breaches and a customer answering "No, not yet" through the survey endpoint."""
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import requests
 
+from care.config import load_settings
+from care.rules.enhance import SURVEY_ANSWER
 from care.store import ActionRecord, ActionState, Store
+from care.surveys.links import answer_url, sign
+from care.surveys.server import create_app
+from care.surveys.serving import SurveyServer
 from connectors.zendesk.sandbox import SCENARIOS, ZendeskSandbox
 from flows.poll import poll_helpdesk
 from tests.flows.environment import configure, settled_past
@@ -204,3 +212,47 @@ def test_a_saved_prefect_notification_block_is_a_channel_too(
     (escalation,) = [m for m in messages if f"(zendesk #{ticket})" in m.body["subject"]]
     assert escalation.body["subject"].startswith("CARE: Escalated")
     assert f"{sandbox.url}/agent/tickets/{ticket}" in escalation.body["body"]
+
+
+def test_a_customer_answering_not_yet_is_alerted_once_with_a_link_to_the_ticket(
+    sandbox, database_url, tmp_path, monkeypatch, receiver
+):
+    configure(monkeypatch, tmp_path, sandbox, database_url)
+    point_alerts_at(monkeypatch, receiver)
+    poll_helpdesk(helpdesk="zendesk")
+    ticket = SCENARIOS["survey_due"].ticket_id
+    answer_key = f"zendesk:{ticket}:{SURVEY_ANSWER}:"
+    settings = load_settings()
+    expires = datetime.now(UTC) + timedelta(days=30)
+    with (
+        Store.open(database_url) as store,
+        SurveyServer(create_app(settings, store=store)) as server,
+    ):
+        link = answer_url(
+            server.url,
+            sign(
+                settings.survey_secret,
+                "zendesk",
+                str(ticket),
+                "ada@example.com",
+                "unsolved",
+                expires,
+            ),
+        )
+        requests.get(link, timeout=10)  # a mail scanner, or the customer opening the page
+        requests.post(link, data={"send": "answer", "comment": "Still broken."}, timeout=10)
+        assert server.app.state.endpoint.wait_for_write_backs(timeout=30)
+
+    for _ in range(2):
+        sandbox.advance(61)
+        poll_helpdesk(helpdesk="zendesk")
+
+    (generic,) = [r for r in receiver.on(GENERIC_PATH) if r.body["idempotency_key"] == answer_key]
+    url = f"{sandbox.url}/agent/tickets/{ticket}"
+    assert generic.body["rule"] == SURVEY_ANSWER and generic.body["ticket_url"] == url
+    assert generic.body["title"] == 'Customer answered "No, not yet"'
+    assert "ticket is reopened" in generic.body["reason"]
+    slack = [
+        r.body["text"] for r in receiver.on(SLACK_PATH) if f"<{url}|#{ticket}>" in r.body["text"]
+    ]
+    assert len(slack) == 1 and slack[0].startswith(":speech_balloon:")

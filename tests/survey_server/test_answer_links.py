@@ -12,6 +12,8 @@ import pytest
 import requests
 
 from care.config import ConfigError
+from care.rules.enhance import SURVEY_ANSWER
+from care.store import ActionState
 from tests.survey_server.conftest import (
     REQUESTER,
     Survey,
@@ -279,3 +281,22 @@ def test_a_page_template_override_is_used_and_a_broken_one_stops_the_start(
     (broken / "survey.answer.html.j2").write_text("{% if %}")
     with pytest.raises(ConfigError, match=r"survey\.answer\.html\.j2"):
         start_survey(zendesk, toml=f'templates_dir = "{broken.as_posix()}"\n')
+
+
+def test_an_answer_on_the_ticket_is_in_the_action_log_once_and_only_not_yet_alerts(
+    start_survey, zendesk
+) -> None:
+    survey = start_survey(zendesk)
+    solved_id, unsolved_id = solved_tickets(zendesk)[:2]
+    survey.send(survey.link("solved", solved_id))
+    for _ in range(2):
+        survey.send(survey.link("unsolved", unsolved_id))
+
+    logged = [r for r in survey.store.recent_actions(limit=100) if r.rule == SURVEY_ANSWER]
+
+    assert len(logged) == 2
+    assert {(r.ticket_id, r.notify) for r in logged} == {
+        (str(solved_id), False),
+        (str(unsolved_id), True),
+    }
+    assert all(r.state == ActionState.APPLIED and r.applied_at is not None for r in logged)
