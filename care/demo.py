@@ -29,14 +29,18 @@ from care.summary import PollSummary
 
 DEMO_CONFIG = """\
 # Written by `care demo`: the defaults, plus a call-booking link for escalations.
-database_url = "sqlite:///{workdir}/care.db"
+# Relative paths are relative to this file's folder.
+database_url = "sqlite:///care.db"
 
 [rules.two_interactions]
 call_booking_url = "https://calendar.example.com/support-call"
 
 [survey]
 sender = "Acme Support <support@acme.example>"
-outbox_dir = "{workdir}/outbox"
+outbox_dir = "outbox"
+
+[report]
+dir = "reports"
 """
 
 
@@ -53,7 +57,7 @@ def run_demo(console: Console, tickets: int, workdir: str) -> None:
     for old in (*folder.glob("care.db*"), folder / "outbox", folder / "reports"):  # ours only
         shutil.rmtree(old) if old.is_dir() else old.unlink(missing_ok=True)
     config = folder / "care.toml"
-    config.write_text(DEMO_CONFIG.format(workdir=folder.as_posix()), encoding="utf-8")
+    config.write_text(DEMO_CONFIG, encoding="utf-8")
 
     with (
         ZendeskSandbox(tickets=tickets, scenarios=True) as zendesk,

@@ -23,13 +23,53 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_example_file_documents_exactly_the_defaults():
-    settings = load_settings(ROOT / "care.example.toml", env={})
+def test_example_file_documents_exactly_the_defaults(monkeypatch):
+    monkeypatch.chdir(ROOT)  # its relative paths are relative to its folder
+    settings = load_settings("care.example.toml", env={})
     assert settings.policy == Policy()
     assert settings.alerts == AlertSettings() and not settings.alerts.enabled
     assert settings.database_url == "sqlite:///care.db"
     assert settings.backfill_days == 30
     assert settings.report_dir == "reports"
+
+
+def test_relative_paths_in_the_file_are_relative_to_its_folder(tmp_path, monkeypatch):
+    folder = tmp_path / "etc" / "care"
+    folder.mkdir(parents=True)
+    (folder / "templates").mkdir()
+    (folder / "faq.toml").write_text(
+        '[[article]]\ntitle = "Reset your password"\nurl = "https://help.example/reset"\n'
+        'keywords = ["password"]\n',
+        encoding="utf-8",
+    )
+    path = write(
+        folder,
+        'database_url = "sqlite:///data/care.db"\ntemplates_dir = "templates"\n'
+        '[rules.faq]\ncatalogue = "faq.toml"\n[survey]\noutbox_dir = "outbox"\n'
+        '[report]\ndir = "/srv/reports"\n',
+    )
+    elsewhere = tmp_path / "somewhere-else"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # a worker, `care serve` or `care status` started elsewhere
+
+    settings = load_settings(path, env={})
+
+    assert settings.database_url == f"sqlite:///{folder}/data/care.db"
+    assert settings.policy.templates_dir == str(folder / "templates")
+    assert settings.policy.rules.faq.catalogue == str(folder / "faq.toml")
+    assert settings.policy.survey.outbox_dir == str(folder / "outbox")
+    assert settings.report_dir == "/srv/reports"  # absolute: as written
+    overridden = load_settings(path, env={"CARE_DATABASE_URL": "sqlite:///mine.db"})
+    assert overridden.database_url == "sqlite:///mine.db"  # the environment: the working folder
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["postgresql+psycopg://care@db.internal/care", "sqlite://", "sqlite:///:memory:"],
+)
+def test_other_database_urls_are_kept_as_written(tmp_path, url):
+    path = write(tmp_path, f'database_url = "{url}"\n')
+    assert load_settings(path, env={}).database_url == url
 
 
 def test_no_file_means_all_defaults(tmp_path, monkeypatch):

@@ -27,7 +27,7 @@ def test_the_file_names_the_database_and_helpdesks(tmp_path: Path) -> None:
     )
     settings = load_store_settings(config, env={})
     assert settings.helpdesks == ("freshdesk",)
-    assert settings.database_url == "sqlite:///from-file.db"
+    assert settings.database_url == f"sqlite:///{tmp_path}/from-file.db"  # beside the file
     assert settings.source == str(config)
 
 
