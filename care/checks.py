@@ -74,9 +74,8 @@ def run_checks(
     try:
         _, source = read_config_file(env=env)
     except ConfigError as exc:
-        hint = "fix the key named above; care.example.toml lists every key with its default"
         return [
-            CheckResult("configuration", Outcome.FAIL, str(exc), hint),
+            CheckResult("configuration", Outcome.FAIL, str(exc), _config_hint(str(exc))),
             CheckResult("other checks", Outcome.SKIPPED, "the configuration must be valid first"),
         ]
     results = [_config_ok(source)]
@@ -269,3 +268,14 @@ def _smtp_hint(message: str) -> str:
     if "TLS" in message or "certificate" in message:
         return "check CARE_SMTP_TLS and CARE_SMTP_PORT, and the server's certificate"
     return "check CARE_SMTP_HOST and CARE_SMTP_PORT, and that the server can be reached"
+
+
+def _config_hint(message: str) -> str:
+    if "does not exist" in message:
+        return (
+            "point CARE_CONFIG (or --config) at your care.toml, a path relative to the "
+            "working directory; unset, ./care.toml or the defaults are used"
+        )
+    if "not valid TOML" in message:
+        return "fix the TOML syntax at the line named above"
+    return "fix the key named above; care.example.toml lists every key with its default"

@@ -127,6 +127,16 @@ def test_an_unknown_key_in_care_toml_is_named(tmp_path, env) -> None:
     assert "care.example.toml" in result.stdout
 
 
+def test_a_missing_config_file_or_broken_toml_gets_its_own_fix(tmp_path, env) -> None:
+    missing = care_check(tmp_path, {**env, "CARE_CONFIG": str(tmp_path / "nowhere.toml")})
+    broken = care_check(tmp_path, env, toml="[survey\ndelay_hours = 3\n")
+
+    assert missing.returncode == broken.returncode == 1
+    assert "nowhere.toml does not exist" in missing.stdout
+    assert "fix: point CARE_CONFIG" in " ".join(missing.stdout.split())
+    assert "is not valid TOML" in broken.stdout and "fix: fix the TOML syntax" in broken.stdout
+
+
 def test_a_wrong_zendesk_client_secret_names_the_variable_never_its_value(tmp_path, env) -> None:
     wrong = "wrong-secret-5f1e9c"
     result = care_check(tmp_path, {**env, "CARE_ZENDESK_CLIENT_SECRET": wrong})
