@@ -220,27 +220,31 @@ def read_config_file(
         file = ConfigFile.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(_explain(exc, source)) from None
-    if source == "defaults":
-        return file, source
-    return anchor_paths(file, config_path.parent), source
+    return (anchor_paths(file, config_path.parent) if raw else file), source
 
 
 def anchor_paths(file: ConfigFile, folder: Path) -> ConfigFile:
-    """The file's relative paths, its defaults included, made relative to the file's own
-    folder, not to the working directory: a worker, `care serve` and `care status`
-    started from different folders with one care.toml must share one SQLite database
-    and one outbox, or each would send its own surveys. Environment variables stay
-    relative to the working directory."""
-    survey = file.survey.model_copy(update={"outbox_dir": _under(folder, file.survey.outbox_dir)})
-    report = file.report.model_copy(update={"dir": _under(folder, file.report.dir)})
+    """The file's relative paths made relative to the file's own folder, not to the working
+    directory: a worker, `care serve` and `care status` started from different folders
+    with one care.toml must share one SQLite database and one outbox, or each would send
+    its own surveys. Defaults and environment variables stay relative to the working
+    directory."""
+    fields = file.model_fields_set
+    survey = file.survey
+    if "outbox_dir" in survey.model_fields_set:
+        survey = survey.model_copy(update={"outbox_dir": _under(folder, survey.outbox_dir)})
+    report = file.report
+    if "dir" in report.model_fields_set:
+        report = report.model_copy(update={"dir": _under(folder, report.dir)})
     rules = file.rules
     if rules.faq.catalogue:
         faq = rules.faq.model_copy(update={"catalogue": _under(folder, rules.faq.catalogue)})
         rules = rules.model_copy(update={"faq": faq})
     update: dict[str, Any] = {"survey": survey, "report": report, "rules": rules}
-    if file.templates_dir:
+    if "templates_dir" in fields and file.templates_dir:
         update["templates_dir"] = _under(folder, file.templates_dir)
-    update["database_url"] = _sqlite_under(folder, file.database_url or DEFAULT_DATABASE_URL)
+    if "database_url" in fields and file.database_url:
+        update["database_url"] = _sqlite_under(folder, file.database_url)
     return file.model_copy(update=update)
 
 

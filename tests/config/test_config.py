@@ -61,10 +61,6 @@ def test_relative_paths_in_the_file_are_relative_to_its_folder(tmp_path, monkeyp
     assert settings.report_dir == "/srv/reports"  # absolute: as written
     overridden = load_settings(path, env={"CARE_DATABASE_URL": "sqlite:///mine.db"})
     assert overridden.database_url == "sqlite:///mine.db"  # the environment: the working folder
-    bare = load_settings(write(folder, ""), env={})  # the defaults: beside the file too
-    assert bare.database_url == f"sqlite:///{folder}/care.db"
-    assert bare.policy.survey.outbox_dir == str(folder / "outbox")
-    assert bare.report_dir == str(folder / "reports")
 
 
 @pytest.mark.parametrize(
