@@ -84,7 +84,8 @@ class Ticket:
     url: str | None = None  # the agent-facing link, for notes and alerts
     # Context the flow adds from the store (the rules stay pure):
     requester_ticket_times: tuple[datetime, ...] = field(default=())
-    """Creation times of the requester's other tickets known to the store."""
+    """Creation times of the requester's other tickets known to the store, opened within
+    the repeat-contact window before this one (the flow passes no more than the rule counts)."""
     waiting_since: datetime | None = None
     """When the requester's current unanswered wait began, as first seen by an earlier poll
     (a follow-up "any news?" must not restart the SLA clock). None: not known."""

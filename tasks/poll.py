@@ -7,6 +7,7 @@ cap throughput near 100 tickets/s.
 from __future__ import annotations
 
 import dataclasses
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -154,13 +155,31 @@ def with_requester_history(ctx: PollContext, tickets: Sequence[Ticket]) -> list[
     )
     for t in tickets:  # the page itself may hold several of one requester's tickets
         known.setdefault(t.requester.id, []).append((t.id, t.created_at))
+    histories = {r: _History(entries) for r, entries in known.items() if len(entries) > 1}
     enriched = []
     for t in tickets:
-        others = {tid: created for tid, created in known[t.requester.id] if tid != t.id}
-        if others:  # most requesters have one ticket: keep those tickets as they are
-            t = dataclasses.replace(t, requester_ticket_times=tuple(sorted(others.values())))
+        history = histories.get(t.requester.id)
+        # Only the window the rule counts: a monitoring system with thousands of tickets
+        # must cost a lookup per ticket, not a copy of its whole history.
+        opened = history.opened(t.created_at - window, t.created_at, t.id) if history else ()
+        if opened:  # most requesters have one ticket: keep those tickets as they are
+            t = dataclasses.replace(t, requester_ticket_times=opened)
         enriched.append(t)
     return enriched
+
+
+class _History:
+    """One requester's tickets by creation time, each ticket once."""
+
+    def __init__(self, entries: Iterable[tuple[str, datetime]]) -> None:
+        ordered = sorted((created, ticket_id) for ticket_id, created in dict(entries).items())
+        self.times = [created for created, _ in ordered]
+        self.ids = [ticket_id for _, ticket_id in ordered]
+
+    def opened(self, start: datetime, end: datetime, excluding: str) -> tuple[datetime, ...]:
+        """Creation times in [start, end] of the tickets other than `excluding`."""
+        lo, hi = bisect_left(self.times, start), bisect_right(self.times, end)
+        return tuple(self.times[i] for i in range(lo, hi) if self.ids[i] != excluding)
 
 
 def with_history(ctx: PollContext, tickets: Sequence[Ticket]) -> list[Ticket]:
