@@ -8,7 +8,8 @@ e-mail (`care.templating.template_environment`), so a `survey.*.html.j2` file in
     survey.answer.html.j2       confirming, answer, answer_label, first_click, reopened,
                                 comment, comment_first, comment_draft, error,
                                 max_comment_chars; while confirming (nothing recorded
-                                yet): other_answer_label, other_answer_path
+                                yet): other_answer_label, other_answer_href (the
+                                other answer's token: a link relative to the page)
     survey.unsubscribe.html.j2  email, done
     survey.error.html.j2        heading, message
 

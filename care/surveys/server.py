@@ -188,7 +188,8 @@ class SurveyEndpoint:
             answer_label=ANSWER_LABELS[claim.answer],
             reopened=reopens(self.policy, claim.answer),
             other_answer_label=ANSWER_LABELS[other],
-            other_answer_path=ANSWER_PATH + other_token,
+            # Relative to this page's URL: right behind a proxy that serves it under a prefix.
+            other_answer_href=other_token,
             comment=None,
             comment_draft="",
             error=None,
