@@ -164,6 +164,10 @@ class Helpdesk(Protocol):
         """One authenticated request that writes nothing: proves the URL and credential."""
         ...
 
+    def group_names(self) -> dict[str, str]:
+        """Every group's name by id, for the report (a request per 100 groups)."""
+        ...
+
     def close(self) -> None: ...
 
 

@@ -3,7 +3,8 @@
 The report covers a window [start, end) (by default the 7 days up to now). Ticket
 metrics are over the tickets *created* in the window, as their latest snapshot
 stands; survey metrics over the surveys *sent* in the window. A ticket counts in
-the group it is in now (its snapshot's `group_id`; "(no group)" when it has none).
+the group it is in now (its snapshot's `group_id`; "(no group)" when it has none),
+shown by the name the helpdesk gives it when the report flow could read the names.
 
 Each metric, as "what is counted / out of what":
 
@@ -36,7 +37,7 @@ passed-around rate, then most hops per ticket; groups with none are not named).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Self, TypeVar
@@ -159,12 +160,15 @@ class Scope:
     helpdesk: str | None
     group: str | None  # the group id, or NO_GROUP
     metrics: Metrics
+    group_name: str | None = None  # as the helpdesk names the group, when it could be read
 
     @property
     def label(self) -> str:
         if self.helpdesk is None:
             return "all helpdesks"
-        return self.helpdesk if self.group is None else f"{self.helpdesk} · {self.group}"
+        if self.group is None:
+            return self.helpdesk
+        return f"{self.helpdesk} · {self.group_name or self.group}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,8 +207,11 @@ def build_report(
     end: datetime,
     thresholds: Thresholds = Thresholds(),
     top: int = 3,
+    group_names: Mapping[tuple[str, str], str] | None = None,
 ) -> Report:
-    """The report over `activity` (one item per helpdesk and group, in any order)."""
+    """The report over `activity` (one item per helpdesk and group, in any order);
+    `group_names`: (helpdesk, group id) -> the group's name, where known."""
+    names = group_names or {}
     by_helpdesk: dict[str, list[GroupActivity]] = {}
     for item in activity:
         by_helpdesk.setdefault(item.helpdesk, []).append(item)
@@ -212,7 +219,12 @@ def build_report(
         HelpdeskReport(
             total=Scope(name, None, _combined(items)),
             groups=tuple(
-                Scope(name, g.group_id or NO_GROUP, _combined([g]))
+                Scope(
+                    name,
+                    g.group_id or NO_GROUP,
+                    _combined([g]),
+                    names.get((name, g.group_id)) if g.group_id else None,
+                )
                 for g in sorted(items, key=lambda g: _group_order(g.group_id))
             ),
         )

@@ -10,6 +10,8 @@ CONTACT = "/api/v2/contacts/{id}"
 BULK_UPDATE = "/api/v2/tickets/bulk_update"
 JOB = "/api/v2/jobs/{id}"
 AGENTS_ME = "/api/v2/agents/me"
+GROUPS = "/api/v2/groups"
+GROUPS_PAGE_SIZE = 100
 
 PAGE_SIZE = 100  # the list endpoint's maximum per_page
 PAGE_LIMIT = 300  # "You cannot access tickets beyond the 300th page"

@@ -73,6 +73,20 @@ class ZendeskHelpdesk:
             role=user.get("role"),
         )
 
+    def group_names(self) -> dict[str, str]:
+        """Group id -> name (`GET /api/v2/groups`, cursor-paginated: one request per 100)."""
+        names: dict[str, str] = {}
+        params: dict[str, Any] = {"page[size]": ep.GROUPS_PAGE_SIZE}
+        while True:
+            body = self.http.get(ep.GROUPS, params)
+            for group in body.get("groups") or []:
+                if isinstance(group, dict) and group.get("id") is not None:
+                    names[str(group["id"])] = str(group.get("name") or "")
+            meta = body.get("meta") or {}
+            if not meta.get("has_more") or not meta.get("after_cursor"):
+                return names
+            params = {"page[size]": ep.GROUPS_PAGE_SIZE, "page[after]": meta["after_cursor"]}
+
     def read_page(self, cursor: str | None, start: datetime) -> Page:
         params: dict[str, Any] = {
             "per_page": self._per_page,

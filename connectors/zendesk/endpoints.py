@@ -10,6 +10,8 @@ TICKET_COMMENTS = "/api/v2/tickets/{id}/comments"
 UPDATE_MANY = "/api/v2/tickets/update_many"
 JOB_STATUSES = "/api/v2/job_statuses/show_many"
 USERS_ME = "/api/v2/users/me"
+GROUPS = "/api/v2/groups"
+GROUPS_PAGE_SIZE = 100  # cursor pagination: page[size] up to 100
 
 EXPORT_PAGE_SIZE = 1000  # the incremental export's maximum per_page
 EXPORT_SIDELOADS = "metric_sets,users"

@@ -11,6 +11,7 @@ import pytest
 from prefect.artifacts import Artifact
 
 from connectors.zendesk.sandbox import ZendeskSandbox
+from connectors.zendesk.sandbox.records import GROUP_NAMES
 from flows.poll import poll_helpdesk
 from flows.report import care_report
 from tests.flows.environment import configure, settled_past
@@ -61,6 +62,26 @@ def test_a_report_after_a_poll_publishes_an_artifact_and_a_standalone_page(
     assert f"<td>{breached / created:.0%}".replace("%", " %") in page
     assert "<table" in page and "<script" not in page.lower()
     assert "http" not in page  # no external asset, link or font of any kind
+
+    labels = {g.label for g in run.report.groups}
+    assert labels & {f"zendesk · {name}" for name in GROUP_NAMES}  # as the team knows them
+    assert not [label for label in labels if label.startswith("zendesk · 3600")]
+    assert any(f"| zendesk · {name} |" in run.markdown for name in GROUP_NAMES)
+
+
+def test_groups_are_shown_by_id_when_the_helpdesk_cannot_be_asked(
+    database_url, tmp_path, monkeypatch
+):
+    with ZendeskSandbox(tickets=TICKETS, seed=5, job_delay_ms=5, now=settled_past()) as sandbox:
+        configure(monkeypatch, tmp_path, sandbox, database_url)
+        poll_helpdesk(helpdesk="zendesk")
+    # the sandbox is gone: the daily report still comes, with group ids
+
+    run = care_report(days=7, out_dir=str(tmp_path / "reports"))
+
+    labels = {g.label for g in run.report.groups}
+    assert any(label.startswith("zendesk · 3600") for label in labels)
+    assert run.report.overall.metrics.tickets > 0 and run.html_path.exists()
 
 
 def test_a_report_on_a_store_without_tickets_says_so(database_url, tmp_path, monkeypatch):

@@ -9,6 +9,24 @@ Json = dict[str, Any]
 DAY = 86_400
 AGENTS = (9001, 9002, 9003, 9004)
 GROUPS = (501, 502, 503)
+GROUP_NAMES = {501: "Billing", 502: "Technical support", 503: "Accounts"}
+
+
+def group_json(group_id: int, created: int) -> Json:
+    """A group as `GET /api/v2/groups` lists it."""
+    stamp = iso(created)
+    return {
+        "id": group_id,
+        "name": GROUP_NAMES[group_id],
+        "description": f"{GROUP_NAMES[group_id]} queue",
+        "escalate_to": None,
+        "unassigned_for": "30m",
+        "business_hours_id": None,
+        "group_type": "support_agent_group",
+        "auto_ticket_assign": 0,
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
 
 
 def quiet_fields() -> Json:

@@ -20,7 +20,7 @@ from itertools import islice
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from connectors.freshdesk.sandbox.records import AGENTS, GROUPS, Json, agent_json
+from connectors.freshdesk.sandbox.records import AGENTS, GROUPS, Json, agent_json, group_json
 from connectors.freshdesk.sandbox.scenarios import COUNT as SCENARIO_COUNT
 from connectors.freshdesk.sandbox.seed import Seed
 from connectors.freshdesk.sandbox.state import (
@@ -294,6 +294,13 @@ class FreshdeskSandbox(SandboxLifecycle):
                 return 200, self.store.job(job_id), {}
             case "GET", ["agents", "me"]:  # the API key belongs to the first agent
                 return 200, agent_json(AGENTS[0], int(self.now.timestamp())), {}
+            case "GET", ["groups"]:
+                page, per_page = parse_paging(query, default=30)
+                created = int(self.now.timestamp()) - 400 * 86_400
+                every = [group_json(g, created) for g in GROUPS]
+                rows = every[(page - 1) * per_page : page * per_page]
+                more = page * per_page < len(every)
+                return 200, rows, self._link(path, query, page, more)
         raise ApiError(404, None)
 
     def _list_tickets(self, path: str, query: dict[str, str]) -> tuple:

@@ -10,6 +10,7 @@ MIN, HOUR, DAY = 60, 3600, 86400
 ADMIN_ID = 9_000_000
 AGENT_BASE, AGENTS = 9_000_001, 12
 GROUP_BASE, GROUPS = 360_001, 6
+GROUP_NAMES = ("Support", "Billing", "Technical support", "Accounts", "Shipping", "Escalations")
 ORG_BASE, ORGS = 700_001, 40
 REQUESTER_BASE = 10_000_000  # filler requesters: REQUESTER_BASE + pool index
 PERSON_BASE = 20_000_001  # scenario requesters

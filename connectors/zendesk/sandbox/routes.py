@@ -9,7 +9,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from connectors.zendesk.sandbox.records import ADMIN_ID, CUSTOM_STATUS, Rec, iso
+from connectors.zendesk.sandbox.records import (
+    ADMIN_ID,
+    CUSTOM_STATUS,
+    GROUP_BASE,
+    GROUP_NAMES,
+    Rec,
+    iso,
+)
 from connectors.zendesk.sandbox.seed import Seed
 from connectors.zendesk.sandbox.state import (
     ApiError,
@@ -217,6 +224,7 @@ class Routes:
             ("GET", r"/api/v2/job_statuses/show_many", self.jobs),
             ("GET", r"/api/v2/job_statuses/([0-9a-f]+)", self.job),
             ("GET", r"/api/v2/users/(me|\d+)", self.user),
+            ("GET", r"/api/v2/groups", self.groups),
         ]
         for verb, pattern, handler in table:
             match = re.fullmatch(pattern, path)
@@ -398,6 +406,41 @@ class Routes:
         if rec is None:
             raise not_found()
         return 200, {"ticket_metric": metric_json(rec, self.base)}, {}
+
+    def groups(self) -> Response:
+        """List Groups with cursor pagination (`page[size]`, `page[after]`)."""
+        try:
+            size = min(max(int(self.query.get("page[size]", 100)), 1), 100)
+            start = int(self.query.get("page[after]", "g0").removeprefix("g"))
+        except ValueError:
+            raise bad_request("InvalidPaginationParameter", "page[size] or page[after]") from None
+        created = iso(int(self.sb.now.timestamp()) - 400 * 86_400)
+        every = [
+            {
+                "id": GROUP_BASE + i,
+                "url": f"{self.base}/api/v2/groups/{GROUP_BASE + i}.json",
+                "name": name,
+                "description": "",
+                "default": i == 0,
+                "deleted": False,
+                "is_public": True,
+                "created_at": created,
+                "updated_at": created,
+            }
+            for i, name in enumerate(GROUP_NAMES)
+        ]
+        rows, more = every[start : start + size], start + size < len(every)
+        after = f"g{start + size}" if more else None
+        link = f"{self.base}/api/v2/groups.json?page%5Bsize%5D={size}&page%5Bafter%5D="
+        return (
+            200,
+            {
+                "groups": rows,
+                "meta": {"has_more": more, "after_cursor": after, "before_cursor": f"g{start}"},
+                "links": {"next": f"{link}{after}" if more else None, "prev": None},
+            },
+            {},
+        )
 
     def user(self, uid: str) -> Response:
         user = user_json(self.store.seed, ADMIN_ID if uid == "me" else int(uid), self.base)
