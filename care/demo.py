@@ -136,7 +136,7 @@ def _poll(console: Console, helpdesk: str, quiet: bool = False) -> PollSummary:
         return summary
     r = summary.requests
     console.print(
-        f"[bold]{helpdesk}[/]: {summary.tickets:,} tickets in {summary.pages} pages, "
+        f"[bold]{helpdesk}[/]: {summary.read}, "
         f"{sum(summary.new_actions.values())} new actions, {summary.applied} applied, "
         f"{summary.failed} failed · {r.get('reads', 0):.0f} reads, {r.get('writes', 0):.0f} writes"
     )

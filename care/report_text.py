@@ -14,7 +14,7 @@ from care.summary import PollSummary
 def print_poll_summary(console: Console, summary: PollSummary) -> None:
     mode = " [yellow](dry run: nothing written)[/]" if summary.dry_run else ""
     console.print(
-        f"[bold]{summary.helpdesk}[/]: {summary.tickets:,} tickets in {summary.pages} pages, "
+        f"[bold]{summary.helpdesk}[/]: {summary.read}, "
         f"{summary.seconds:.1f} s ({summary.tickets_per_second:,.0f} tickets/s){mode}"
     )
     table = Table("rule", "new actions", title="Actions by rule", title_justify="left")

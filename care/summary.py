@@ -26,6 +26,13 @@ class PollSummary:
     examples: list[tuple[str, str]] = field(default_factory=list)
     alerts: AlertResult = field(default_factory=AlertResult)
 
+    @property
+    def read(self) -> str:
+        """"300 tickets in 1 page", for the one-line summaries."""
+        pages = "1 page" if self.pages == 1 else f"{self.pages:,} pages"
+        tickets = "1 ticket" if self.tickets == 1 else f"{self.tickets:,} tickets"
+        return f"{tickets} in {pages}"
+
     def add(self, page: PageResult) -> None:
         self.pages += page.pages
         self.tickets += page.tickets
