@@ -25,7 +25,7 @@ from rich.table import Table
 
 from care import progress
 from care.demo_answers import answer_one_survey
-from care.summary import PollSummary
+from care.summary import PollSummary, counted
 
 DEMO_CONFIG = """\
 # Written by `care demo`: the defaults, plus a call-booking link for escalations.
@@ -138,7 +138,8 @@ def _poll(console: Console, helpdesk: str, quiet: bool = False) -> PollSummary:
     console.print(
         f"[bold]{helpdesk}[/]: {summary.read}, "
         f"{sum(summary.new_actions.values())} new actions, {summary.applied} applied, "
-        f"{summary.failed} failed · {r.get('reads', 0):.0f} reads, {r.get('writes', 0):.0f} writes"
+        f"{summary.failed} failed · {counted(r.get('reads', 0), 'read')}, "
+        f"{counted(r.get('writes', 0), 'write')}"
     )
     return summary
 

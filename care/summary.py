@@ -29,9 +29,7 @@ class PollSummary:
     @property
     def read(self) -> str:
         """"300 tickets in 1 page", for the one-line summaries."""
-        pages = "1 page" if self.pages == 1 else f"{self.pages:,} pages"
-        tickets = "1 ticket" if self.tickets == 1 else f"{self.tickets:,} tickets"
-        return f"{tickets} in {pages}"
+        return f"{counted(self.tickets, 'ticket')} in {counted(self.pages, 'page')}"
 
     def add(self, page: PageResult) -> None:
         self.pages += page.pages
@@ -92,3 +90,8 @@ class PollSummary:
             f"| {a.sent} | {a.failed - a.given_up} | {a.given_up} |",
             "",
         ]
+
+
+def counted(n: float, noun: str) -> str:
+    """"1 page", "2 pages", "1,000 tickets"."""
+    return f"{n:,.0f} {noun}" + ("" if n == 1 else "s")
