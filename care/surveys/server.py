@@ -168,7 +168,7 @@ class SurveyEndpoint:
         claim = self._claim(token, ("solved", "unsolved"))
         record = self.store.survey_answer(claim.helpdesk, claim.ticket_id)
         if record is not None:
-            return self._answer_page(record, first=False)
+            return self._answer_page(record.answer, record.comment)
         log.info("survey link for %s:%s opened, not sent yet", claim.helpdesk, claim.ticket_id)
         other = "unsolved" if claim.answer == "solved" else "solved"
         other_token = sign(
@@ -179,21 +179,14 @@ class SurveyEndpoint:
             other,
             claim.expires_at,
         )
-        return page(
-            self.policy,
-            ANSWER_PAGE,
-            title="Did we solve it?",
+        return self._answer_page(
+            claim.answer,
+            None,
             confirming=True,
-            answer=claim.answer,
-            answer_label=ANSWER_LABELS[claim.answer],
-            reopened=reopens(self.policy, claim.answer),
+            title="Did we solve it?",
             other_answer_label=ANSWER_LABELS[other],
             # Relative to this page's URL: right behind a proxy that serves it under a prefix.
             other_answer_href=other_token,
-            comment=None,
-            comment_draft="",
-            error=None,
-            max_comment_chars=MAX_COMMENT_CHARS,
         )
 
     def answer(
@@ -213,7 +206,9 @@ class SurveyEndpoint:
             problem = _comment_problem(text)
             if problem:
                 self._write_later(background, record, parts)
-                return self._answer_page(record, first, error=problem, draft=text, status=400)
+                return self._answer_page(
+                    record.answer, record.comment, first, error=problem, draft=text, status=400
+                )
             stored, commented_now = self.store.record_survey_comment(
                 claim.helpdesk, claim.ticket_id, text, self.clock()
             )
@@ -223,7 +218,9 @@ class SurveyEndpoint:
                 parts.append("comment")
                 log.info("survey comment on %s recorded", record.ticket_key)
         self._write_later(background, record, parts)
-        return self._answer_page(record, first, comment_first=commented_now)
+        return self._answer_page(
+            record.answer, record.comment, first, comment_first=commented_now
+        )
 
     def unsubscribe(self, token: str, confirmed: bool) -> HTMLResponse:
         claim = self._claim(token, ("unsubscribe",))
@@ -282,28 +279,34 @@ class SurveyEndpoint:
 
     def _answer_page(
         self,
-        record: AnswerRecord,
-        first: bool,
+        answer: str,
+        comment: str | None,
+        first: bool = False,
         *,
+        confirming: bool = False,
         comment_first: bool = False,
         error: str | None = None,
         draft: str = "",
         status: int = 200,
+        **extra: str,
     ) -> HTMLResponse:
+        """The answer page: `confirming` before anything is recorded (`extra`: the other
+        answer's link and the page title), else the answer recorded and its comment."""
         return page(
             self.policy,
             ANSWER_PAGE,
             status,
-            answer=record.answer,
-            answer_label=ANSWER_LABELS[record.answer],
+            answer=answer,
+            answer_label=ANSWER_LABELS[answer],
             first_click=first,
-            confirming=False,
-            reopened=reopens(self.policy, record.answer),
-            comment=record.comment,
+            confirming=confirming,
+            reopened=reopens(self.policy, answer),
+            comment=comment,
             comment_first=comment_first,
             comment_draft=draft,
             error=error,
             max_comment_chars=MAX_COMMENT_CHARS,
+            **extra,
         )
 
 
