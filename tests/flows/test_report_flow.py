@@ -4,6 +4,8 @@ Prefect; its figures checked against the tickets as the helpdesk shows them."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -25,12 +27,19 @@ def created_in(ticket: dict, start: datetime, end: datetime) -> bool:
     return start <= created < end
 
 
-def test_a_report_after_a_poll_publishes_an_artifact_and_a_standalone_page(
-    database_url, tmp_path, monkeypatch
-):
+@contextmanager
+def polled_sandbox(database_url, tmp_path, monkeypatch) -> Iterator[ZendeskSandbox]:
+    """A Zendesk sandbox CARE is configured for and has polled once."""
     with ZendeskSandbox(tickets=TICKETS, seed=5, job_delay_ms=5, now=settled_past()) as sandbox:
         configure(monkeypatch, tmp_path, sandbox, database_url)
         poll_helpdesk(helpdesk="zendesk")
+        yield sandbox
+
+
+def test_a_report_after_a_poll_publishes_an_artifact_and_a_standalone_page(
+    database_url, tmp_path, monkeypatch
+):
+    with polled_sandbox(database_url, tmp_path, monkeypatch) as sandbox:
         run = care_report(days=7, out_dir=str(tmp_path / "reports"))
         window = [
             t
@@ -72,9 +81,8 @@ def test_a_report_after_a_poll_publishes_an_artifact_and_a_standalone_page(
 def test_groups_are_shown_by_id_when_the_helpdesk_cannot_be_asked(
     database_url, tmp_path, monkeypatch
 ):
-    with ZendeskSandbox(tickets=TICKETS, seed=5, job_delay_ms=5, now=settled_past()) as sandbox:
-        configure(monkeypatch, tmp_path, sandbox, database_url)
-        poll_helpdesk(helpdesk="zendesk")
+    with polled_sandbox(database_url, tmp_path, monkeypatch):
+        pass
     # the sandbox is gone: the daily report still comes, with group ids
 
     run = care_report(days=7, out_dir=str(tmp_path / "reports"))
