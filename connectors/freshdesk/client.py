@@ -100,19 +100,11 @@ class FreshdeskHelpdesk:
 
     def group_names(self) -> dict[str, str]:
         """Group id -> name (`GET /api/v2/groups`, 100 a request, 1 credit each)."""
-        names: dict[str, str] = {}
-        page = 1
-        while True:
-            params = {"page": page, "per_page": ep.GROUPS_PAGE_SIZE}
-            rows = self.http.get(ep.GROUPS, params)
-            if not isinstance(rows, list):
-                raise MalformedRecord(f"the group list is {type(rows).__name__}, not an array")
-            for group in rows:
-                if isinstance(group, dict) and group.get("id") is not None:
-                    names[str(group["id"])] = str(group.get("name") or "")
-            if len(rows) < ep.GROUPS_PAGE_SIZE:
-                return names
-            page += 1
+        return {
+            str(group["id"]): str(group.get("name") or "")
+            for group in writes.every_page(self.http, ep.GROUPS, ep.GROUPS_PAGE_SIZE)
+            if isinstance(group, dict) and group.get("id") is not None
+        }
 
     def read_page(self, cursor: str | None, start: datetime) -> Page:
         """Tickets updated since the cursor's window, oldest first, 100 a request.

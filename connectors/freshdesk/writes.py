@@ -18,7 +18,7 @@ from typing import Any
 
 from care.model import Priority
 from connectors.base import ApplyReport, Change, Jobs, Submission
-from connectors.errors import HelpdeskError
+from connectors.errors import HelpdeskError, MalformedRecord
 from connectors.freshdesk import endpoints as ep
 from connectors.http import HelpdeskHttp
 
@@ -140,13 +140,19 @@ def note_html(text: str) -> str:
 
 def conversations(http: HelpdeskHttp, ticket_id: str) -> list[Any]:
     """Every conversation of a ticket (replies and notes), oldest first, 100 a request."""
+    return every_page(http, ep.CONVERSATIONS.format(id=ticket_id), ep.CONVERSATION_PAGE_SIZE)
+
+
+def every_page(http: HelpdeskHttp, path: str, per_page: int) -> list[Any]:
+    """All rows of a `page`/`per_page` list endpoint: pages until a short one."""
     found: list[Any] = []
     page = 1
     while True:
-        params = {"page": page, "per_page": ep.CONVERSATION_PAGE_SIZE}
-        batch = http.get(ep.CONVERSATIONS.format(id=ticket_id), params)
+        batch = http.get(path, {"page": page, "per_page": per_page})
+        if not isinstance(batch, list):
+            raise MalformedRecord(f"{path} answered {type(batch).__name__}, not an array")
         found.extend(batch)
-        if len(batch) < ep.CONVERSATION_PAGE_SIZE:
+        if len(batch) < per_page:
             return found
         page += 1
 
