@@ -14,9 +14,13 @@ KNOWN = ("zendesk", "freshdesk")
 
 
 def open_helpdesk(
-    name: str, settings: Settings, accounts: ConnectorMemory | None = None
+    name: str,
+    settings: Settings,
+    accounts: ConnectorMemory | None = None,
+    max_attempts: int | None = None,
 ) -> Helpdesk:
     """`accounts`: where the connector keeps what it looked up (the store), if anywhere.
+    `max_attempts`: tries per request before an outage is raised (default: the connector's).
 
     With `api_budget_per_minute` set, every request first takes its share of the
     budget that all workers calling this helpdesk hold together (connectors/budget.py).
@@ -40,6 +44,8 @@ def open_helpdesk(
         budget = settings.freshdesk
     else:
         raise ConfigError(f"unknown helpdesk {name!r}: choose one of {', '.join(KNOWN)}")
+    if max_attempts is not None:
+        helpdesk.http.max_attempts = max_attempts
     if budget.api_budget_per_minute:
         limit = ensure_limit(name, budget.api_budget_per_minute)
         helpdesk.http.budget = PrefectRateLimit(limit)

@@ -61,10 +61,8 @@ def group_names(settings: Settings, store: Store) -> dict[tuple[str, str], str]:
     names: dict[tuple[str, str], str] = {}
     for helpdesk in settings.helpdesk_names():
         try:
-            connector = open_helpdesk(helpdesk, settings, accounts=store)
-            http = getattr(connector, "http", None)
-            if http is not None:  # names are a nicety: an outage is reported, not waited out
-                http.max_attempts = 2
+            # Names are a nicety: an outage is reported, not waited out.
+            connector = open_helpdesk(helpdesk, settings, accounts=store, max_attempts=2)
             try:
                 names.update(((helpdesk, i), n) for i, n in connector.group_names().items() if n)
             finally:
