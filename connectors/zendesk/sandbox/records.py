@@ -77,3 +77,19 @@ class Rec:
     latest_comment: int | None = None
     added: list[tuple[int, int, str, bool, int]] = field(default_factory=list)
     """Comments added through the API: (comment id, author id, body, public, created)."""
+
+
+def group_json(index: int, base: str, created: int) -> dict[str, object]:
+    """Group `index` (0: the default group) as `GET /api/v2/groups` lists it."""
+    group_id = GROUP_BASE + index
+    return {
+        "id": group_id,
+        "url": f"{base}/api/v2/groups/{group_id}.json",
+        "name": GROUP_NAMES[index],
+        "description": "",
+        "default": index == 0,
+        "deleted": False,
+        "is_public": True,
+        "created_at": iso(created),
+        "updated_at": iso(created),
+    }

@@ -12,9 +12,9 @@ from urllib.parse import quote
 from connectors.zendesk.sandbox.records import (
     ADMIN_ID,
     CUSTOM_STATUS,
-    GROUP_BASE,
     GROUP_NAMES,
     Rec,
+    group_json,
     iso,
 )
 from connectors.zendesk.sandbox.seed import Seed
@@ -414,21 +414,8 @@ class Routes:
             start = int(self.query.get("page[after]", "g0").removeprefix("g"))
         except ValueError:
             raise bad_request("InvalidPaginationParameter", "page[size] or page[after]") from None
-        created = iso(int(self.sb.now.timestamp()) - 400 * 86_400)
-        every = [
-            {
-                "id": GROUP_BASE + i,
-                "url": f"{self.base}/api/v2/groups/{GROUP_BASE + i}.json",
-                "name": name,
-                "description": "",
-                "default": i == 0,
-                "deleted": False,
-                "is_public": True,
-                "created_at": created,
-                "updated_at": created,
-            }
-            for i, name in enumerate(GROUP_NAMES)
-        ]
+        created = int(self.sb.now.timestamp()) - 400 * 86_400
+        every = [group_json(i, self.base, created) for i in range(len(GROUP_NAMES))]
         rows, more = every[start : start + size], start + size < len(every)
         after = f"g{start + size}" if more else None
         link = f"{self.base}/api/v2/groups.json?page%5Bsize%5D={size}&page%5Bafter%5D="
