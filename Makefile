@@ -8,12 +8,15 @@ STAMP := $(VENV)/.installed-stamp
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_LOGGING_LEVEL ?= WARNING
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean lock
 
-$(STAMP): pyproject.toml
+PIP := $(BIN)/pip --quiet --disable-pip-version-check
+
+# Installs the versions the tests passed with (constraints.txt), not whatever is newest.
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PIP) install --upgrade pip
+	$(PIP) install -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -30,5 +33,14 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/poll_backfill.py
 
+# A deliberate upgrade: resolve pyproject.toml's ranges afresh, pin the result, test it.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	head -4 constraints.txt > constraints.new
+	.lock-venv/bin/pip freeze --exclude-editable >> constraints.new
+	mv constraints.new constraints.txt && rm -rf .lock-venv
+	$(MAKE) test
+
 clean:
-	rm -rf $(VENV) care-demo .pytest_cache .ruff_cache
+	rm -rf $(VENV) .lock-venv care-demo .pytest_cache .ruff_cache

@@ -59,19 +59,21 @@ class Cluster:
 
 
 @contextmanager
-def prefect_server(home: Path, database_url: str) -> Iterator[str]:
-    """`prefect server start` on a free port with its database on PostgreSQL; the API URL.
-    The scheduler is off: the test starts every run itself."""
+def prefect_server(
+    home: Path, database_url: str | None = None, scheduler: bool = False
+) -> Iterator[str]:
+    """`prefect server start` on a free port; the API URL. Its database is on PostgreSQL
+    when `database_url` is given, else Prefect's SQLite file in `home`. With `scheduler`
+    off the test starts every run itself; on, the scheduler loops every second."""
     port = free_port()
-    env = prefect_env(
-        home,
-        None,
-        {
-            "PREFECT_API_DATABASE_CONNECTION_URL": asyncpg_url(database_url),
-            "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false",
-            "PREFECT_SERVER_UI_ENABLED": "false",
-        },
-    )
+    settings = {"PREFECT_SERVER_UI_ENABLED": "false"}
+    if database_url:
+        settings["PREFECT_API_DATABASE_CONNECTION_URL"] = asyncpg_url(database_url)
+    if scheduler:
+        settings["PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS"] = "1"
+    else:
+        settings["PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED"] = "false"
+    env = prefect_env(home, None, settings)
     log = (home / "server.log").open("w")
     process = subprocess.Popen(
         [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
@@ -98,12 +100,12 @@ def cluster(home: Path, database_url: str, care_env: Mapping[str, str], workers:
         c.cli("work-pool", "create", "care", "--type", "process")
         c.cli("deploy", "--all")
         for n in range(1, workers + 1):
-            stack.enter_context(_worker(c, n))
+            stack.enter_context(worker(c, n))
         yield c
 
 
 @contextmanager
-def _worker(c: Cluster, n: int) -> Iterator[None]:
+def worker(c: Cluster, n: int) -> Iterator[None]:
     path = c.home / f"worker-{n}.log"
     c.worker_logs.append(path)
     log = path.open("w")
