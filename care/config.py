@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -16,11 +16,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from care.alerts import ALERTING_RULES
+from care.config_keys import explain
 from care.config_paths import anchor_paths
+from care.config_urls import UrlError, check_database_url, helpdesk_base_url
 from care.policy import BusinessHours, Policy, Rules, Survey, Tags
 
 DEFAULT_CONFIG = "care.toml"
 DEFAULT_DATABASE_URL = "sqlite:///care.db"
+DEFAULT_SURVEY_BASE_URL = "http://127.0.0.1:8765"  # `care survey-server` on this machine
 
 SECRET_KEYS = {
     "client_secret": "CARE_ZENDESK_CLIENT_SECRET",
@@ -164,7 +167,7 @@ class Settings:
     zendesk: ZendeskConfig | None
     freshdesk: FreshdeskConfig | None = None
     survey_secret: str | None = field(default=None, repr=False)
-    survey_base_url: str = "http://127.0.0.1:8765"
+    survey_base_url: str = DEFAULT_SURVEY_BASE_URL
     alerts: AlertSettings = AlertSettings()
     report_dir: str = "reports"  # the care-report flow's HTML pages
     source: str = "defaults"  # where the settings came from, for messages
@@ -178,26 +181,46 @@ def load_settings(
 ) -> Settings:
     env = os.environ if env is None else env
     file, source = read_config_file(path, env)
-    secret = _secret_reader(file.secrets, env)
-    policy = Policy(
+    secret = secret_reader(file.secrets, env)
+    return Settings(
+        policy=policy_from(file, env),
+        database_url=database_url(file, env, source),
+        backfill_days=file.backfill_days,
+        zendesk=zendesk_config(file.zendesk, env, secret, source),
+        freshdesk=freshdesk_config(file.freshdesk, env, secret, source),
+        survey_secret=secret("CARE_SURVEY_SECRET"),
+        survey_base_url=env.get("CARE_SURVEY_BASE_URL") or DEFAULT_SURVEY_BASE_URL,
+        alerts=alert_settings(file.alerts, env, secret),
+        report_dir=file.report.dir,
+        source=source,
+    )
+
+
+# The parts of the settings, each validated on its own: `care check` reports every
+# part that is wrong in one pass, rather than stopping at the first like load_settings.
+
+SecretReader = Callable[[str], str | None]
+
+
+def policy_from(file: ConfigFile, env: Mapping[str, str]) -> Policy:
+    return Policy(
         rules=file.rules,
         tags=file.tags,
         survey=file.survey,
         business_hours=file.business_hours,
         templates_dir=env.get("CARE_TEMPLATES_DIR") or file.templates_dir,
     )
-    return Settings(
-        policy=policy,
-        database_url=env.get("CARE_DATABASE_URL") or file.database_url or DEFAULT_DATABASE_URL,
-        backfill_days=file.backfill_days,
-        zendesk=_zendesk(file.zendesk, env, secret),
-        freshdesk=_freshdesk(file.freshdesk, env, secret),
-        survey_secret=secret("CARE_SURVEY_SECRET"),
-        survey_base_url=env.get("CARE_SURVEY_BASE_URL") or "http://127.0.0.1:8765",
-        alerts=_alerts(file.alerts, env, secret),
-        report_dir=file.report.dir,
-        source=source,
-    )
+
+
+def database_url(file: ConfigFile, env: Mapping[str, str], source: str) -> str:
+    """The database URL, refused with the drivers that work if the store cannot open it."""
+    url = env.get("CARE_DATABASE_URL") or file.database_url or DEFAULT_DATABASE_URL
+    name = "CARE_DATABASE_URL" if env.get("CARE_DATABASE_URL") else f"database_url in {source}"
+    try:
+        check_database_url(url, name)
+    except UrlError as exc:
+        raise ConfigError(str(exc)) from None
+    return url
 
 
 def read_config_file(
@@ -213,14 +236,13 @@ def read_config_file(
         raw = _read_toml(config_path)
         source = str(config_path)
     elif path or env.get("CARE_CONFIG"):
-        raise ConfigError(
-            f"config file {config_path} does not exist (from CARE_CONFIG or --config)"
-        )
+        named_by = " (named by CARE_CONFIG)" if not path else ""
+        raise ConfigError(f"config file {config_path} does not exist{named_by}")
     _refuse_secrets(raw, source)
     try:
         file = ConfigFile.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(_explain(exc, source)) from None
+        raise ConfigError(explain(exc, source, ConfigFile)) from None
     return (anchor_paths(file, config_path.parent) if raw else file), source
 
 
@@ -241,7 +263,7 @@ def load_store_settings(
     urls = {"zendesk": env.get("CARE_ZENDESK_URL") or file.zendesk.url}
     urls["freshdesk"] = env.get("CARE_FRESHDESK_URL") or file.freshdesk.url
     return StoreSettings(
-        database_url=env.get("CARE_DATABASE_URL") or file.database_url or DEFAULT_DATABASE_URL,
+        database_url=database_url(file, env, source),
         helpdesks=tuple(name for name, url in urls.items() if url),
         source=source,
     )
@@ -265,18 +287,10 @@ def _refuse_secrets(raw: Mapping[str, Any], source: str, prefix: str = "") -> No
             )
 
 
-def _explain(exc: ValidationError, source: str) -> str:
-    lines = [f"{source} is invalid:"]
-    for error in exc.errors():
-        key = ".".join(str(part) for part in error["loc"])
-        message = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            message = "unknown key (see care.example.toml for the keys)"
-        lines.append(f"  {key}: {message} (got {error.get('input')!r})")
-    return "\n".join(lines)
+def secret_reader(source: str, env: Mapping[str, str]) -> SecretReader:
+    """Reads a secret from `env`, or from a Prefect Secret block when `source` is "prefect"
+    (which may raise whatever the Prefect client raises when its API cannot be reached)."""
 
-
-def _secret_reader(source: str, env: Mapping[str, str]):
     def read(variable: str) -> str | None:
         value = env.get(variable)
         if value or source != "prefect":
@@ -295,14 +309,25 @@ def _prefect_secret(block_name: str) -> str | None:
         return None
 
 
-def _zendesk(section: ZendeskSection, env: Mapping[str, str], secret) -> ZendeskConfig | None:
-    url = env.get("CARE_ZENDESK_URL") or section.url
+def _base_url(name: str, section_url: str | None, env: Mapping[str, str], source: str) -> str:
+    """The helpdesk's base URL from CARE_<NAME>_URL or the file ("" when unset)."""
+    variable = f"CARE_{name.upper()}_URL"
+    url = env.get(variable) or section_url or ""
+    setting = variable if env.get(variable) else f"[{name}] url in {source}"
+    try:
+        return url and helpdesk_base_url(url, setting, f"https://acme.{name}.com")
+    except UrlError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def zendesk_config(
+    section: ZendeskSection, env: Mapping[str, str], secret: SecretReader, source: str
+) -> ZendeskConfig | None:
+    url = _base_url("zendesk", section.url, env, source)
     if not url:
         return None
-    if not url.startswith(("http://", "https://")):
-        raise ConfigError(f"zendesk.url / CARE_ZENDESK_URL must start with https://, got {url!r}")
     config = ZendeskConfig(
-        url=url.rstrip("/"),
+        url=url,
         client_id=env.get("CARE_ZENDESK_CLIENT_ID") or None,
         client_secret=secret("CARE_ZENDESK_CLIENT_SECRET"),
         oauth_token=secret("CARE_ZENDESK_OAUTH_TOKEN"),
@@ -326,14 +351,12 @@ def _zendesk(section: ZendeskSection, env: Mapping[str, str], secret) -> Zendesk
     return config
 
 
-def _freshdesk(section: FreshdeskSection, env: Mapping[str, str], secret) -> FreshdeskConfig | None:
-    url = env.get("CARE_FRESHDESK_URL") or section.url
+def freshdesk_config(
+    section: FreshdeskSection, env: Mapping[str, str], secret: SecretReader, source: str
+) -> FreshdeskConfig | None:
+    url = _base_url("freshdesk", section.url, env, source)
     if not url:
         return None
-    if not url.startswith(("http://", "https://")):
-        raise ConfigError(
-            f"freshdesk.url / CARE_FRESHDESK_URL must start with https://, got {url!r}"
-        )
     api_key = secret("CARE_FRESHDESK_API_KEY")
     if not api_key:
         raise ConfigError(
@@ -342,14 +365,16 @@ def _freshdesk(section: FreshdeskSection, env: Mapping[str, str], secret) -> Fre
         )
     custom = {int(code): status for code, status in section.custom_statuses.items()}
     return FreshdeskConfig(
-        url=url.rstrip("/"),
+        url=url,
         api_key=api_key,
         custom_statuses=custom,
         api_budget_per_minute=section.api_budget_per_minute,
     )
 
 
-def _alerts(section: AlertsSection, env: Mapping[str, str], secret) -> AlertSettings:
+def alert_settings(
+    section: AlertsSection, env: Mapping[str, str], secret: SecretReader
+) -> AlertSettings:
     urls = {name: secret(name) for name in ("CARE_ALERT_WEBHOOK_URL", "CARE_SLACK_WEBHOOK_URL")}
     for name, url in urls.items():
         if url and not url.startswith(("http://", "https://")):

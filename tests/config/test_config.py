@@ -214,3 +214,51 @@ def test_a_prefect_notification_block_is_named_with_its_type(tmp_path):
     assert settings.alerts.enabled
     with pytest.raises(ConfigError, match="block-type/name"):
         load_settings(write(tmp_path, '[alerts]\nprefect_block = "care-escalations"\n'), env={})
+
+
+@pytest.mark.parametrize(
+    ("toml", "suggestion"),
+    [
+        (
+            "[survey]\ndealy_hours = 3\n",
+            "survey.dealy_hours: unknown key; did you mean survey.delay_hours?",
+        ),
+        (
+            "[rules.response_sla]\ntarget_hour = 8\n",
+            "rules.response_sla.target_hour: unknown key; "
+            "did you mean rules.response_sla.target_hours?",
+        ),
+        ("backfil_days = 9\n", "backfil_days: unknown key; did you mean backfill_days?"),
+        (
+            '[business_hours]\ntimezone = "UTC"\nstrat = "08:00"\n',
+            "business_hours.strat: unknown key; did you mean business_hours.start?",
+        ),
+    ],
+)
+def test_a_typo_in_a_key_gets_the_key_it_meant(tmp_path, toml, suggestion):
+    with pytest.raises(ConfigError) as raised:
+        load_settings(write(tmp_path, toml), env={})
+    assert suggestion in str(raised.value)
+
+
+def test_an_unknown_key_like_no_other_points_at_the_example_file(tmp_path):
+    with pytest.raises(ConfigError) as raised:
+        load_settings(write(tmp_path, "[survey]\nwallpaper = 3\n"), env={})
+    assert "survey.wallpaper: unknown key (care.example.toml lists every key)" in str(raised.value)
+    assert "did you mean" not in str(raised.value)
+
+
+def test_a_misspelt_secret_in_the_file_is_not_shown(tmp_path):
+    path = write(tmp_path, '[zendesk]\nclient_secert = "s3cret-in-the-file"\n')
+    with pytest.raises(ConfigError, match=r"zendesk\.client_secert: unknown key") as raised:
+        load_settings(path, env={})
+    assert "s3cret-in-the-file" not in str(raised.value)
+
+
+def test_a_missing_config_file_names_care_config_and_no_option(tmp_path):
+    with pytest.raises(ConfigError) as raised:
+        load_settings(env={"CARE_CONFIG": str(tmp_path / "nope.toml")})
+    assert (
+        str(raised.value)
+        == f"config file {tmp_path / 'nope.toml'} does not exist (named by CARE_CONFIG)"
+    )
