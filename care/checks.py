@@ -1,6 +1,7 @@
 """`care check`: is this installation ready to run? One result per check, never a secret.
 
-    results = run_checks()   # care.toml and CARE_*; reaches the database, helpdesks, SMTP
+    results = run_checks()   # care.toml and CARE_*; reaches the database, helpdesks, SMTP;
+                             # and what survey e-mails would link to and come from
     ready = not any(r.outcome is Outcome.FAIL for r in results)
 
 Nothing is written anywhere: the database is not migrated (a schema behind is a
@@ -10,22 +11,35 @@ authenticated read each, the SMTP server a login and QUIT without a message.
 
 from __future__ import annotations
 
+import ipaddress
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from email.utils import parseaddr
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit
 
 from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from care.config import (
+    DEFAULT_SURVEY_BASE_URL,
+    AlertSettings,
     ConfigError,
-    Settings,
-    load_settings,
-    load_store_settings,
+    ConfigFile,
+    FreshdeskConfig,
+    ZendeskConfig,
+    alert_settings,
+    database_url,
+    freshdesk_config,
+    policy_from,
     read_config_file,
+    secret_reader,
+    zendesk_config,
 )
 from care.policy import Policy
 from care.rules.enhance import SURVEY
@@ -39,7 +53,7 @@ from care.store.database import (
 from care.surveys.transport import SmtpTransport, TransportError, transport_from_env
 from connectors.base import Helpdesk
 from connectors.errors import AuthError, HelpdeskError, Transient
-from connectors.factory import KNOWN, zendesk_from_config
+from connectors.factory import zendesk_from_config
 from connectors.freshdesk.client import FreshdeskHelpdesk
 from connectors.zendesk.client import ZendeskHelpdesk
 
@@ -49,6 +63,9 @@ HOW_TO_FIX = {
     "OAuth clients; set CARE_ZENDESK_CLIENT_ID and CARE_ZENDESK_CLIENT_SECRET",
     "freshdesk": "Freshdesk → Profile settings → View API key; set CARE_FRESHDESK_API_KEY",
 }
+# Reserved for examples (RFC 2606, RFC 6761): no one reads mail at these domains.
+EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org", "example")
+T = TypeVar("T")
 
 
 class Outcome(StrEnum):
@@ -69,33 +86,55 @@ class CheckResult:
 def run_checks(
     env: Mapping[str, str] | None = None, *, now: datetime | None = None, timeout: float = 10.0
 ) -> list[CheckResult]:
-    """Every check, in order: configuration, secrets, database, helpdesks, SMTP."""
+    """Every check, in order: configuration, secrets, database, helpdesks, alerts, SMTP,
+    survey e-mails. Each part of the settings is checked on its own, so a wrong one hides
+    no other problem; only a check that needs a wrong part is skipped, and says so."""
     env = os.environ if env is None else env
     try:
-        _, source = read_config_file(env=env)
+        file, source = read_config_file(env=env)
     except ConfigError as exc:
+        skipped = "not run: every other check reads care.toml, which must be valid first"
         return [
             CheckResult("configuration", Outcome.FAIL, str(exc), _config_hint(str(exc))),
-            CheckResult("other checks", Outcome.SKIPPED, "the configuration must be valid first"),
+            CheckResult("other checks", Outcome.SKIPPED, skipped),
         ]
+    policy, secret = policy_from(file, env), secret_reader(file.secrets, env)
     results = [_config_ok(source)]
-    settings: Settings | None = None
+    survey_secret = _part("survey secret", file, lambda: secret("CARE_SURVEY_SECRET"))
+    results.append(_or(survey_secret, lambda value: check_survey_secret(value, policy)))
+    url = _part("database", file, lambda: database_url(file, env, source))
+    results.append(_or(url, lambda value: check_database(value, timeout)))
+    for name, build in (("zendesk", zendesk_config), ("freshdesk", freshdesk_config)):
+        read = partial(build, getattr(file, name), env, secret, source)
+        config = _part(f"{name} settings", file, read)
+        results.extend(_helpdesk(name, config, now, timeout))
+    alerts = _part("alerts", file, lambda: alert_settings(file.alerts, env, secret))
+    results.append(_or(alerts, check_alerts))
+    results.append(check_smtp(env, policy, timeout))
+    results.append(check_survey_links(env, policy))
+    results.append(check_survey_sender(env, policy))
+    return results
+
+
+def _part(name: str, file: ConfigFile, build: Callable[[], T]) -> T | CheckResult:
+    """One part of the settings, or the failed check `name` saying what is wrong with it."""
     try:
-        settings = load_settings(env=env)
-    except ConfigError as exc:  # a credential missing, a URL without https://
-        hint = "set or fix the variables named above (the README lists them)"
-        results.append(CheckResult("settings", Outcome.FAIL, str(exc), hint))
-    except Exception as exc:  # secrets = "prefect" and the Prefect API cannot be reached
+        return build()
+    except ConfigError as exc:  # a credential missing, a URL CARE cannot use: named in exc
+        hint = "fix the setting named above; the README lists every variable"
+        return CheckResult(name, Outcome.FAIL, str(exc), hint)
+    except Exception as exc:
+        if file.secrets != "prefect":
+            raise
+        # A Prefect Secret block could not be read: the Prefect API is down or not set.
         message = f"cannot read the secrets: {type(exc).__name__}: {exc}"
         hint = "check PREFECT_API_URL, or set the secrets in the environment"
-        results.append(CheckResult("settings", Outcome.FAIL, message, hint))
-    if settings is not None:
-        results.append(check_survey_secret(settings))
-    results.append(check_database(load_store_settings(env=env).database_url, timeout))
-    for name in KNOWN:
-        results.extend(check_helpdesk(name, settings, now or datetime.now(UTC), timeout))
-    results.append(check_smtp(env, settings.policy if settings else Policy(), timeout))
-    return results
+        return CheckResult(name, Outcome.FAIL, message, hint)
+
+
+def _or(part: T | CheckResult, check: Callable[[T], CheckResult]) -> CheckResult:
+    """The failure of `part`, or `check` of it."""
+    return part if isinstance(part, CheckResult) else check(part)
 
 
 def _config_ok(source: str) -> CheckResult:
@@ -106,13 +145,13 @@ def _config_ok(source: str) -> CheckResult:
     return CheckResult("configuration", Outcome.OK, f"{source} is valid")
 
 
-def check_survey_secret(settings: Settings) -> CheckResult:
+def check_survey_secret(secret: str | None, policy: Policy) -> CheckResult:
     """dispatch-surveys refuses to send without CARE_SURVEY_SECRET (flows/surveys.py)."""
-    if settings.survey_secret:
+    if secret:
         return CheckResult("survey secret", Outcome.OK, "CARE_SURVEY_SECRET is set")
     hint = "set CARE_SURVEY_SECRET, e.g. to $(openssl rand -hex 32), and keep it: links in sent "
     hint += "e-mails are checked against it"
-    if settings.policy.enabled(SURVEY):
+    if policy.enabled(SURVEY):
         message = "CARE_SURVEY_SECRET is not set: dispatch-surveys sends nothing without it"
         return CheckResult("survey secret", Outcome.FAIL, message, hint)
     message = f"CARE_SURVEY_SECRET is not set; surveys are off ({SURVEY} is disabled), but a "
@@ -171,33 +210,38 @@ def _sqlite_file_exists(database: str | None) -> bool:
 # -- helpdesks --------------------------------------------------------------------------
 
 
+HelpdeskConfig = ZendeskConfig | FreshdeskConfig
+
+
+def _helpdesk(
+    name: str, config: HelpdeskConfig | CheckResult | None, now: datetime | None, timeout: float
+) -> list[CheckResult]:
+    if isinstance(config, CheckResult):  # its settings are wrong: nothing to reach with
+        message = f"not reached: the {name} settings above must be fixed first"
+        return [config, CheckResult(name, Outcome.SKIPPED, message)]
+    return list(check_helpdesk(name, config, now or datetime.now(UTC), timeout))
+
+
 def check_helpdesk(
-    name: str, settings: Settings | None, now: datetime, timeout: float = 10.0
+    name: str, config: HelpdeskConfig | None, now: datetime, timeout: float = 10.0
 ) -> Iterator[CheckResult]:
     """One authenticated read (`whoami`); a Zendesk legacy API token adds a warning."""
-    if settings is None:
-        yield CheckResult(name, Outcome.SKIPPED, "the settings above must be fixed first")
-        return
-    config = getattr(settings, name)
     if config is None:
         message = f"not configured (set CARE_{name.upper()}_URL to use it)"
         yield CheckResult(name, Outcome.SKIPPED, message)
         return
-    yield _reach(name, config.url, _connector(settings, name, timeout))
-    if name == "zendesk" and settings.zendesk and settings.zendesk.auth_method == "api-token":
+    yield _reach(name, config.url, _connector(config, timeout))
+    if isinstance(config, ZendeskConfig) and config.auth_method == "api-token":
         yield legacy_token_warning(now)
 
 
-def _connector(settings: Settings, name: str, timeout: float) -> Helpdesk:
+def _connector(config: HelpdeskConfig, timeout: float) -> Helpdesk:
     # Built here rather than by open_helpdesk: one request needs no shared API budget.
     connector: ZendeskHelpdesk | FreshdeskHelpdesk
-    if name == "zendesk" and settings.zendesk:
-        connector = zendesk_from_config(settings.zendesk, timeout=timeout)
+    if isinstance(config, ZendeskConfig):
+        connector = zendesk_from_config(config, timeout=timeout)
     else:
-        assert settings.freshdesk is not None
-        connector = FreshdeskHelpdesk(
-            settings.freshdesk.url, settings.freshdesk.api_key, timeout=timeout
-        )
+        connector = FreshdeskHelpdesk(config.url, config.api_key, timeout=timeout)
     connector.http.max_attempts = 2  # a check reports an outage; it does not wait it out
     return connector
 
@@ -231,6 +275,98 @@ def legacy_token_warning(now: datetime) -> CheckResult:
     )
     message = f"CARE_ZENDESK_EMAIL + CARE_ZENDESK_TOKEN is a legacy API token: Zendesk {when}"
     return CheckResult("zendesk credential", Outcome.WARN, message, HOW_TO_FIX["zendesk"])
+
+
+# -- alerts -----------------------------------------------------------------------------
+
+
+def check_alerts(alerts: AlertSettings) -> CheckResult:
+    """Where escalation alerts go; nothing is sent to find out."""
+    channels = {
+        "CARE_ALERT_WEBHOOK_URL": alerts.webhook_url,
+        "CARE_SLACK_WEBHOOK_URL": alerts.slack_webhook_url,
+        f"the Prefect block {alerts.prefect_block}": alerts.prefect_block,
+    }
+    if not any(channels.values()):
+        return CheckResult("alerts", Outcome.SKIPPED, "no channel set: escalations raise no alerts")
+    where = ", ".join(name for name, value in channels.items() if value)
+    return CheckResult("alerts", Outcome.OK, f"escalation alerts go to {where}")
+
+
+# -- survey e-mails ---------------------------------------------------------------------
+
+
+def check_survey_links(env: Mapping[str, str], policy: Policy) -> CheckResult:
+    """The links in survey e-mails must reach `care survey-server` from the customer's
+    machine; a loopback one is fine while e-mails only go to the outbox folder (the demo)."""
+    if not policy.enabled(SURVEY):
+        return CheckResult("survey links", Outcome.SKIPPED, f"surveys are off ({SURVEY})")
+    base = env.get("CARE_SURVEY_BASE_URL", "").strip()
+    problem = _survey_link_problem(base)
+    if problem is None:
+        return CheckResult("survey links", Outcome.OK, f"survey e-mails link to {base}")
+    hint = "set CARE_SURVEY_BASE_URL to the public https:// address of `care survey-server`"
+    if _over_smtp(env):
+        message = f"{problem}; CARE_SMTP_HOST is set, so these e-mails reach customers"
+        return CheckResult("survey links", Outcome.FAIL, message, hint)
+    message = f"{problem}; fine while e-mails go to the outbox folder, not over SMTP"
+    return CheckResult("survey links", Outcome.WARN, message, hint)
+
+
+def _survey_link_problem(base: str) -> str | None:
+    if not base:
+        return (
+            f"CARE_SURVEY_BASE_URL is not set: every link in the e-mails would point at "
+            f"{DEFAULT_SURVEY_BASE_URL}, the customer's own machine"
+        )
+    try:
+        parts = urlsplit(base)
+        host = parts.hostname
+    except ValueError:  # e.g. an unclosed [ of an IPv6 address
+        return "CARE_SURVEY_BASE_URL is not a URL"
+    if parts.scheme not in ("http", "https") or not host:
+        return "CARE_SURVEY_BASE_URL is not an absolute https:// URL"
+    if _loopback(host):
+        return (
+            f"CARE_SURVEY_BASE_URL points at {host}, a loopback address: every link in the "
+            "e-mails would point at the customer's own machine"
+        )
+    if parts.scheme != "https":
+        return "CARE_SURVEY_BASE_URL is http://: the answers would travel unencrypted"
+    return None
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
+
+
+def check_survey_sender(env: Mapping[str, str], policy: Policy) -> CheckResult:
+    """survey.sender must be an address of the operator's: the example one's mail goes nowhere."""
+    if not policy.enabled(SURVEY):
+        return CheckResult("survey sender", Outcome.SKIPPED, f"surveys are off ({SURVEY})")
+    address = parseaddr(policy.survey.sender)[1]
+    domain = address.rpartition("@")[2].lower() if "@" in address else ""
+    hint = 'set sender in the [survey] section of care.toml, e.g. "Support <support@your.domain>"'
+    if not domain:
+        message = "survey.sender has no e-mail address: no survey e-mail can be sent"
+        return CheckResult("survey sender", Outcome.FAIL, message, hint)
+    if not any(domain == d or domain.endswith(f".{d}") for d in EXAMPLE_DOMAINS):
+        return CheckResult("survey sender", Outcome.OK, f"survey e-mails come from {address}")
+    message = f"survey.sender is the example address {address}: replies would go nowhere"
+    if _over_smtp(env):
+        return CheckResult("survey sender", Outcome.FAIL, message, hint)
+    message += "; fine while e-mails go to the outbox folder, not over SMTP"
+    return CheckResult("survey sender", Outcome.WARN, message, hint)
+
+
+def _over_smtp(env: Mapping[str, str]) -> bool:
+    return bool(env.get("CARE_SMTP_HOST", "").strip())  # as transport_from_env decides
 
 
 # -- SMTP -------------------------------------------------------------------------------
@@ -273,8 +409,8 @@ def _smtp_hint(message: str) -> str:
 def _config_hint(message: str) -> str:
     if "does not exist" in message:
         return (
-            "point CARE_CONFIG (or --config) at your care.toml, a path relative to the "
-            "working directory; unset, ./care.toml or the defaults are used"
+            "point CARE_CONFIG at your care.toml, a path relative to the working directory; "
+            "unset, ./care.toml or the defaults are used"
         )
     if "not valid TOML" in message:
         return "fix the TOML syntax at the line named above"

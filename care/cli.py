@@ -243,9 +243,9 @@ def check() -> None:
         Outcome.FAIL: "[red]✗[/]",
         Outcome.SKIPPED: "[dim]-[/]",
     }
-    for result in results:
+    for result in results:  # every text escaped: "[survey] sender" is not rich markup
         first, *more = result.message.splitlines() or [""]
-        lines = [f"{marks[result.outcome]} {result.name:<20} {escape(first)}"]
+        lines = [f"{marks[result.outcome]} {escape(f'{result.name:<20}')} {escape(first)}"]
         lines += [f"  {'':<20} {escape(line)}" for line in more]
         if result.hint and result.outcome in (Outcome.FAIL, Outcome.WARN):
             lines.append(f"  {'':<20} [dim]fix: {escape(result.hint)}[/]")

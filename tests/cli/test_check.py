@@ -1,5 +1,6 @@
 """`care check` against both sandboxes, a real database and a STARTTLS SMTP server with AUTH:
-one line per check, a fix for each failure, never a secret, exit 1 only on a failure."""
+one line per check, every problem in one pass, a fix for each failure, never a secret,
+exit 1 only on a failure."""
 
 from __future__ import annotations
 
@@ -12,9 +13,19 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import make_url
+from typer.testing import CliRunner
 
-from care.checks import Outcome, check_survey_secret, legacy_token_warning
-from care.config import load_settings
+from care import checks
+from care.checks import (
+    CheckResult,
+    Outcome,
+    check_survey_links,
+    check_survey_secret,
+    check_survey_sender,
+    legacy_token_warning,
+)
+from care.cli import app
+from care.policy import Policy, Rules, Survey
 from care.store import Store
 from care.store.database import engine_as_is, schema_revisions
 from connectors.freshdesk.sandbox import FreshdeskSandbox
@@ -24,6 +35,8 @@ from tests.ports import free_port
 from tests.smtp import PASSWORD, USER, Server, make_certificate, smtp_server
 
 SURVEY_SECRET = "survey-signing-key-0123456789abcdef"
+# What an operator sets before surveys go out over SMTP (the defaults are examples).
+SENDER_TOML = '[survey]\nsender = "Acme Support <support@acme-support.com>"\n'
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +81,7 @@ def env(zendesk, freshdesk, smtp, certificate, database_url) -> dict[str, str]:
         "CARE_FRESHDESK_URL": freshdesk.url,
         "CARE_FRESHDESK_API_KEY": freshdesk.api_key,
         "CARE_SURVEY_SECRET": SURVEY_SECRET,
+        "CARE_SURVEY_BASE_URL": "https://survey.acme-support.com",
         "CARE_SMTP_HOST": "127.0.0.1",
         "CARE_SMTP_PORT": str(smtp.port),
         "CARE_SMTP_TLS": "starttls",
@@ -77,7 +91,9 @@ def env(zendesk, freshdesk, smtp, certificate, database_url) -> dict[str, str]:
     }
 
 
-def care_check(tmp_path: Path, env: dict[str, str], toml: str = "") -> subprocess.CompletedProcess:
+def care_check(
+    tmp_path: Path, env: dict[str, str], toml: str = SENDER_TOML
+) -> subprocess.CompletedProcess:
     config = tmp_path / "care.toml"
     config.write_text(toml, encoding="utf-8")
     base = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "CARE_CONFIG": str(config)}
@@ -110,21 +126,23 @@ def test_everything_right_is_all_ticks_and_exit_0(tmp_path, env, smtp) -> None:
     result = care_check(tmp_path, env)
     assert result.returncode == 0, result.stdout + result.stderr
     names = ["configuration", "survey secret", "database", "zendesk", "freshdesk", "smtp"]
+    names += ["survey links", "survey sender"]
     for name in names:
         assert line(result, name).startswith("✓"), result.stdout
-    assert len(result.stdout.splitlines()) == len(names)  # one line each, no fix needed
+    assert line(result, "alerts").startswith("-")  # no channel set: not configured
+    assert len(result.stdout.splitlines()) == len(names) + 1  # one line each, no fix needed
     assert "authenticated as CARE Sandbox Admin" in line(result, "zendesk")
     assert f"logged in as {USER}" in line(result, "smtp")
     assert smtp.mailbox.received == [], "a check sends no mail"
     no_secret_in(result, env["CARE_ZENDESK_CLIENT_SECRET"], env["CARE_FRESHDESK_API_KEY"])
 
 
-def test_an_unknown_key_in_care_toml_is_named(tmp_path, env) -> None:
-    result = care_check(tmp_path, env, toml="[survey]\ndelay_hourz = 3\n")
+def test_a_typo_in_care_toml_gets_the_key_it_meant(tmp_path, env) -> None:
+    result = care_check(tmp_path, env, toml="[survey]\ndealy_hours = 3\n")
     assert result.returncode == 1
     assert line(result, "configuration").startswith("✗")
-    assert "survey.delay_hourz: unknown key" in result.stdout
-    assert "care.example.toml" in result.stdout
+    assert "survey.dealy_hours: unknown key; did you mean survey.delay_hours?" in result.stdout
+    assert "care.example.toml" in result.stdout  # in the fix
 
 
 def test_a_missing_config_file_or_broken_toml_gets_its_own_fix(tmp_path, env) -> None:
@@ -134,6 +152,7 @@ def test_a_missing_config_file_or_broken_toml_gets_its_own_fix(tmp_path, env) ->
     assert missing.returncode == broken.returncode == 1
     assert "nowhere.toml does not exist" in missing.stdout
     assert "fix: point CARE_CONFIG" in " ".join(missing.stdout.split())
+    assert "--config" not in missing.stdout  # `care` has no such option
     assert "is not valid TOML" in broken.stdout and "fix: fix the TOML syntax" in broken.stdout
 
 
@@ -195,11 +214,10 @@ def test_a_missing_survey_secret_fails_with_how_to_make_one(tmp_path, env) -> No
     assert secret.startswith("✗") and "openssl rand" in secret
 
 
-def test_surveys_switched_off_make_a_missing_secret_a_warning(tmp_path: Path) -> None:
-    config = tmp_path / "care.toml"
-    config.write_text('[rules]\ndisabled = ["enhance.survey"]\n')
-    result = check_survey_secret(load_settings(config, env={}))
-    assert result.outcome is Outcome.WARN
+def test_surveys_switched_off_make_a_missing_secret_a_warning() -> None:
+    surveys_off = Policy(rules=Rules(disabled=("enhance.survey",)))
+    assert check_survey_secret(None, surveys_off).outcome is Outcome.WARN
+    assert check_survey_secret(None, Policy()).outcome is Outcome.FAIL
 
 
 def test_a_schema_behind_is_a_warning_and_is_not_migrated(tmp_path, env) -> None:
@@ -223,3 +241,136 @@ def test_days_left_before_zendesk_deactivates_api_tokens_are_counted() -> None:
     assert "in 10 days" in legacy_token_warning(datetime(2027, 4, 20, tzinfo=UTC)).message
     after = legacy_token_warning(datetime(2027, 5, 2, tzinfo=UTC)).message
     assert "deactivated API tokens on 2027-04-30" in after
+
+
+def test_one_missing_zendesk_variable_hides_no_other_check(tmp_path, env) -> None:
+    no_credentials = {k: v for k, v in env.items() if not k.startswith("CARE_ZENDESK_CLIENT")}
+    no_credentials.pop("CARE_SURVEY_SECRET")
+    result = care_check(tmp_path, no_credentials)
+    assert result.returncode == 1
+    settings = line(result, "zendesk settings")
+    assert settings.startswith("✗") and "CARE_ZENDESK_CLIENT_ID" in settings and "fix:" in settings
+    zendesk = line(result, "zendesk")
+    assert zendesk.startswith("-") and "not reached: the zendesk settings above" in zendesk
+    assert line(result, "survey secret").startswith("✗")  # a second problem, same pass
+    for name in ["database", "freshdesk", "smtp", "survey links", "survey sender"]:
+        assert line(result, name).startswith("✓"), result.stdout
+
+
+@pytest.mark.parametrize("driver", ["postgresql+asyncpg", "mysql"])
+def test_a_database_driver_care_cannot_use_is_a_failed_check(tmp_path, env, driver) -> None:
+    url = f"{driver}://care:db-pw-7d2a@127.0.0.1:{free_port()}/care"
+    result = care_check(tmp_path, {**env, "CARE_DATABASE_URL": url})
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    database = " ".join(line(result, "database").split())
+    assert database.startswith(f"✗ database CARE_DATABASE_URL uses {driver}://, which CARE")
+    assert "sqlite:///path/to/care.db, postgresql:// or postgresql+psycopg://" in database
+    assert line(result, "zendesk").startswith("✓")  # the others are still checked
+    no_secret_in(result, "db-pw-7d2a")
+
+
+def test_a_helpdesk_url_with_a_path_is_refused_not_blamed_on_credentials(
+    tmp_path, env, freshdesk
+) -> None:
+    from_file = {k: v for k, v in env.items() if k != "CARE_FRESHDESK_URL"}
+    toml = f'{SENDER_TOML}[freshdesk]\nurl = "{freshdesk.url}/api/v2/"\n'
+    result = care_check(tmp_path, from_file, toml=toml)
+    assert result.returncode == 1
+    settings = " ".join(line(result, "freshdesk settings").split())
+    assert settings.startswith(f"✗ freshdesk settings [freshdesk] url in {tmp_path / 'care.toml'}")
+    assert "must be the base URL only, e.g. https://acme.freshdesk.com, without a path" in settings
+    assert freshdesk.url not in result.stdout  # the value is never shown
+    assert "API key" not in result.stdout  # not the credentials' fault
+    assert "not reached" in line(result, "freshdesk")
+    assert line(result, "zendesk").startswith("✓")
+
+
+def test_surveys_over_smtp_fail_on_loopback_links_and_the_example_sender(tmp_path, env) -> None:
+    defaults = {k: v for k, v in env.items() if k != "CARE_SURVEY_BASE_URL"}
+    result = care_check(tmp_path, defaults, toml="")
+    assert result.returncode == 1
+    links = line(result, "survey links")
+    assert links.startswith("✗") and "CARE_SURVEY_BASE_URL is not set" in links
+    assert "fix: set CARE_SURVEY_BASE_URL" in links
+    sender = line(result, "survey sender")
+    assert sender.startswith("✗") and "example address support@example.com" in sender
+    assert "fix: set sender in the [survey] section of care.toml" in sender  # not eaten as markup
+    assert line(result, "smtp").startswith("✓")
+
+
+SMTP = {"CARE_SMTP_HOST": "smtp.acme-support.com"}
+
+
+@pytest.mark.parametrize(
+    ("base_url", "problem"),
+    [
+        (None, "CARE_SURVEY_BASE_URL is not set"),
+        ("http://127.0.0.1:8765", "points at 127.0.0.1, a loopback address"),
+        ("https://localhost/care", "points at localhost, a loopback address"),
+        ("http://[::1]:8765", "points at ::1, a loopback address"),
+        ("http://survey.acme-support.com", "is http://"),
+        ("survey.acme-support.com", "not an absolute https:// URL"),
+    ],
+)
+def test_survey_links_that_customers_cannot_open_fail_over_smtp_and_warn_to_the_outbox(
+    base_url, problem
+) -> None:
+    env = {"CARE_SURVEY_BASE_URL": base_url} if base_url else {}
+    over_smtp = check_survey_links({**env, **SMTP}, Policy())
+    assert over_smtp.outcome is Outcome.FAIL and problem in over_smtp.message
+    assert over_smtp.hint and "CARE_SURVEY_BASE_URL" in over_smtp.hint
+    to_outbox = check_survey_links(env, Policy())
+    assert to_outbox.outcome is Outcome.WARN and problem in to_outbox.message
+
+
+def test_a_public_https_survey_base_url_is_fine() -> None:
+    env = {**SMTP, "CARE_SURVEY_BASE_URL": "https://survey.acme-support.com/care"}
+    result = check_survey_links(env, Policy())
+    assert result.outcome is Outcome.OK
+    assert result.message == "survey e-mails link to https://survey.acme-support.com/care"
+
+
+@pytest.mark.parametrize(
+    "sender",
+    ["Support <support@example.com>", "help@EXAMPLE.org", "Acme Support <support@acme.example>"],
+)
+def test_an_example_sender_fails_over_smtp_and_warns_to_the_outbox(sender) -> None:
+    policy = Policy(survey=Survey(sender=sender))
+    assert check_survey_sender(SMTP, policy).outcome is Outcome.FAIL
+    assert check_survey_sender({}, policy).outcome is Outcome.WARN
+
+
+def test_a_sender_of_ones_own_passes_and_one_without_an_address_fails() -> None:
+    own = check_survey_sender(SMTP, Policy(survey=Survey(sender="Acme <care@acme-support.com>")))
+    assert (
+        own.outcome is Outcome.OK
+        and own.message == "survey e-mails come from care@acme-support.com"
+    )
+    assert check_survey_sender({}, Policy(survey=Survey(sender="Acme"))).outcome is Outcome.FAIL
+
+
+def test_surveys_switched_off_skip_the_survey_e_mail_checks() -> None:
+    surveys_off = Policy(rules=Rules(disabled=("enhance.survey",)))
+    assert check_survey_links(SMTP, surveys_off).outcome is Outcome.SKIPPED
+    assert check_survey_sender(SMTP, surveys_off).outcome is Outcome.SKIPPED
+
+
+def test_square_brackets_in_names_messages_and_hints_are_printed_as_written(monkeypatch) -> None:
+    results = [
+        CheckResult(
+            "[freshdesk] url", Outcome.FAIL, "[freshdesk] url is wrong", "edit [freshdesk]"
+        ),
+        CheckResult("[survey]", Outcome.WARN, "first\n[survey] delay_hours", "see [survey]"),
+    ]
+    monkeypatch.setattr(checks, "run_checks", lambda: results)
+    result = CliRunner().invoke(app, ["check"])
+    assert result.exit_code == 1
+    lines = [" ".join(text.split()) for text in result.output.splitlines()]
+    assert lines == [
+        "✗ [freshdesk] url [freshdesk] url is wrong",
+        "fix: edit [freshdesk]",
+        "! [survey] first",
+        "[survey] delay_hours",
+        "fix: see [survey]",
+    ]
