@@ -6,6 +6,7 @@ from collections import Counter
 from typing import Protocol
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from care.summary import PollSummary
@@ -48,13 +49,36 @@ def print_dispatch_summary(console: Console, result: DispatchOutcomes) -> None:
     table = Table("outcome", "surveys", title="Survey dispatch", title_justify="left")
     for label, count in sorted(result.outcomes.items()):
         style = "bold yellow" if label.startswith("interrupted") else ""
-        table.add_row(label, str(count), style=style)
+        table.add_row(escape(outcome_words(label)), str(count), style=style)
     if not result.outcomes:
         table.add_row("[dim](none due)[/]", "0")
     console.print(table)
     note = interrupted_note(result.interrupted)
     if note:
         console.print(f"[yellow]{note}[/]", highlight=False)
+
+
+# Dispatch outcome labels (`tasks.surveys`, `care.surveys.decision`) as an admin reads
+# them; the labels themselves stay short and stable because the store and tests count them.
+OUTCOME_WORDS = {
+    "not_yet": "not due yet: rescheduled",
+    "reopened": "ticket reopened: sent once it is solved again",
+    "skip:ticket_deleted": "skipped: the ticket was deleted",
+    "skip:too_late": "skipped: too late to ask",
+    "skip:no_email": "skipped: the requester has no e-mail address",
+    "skip:opted_out": "skipped: the requester opted out",
+    "skip:no_survey_tag": "skipped: the ticket is tagged not to survey",
+    "skip:cooldown": "skipped: the requester had a survey recently",
+}
+
+
+def outcome_words(label: str) -> str:
+    """A dispatch outcome in words: "skip:no_email" -> "skipped: the requester has no ..."."""
+    if label in OUTCOME_WORDS:
+        return OUTCOME_WORDS[label]
+    if label.startswith("skip:"):  # a reason added later: still readable
+        return "skipped: " + label.removeprefix("skip:").replace("_", " ")
+    return label.replace("_", " ")
 
 
 def interrupted_note(interrupted: int) -> str:

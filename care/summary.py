@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from tasks.alerts import AlertResult
 from tasks.poll import PageResult
+
+# RequestStats.snapshot() keys as an admin reads them; a key not named here is shown
+# with its underscores turned into spaces.
+REQUEST_COLUMNS = {
+    "reads": "Reads",
+    "writes": "Writes",
+    "job_polls": "Job status checks",
+    "rate_limited": "Rate-limited (429)",
+    "rate_limit_wait_s": "Waiting on rate limits (s)",
+    "retries": "Retries",
+}
 
 
 @dataclass
@@ -14,7 +26,7 @@ class PollSummary:
     helpdesk: str
     dry_run: bool = False
     pages: int = 0
-    tickets: int = 0
+    tickets: int = 0  # distinct tickets read (see `add`)
     skipped: int = 0
     new_actions: Counter[str] = field(default_factory=Counter)
     applied: int = 0
@@ -25,15 +37,24 @@ class PollSummary:
     seconds: float = 0.0
     examples: list[tuple[str, str]] = field(default_factory=list)
     alerts: AlertResult = field(default_factory=AlertResult)
+    ticket_reads: int = 0  # tickets read, a ticket read twice counted twice
+    ticket_ids: set[str] = field(default_factory=set, repr=False)
 
     @property
     def read(self) -> str:
-        """"300 tickets in 1 page", for the one-line summaries."""
+        """ "300 tickets in 1 page", for the one-line summaries."""
         return f"{counted(self.tickets, 'ticket')} in {counted(self.pages, 'page')}"
 
-    def add(self, page: PageResult) -> None:
+    def add(self, page: PageResult, ticket_ids: Iterable[str] = ()) -> None:
+        """Count a handled page; `ticket_ids` are the ids of the tickets on it.
+
+        A ticket read twice in one run counts once in `tickets`: Freshdesk's list
+        brings a ticket back once CARE's own update has moved its `updated_at`.
+        """
         self.pages += page.pages
-        self.tickets += page.tickets
+        self.ticket_reads += page.tickets
+        self.ticket_ids.update(ticket_ids)
+        self.tickets = len(self.ticket_ids)
         self.skipped += page.skipped
         self.new_actions.update(page.new_actions)
         self.applied += page.applied
@@ -52,31 +73,63 @@ class PollSummary:
     def tickets_per_second(self) -> float:
         return self.tickets / self.seconds if self.seconds else 0.0
 
-    def markdown(self) -> str:
+    def markdown(self, failed: str | None = None) -> str:
+        """The run's Prefect artifact; `failed` is the error of a run that stopped, whose
+        figures then say how far it got."""
         mode = " (dry run: nothing written)" if self.dry_run else ""
         lines = [
             f"# poll-helpdesk · {self.helpdesk}{mode}",
             "",
-            "| tickets read | skipped (malformed) | pages | new actions | applied | failed "
-            "| surveys scheduled | seconds |",
-            "|---:|---:|---:|---:|---:|---:|---:|---:|",
-            f"| {self.tickets} | {self.skipped} | {self.pages} | {sum(self.new_actions.values())} "
-            f"| {self.applied} | {self.failed} | {self.surveys_scheduled} | {self.seconds:.1f} |",
+            *failure_lines(failed, "Before it stopped, this run got this far:"),
+            table(
+                [
+                    "Tickets read",
+                    "Skipped (malformed)",
+                    "Pages",
+                    "New actions",
+                    "Applied",
+                    "Failed",
+                    "Surveys scheduled",
+                    "Seconds",
+                ],
+                [
+                    [
+                        self.tickets,
+                        self.skipped,
+                        self.pages,
+                        sum(self.new_actions.values()),
+                        self.applied,
+                        self.failed,
+                        self.surveys_scheduled,
+                        f"{self.seconds:.1f}",
+                    ]
+                ],
+            ),
             "",
+            *self._reread_lines(),
             "## Actions by rule",
             "",
-            "| rule | new actions |",
-            "|---|---:|",
-            *[f"| `{rule}` | {count} |" for rule, count in sorted(self.new_actions.items())],
+            table(
+                ["Rule", "New actions"],
+                [[f"`{rule}`", count] for rule, count in sorted(self.new_actions.items())]
+                or [["(none)", 0]],
+                numeric_from=1,
+            ),
             "",
             *self._alert_lines(),
-            "## API requests",
-            "",
-            "| " + " | ".join(self.requests) + " |",
-            "|" + "---:|" * len(self.requests),
-            "| " + " | ".join(str(v) for v in self.requests.values()) + " |",
+            *self._request_lines(),
         ]
         return "\n".join(lines)
+
+    def _reread_lines(self) -> list[str]:
+        again = self.ticket_reads - self.tickets
+        if again <= 0:
+            return []
+        return [
+            f"{counted(again, 'ticket')} came back in the list after CARE's own updates "
+            "moved them and were read again; each counts once above.",
+            "",
+        ]
 
     def _alert_lines(self) -> list[str]:
         if not self.alerts.enabled:
@@ -85,13 +138,63 @@ class PollSummary:
         return [
             "## Alerts",
             "",
-            "| sent | failed (retried next poll) | given up |",
-            "|---:|---:|---:|",
-            f"| {a.sent} | {a.failed - a.given_up} | {a.given_up} |",
+            table(
+                ["Sent", "Failed (retried next poll)", "Given up"],
+                [[a.sent, a.failed - a.given_up, a.given_up]],
+            ),
             "",
         ]
 
+    def _request_lines(self) -> list[str]:
+        if not self.requests and not self.endpoints:
+            return []  # a run that failed before it reached the helpdesk
+        lines = ["## API requests", ""]
+        if self.requests:
+            names = [request_column(key) for key in self.requests]
+            lines += [table(names, [list(self.requests.values())]), ""]
+        if self.endpoints:
+            # 429s and waits are counted for the run as a whole (above), not per endpoint.
+            by_count = sorted(self.endpoints.items(), key=lambda item: (-item[1], item[0]))
+            rows = [[f"`{endpoint}`", count] for endpoint, count in by_count]
+            lines += ["### Requests by endpoint", "", table(["Endpoint", "Requests"], rows, 1)]
+            lines.append("")
+        return lines
+
+
+def request_column(key: str) -> str:
+    """A request counter's name in words: `job_polls` -> "Job status checks"."""
+    return REQUEST_COLUMNS.get(key) or key.replace("_", " ").capitalize()
+
+
+def table(header: list[str], rows: Iterable[list[object]], numeric_from: int = 0) -> str:
+    """A Markdown table; columns from `numeric_from` on are right-aligned figures."""
+    align = ["---" if i < numeric_from else "---:" for i in range(len(header))]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(align) + "|"]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def failure_lines(error: str | None, progress: str) -> list[str]:
+    """The head of a failed run's artifact: that it failed, why in one line, and the
+    sentence introducing what it did before (`progress`); nothing for a run that ended."""
+    if error is None:
+        return []
+    return [f"**This run failed**: {escape(error)}", "", progress, ""]
+
+
+def error_line(exc: BaseException, limit: int = 500) -> str:
+    """An exception as one line: "AuthError: 401 ... set CARE_ZENDESK_TOKEN"."""
+    text = " ".join(f"{type(exc).__name__}: {exc}".split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def escape(text: str) -> str:
+    """Text from elsewhere (an error, a group name) kept from adding Markdown or HTML."""
+    for char in "\\|*_`[]<>#":
+        text = text.replace(char, "\\" + char)
+    return text
+
 
 def counted(n: float, noun: str) -> str:
-    """"1 page", "2 pages", "1,000 tickets"."""
+    """ "1 page", "2 pages", "1,000 tickets"."""
     return f"{n:,.0f} {noun}" + ("" if n == 1 else "s")

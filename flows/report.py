@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 from prefect import flow, get_run_logger
-from prefect.artifacts import create_markdown_artifact
 
 from care.config import Settings, load_settings
 from care.report.html import write_html
 from care.report.markdown import render_markdown
 from care.report.metrics import Report, Thresholds, build_report
 from care.store import Store
+from care.summary import escape, failure_lines
+from flows.artifacts import publish, published_on_failure
 from tasks.context import utc_now
 from tasks.runtime import open_store
 
@@ -26,10 +28,27 @@ class ReportRun:
     markdown: str  # the artifact's text
 
 
+KEY, DESCRIPTION = "care-report", "CARE report"
+
+
 @flow(name="care-report", log_prints=False)
 def care_report(days: int = 7, out_dir: str | None = None) -> ReportRun:
     """Report on the `days` days up to now; the page goes to `out_dir`, by default
     `[report] dir` of care.toml ("reports")."""
+    done: list[str] = []  # the steps a failed run got through, for its artifact
+    with published_on_failure(KEY, DESCRIPTION, partial(failed_markdown, done)):
+        run = _report(days, out_dir, done)
+    publish(KEY, run.markdown, DESCRIPTION)
+    get_run_logger().info(
+        "care-report: %d tickets, %d surveys sent; page %s",
+        run.report.overall.metrics.tickets,
+        run.report.overall.metrics.surveys_sent,
+        run.html_path,
+    )
+    return run
+
+
+def _report(days: int, out_dir: str | None, done: list[str]) -> ReportRun:
     if days < 1:
         raise ValueError(f"days must be 1 or more, got {days}")
     settings = load_settings()
@@ -38,19 +57,22 @@ def care_report(days: int = 7, out_dir: str | None = None) -> ReportRun:
     start = end - timedelta(days=days)
     with open_store(settings) as store:
         activity = store.report_activity(start, end, thresholds)
+        done.append(f"read the activity of {len(activity)} helpdesk groups")
         names = group_names(settings, store)
     report = build_report(activity, start, end, thresholds, group_names=names)
-    markdown = render_markdown(report)
-    create_markdown_artifact(key="care-report", markdown=markdown, description="CARE report")
+    done.append(f"computed the metrics of {report.overall.metrics.tickets} tickets")
     folder = Path(out_dir or settings.report_dir)
-    path = write_html(report, folder, settings.policy.templates_dir)
-    get_run_logger().info(
-        "care-report: %d tickets, %d surveys sent; page %s",
-        report.overall.metrics.tickets,
-        report.overall.metrics.surveys_sent,
-        path,
+    path = write_html(report, folder, settings.policy.templates_dir).resolve()
+    done.append(f"wrote the HTML page {path}")
+    return ReportRun(report, path, render_markdown(report, page=path))
+
+
+def failed_markdown(done: list[str], error: str) -> str:
+    """The artifact of a report run that failed: why, and the steps it got through."""
+    steps = [f"- {escape(step)}" for step in done] or ["- nothing yet"]
+    return "\n".join(
+        ["# CARE report", "", *failure_lines(error, "Before it stopped, this run had:"), *steps]
     )
-    return ReportRun(report, path.resolve(), markdown)
 
 
 def group_names(settings: Settings, store: Store) -> dict[tuple[str, str], str]:
@@ -75,4 +97,3 @@ def group_names(settings: Settings, store: Store) -> dict[tuple[str, str], str]:
                 exc,
             )
     return names
-

@@ -4,24 +4,37 @@ then any survey answer the helpdesk did not take at once is written back."""
 from __future__ import annotations
 
 from contextlib import ExitStack
+from functools import partial
 
 from prefect import flow
-from prefect.artifacts import create_markdown_artifact
 from prefect.utilities.annotations import quote
 
 from care.config import ConfigError, load_settings
-from care.report_text import interrupted_note
+from care.report_text import interrupted_note, outcome_words
+from care.summary import failure_lines, table
 from care.surveys import transport_from_env
 from connectors.base import Helpdesk
 from connectors.factory import open_helpdesk
+from flows.artifacts import publish, published_on_failure
 from tasks.answers import write_back_answers
 from tasks.context import utc_now
 from tasks.runtime import open_store
 from tasks.surveys import BATCH, DispatchContext, DispatchResult, claimed_batches, send_batch
 
+KEY, DESCRIPTION = "dispatch-surveys", "CARE surveys"
+
 
 @flow(name="dispatch-surveys", log_prints=False)
 def dispatch_surveys(dry_run: bool = False, limit: int = 1000) -> DispatchResult:
+    result = DispatchResult()
+    with published_on_failure(KEY, DESCRIPTION, partial(markdown_summary, result, dry_run)):
+        _dispatch(result, dry_run, limit)
+    publish(KEY, markdown_summary(result, dry_run), DESCRIPTION)
+    return result
+
+
+def _dispatch(result: DispatchResult, dry_run: bool, limit: int) -> None:
+    """Fill `result` batch by batch: a run that fails midway still shows how far it got."""
     settings = load_settings()
     if not settings.survey_secret and not dry_run:
         raise ConfigError("CARE_SURVEY_SECRET is not set: survey links must be signed with it")
@@ -29,7 +42,6 @@ def dispatch_surveys(dry_run: bool = False, limit: int = 1000) -> DispatchResult
         transport = transport_from_env(settings.policy)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
-    result = DispatchResult()
     with ExitStack() as stack:
         store = stack.enter_context(open_store(settings))
         helpdesks: dict[str, Helpdesk] = {}
@@ -50,26 +62,28 @@ def dispatch_surveys(dry_run: bool = False, limit: int = 1000) -> DispatchResult
             result.add(send_batch(quote(ctx), quote(batch), dry_run))
         if not dry_run:
             result.write_backs = write_back_answers(quote(store), quote(settings))
-    create_markdown_artifact(
-        key="dispatch-surveys",
-        markdown=markdown_summary(result, dry_run),
-        description="CARE surveys",
-    )
-    return result
 
 
-def markdown_summary(result: DispatchResult, dry_run: bool) -> str:
-    """The run's artifact: surveys per outcome, and what to do about interrupted sends."""
+def markdown_summary(result: DispatchResult, dry_run: bool, failed: str | None = None) -> str:
+    """The run's artifact: surveys per outcome, and what to do about interrupted sends;
+    `failed` is the error of a run that stopped, whose figures say how far it got."""
     mode = " (dry run: nothing sent)" if dry_run else ""
-    rows = [f"| {label} | {count} |" for label, count in sorted(result.outcomes.items())]
-    header = [f"# dispatch-surveys{mode}", "", "| outcome | surveys |", "|---|---:|"]
+    rows = [[outcome_words(label), count] for label, count in sorted(result.outcomes.items())]
+    header = [
+        f"# dispatch-surveys{mode}",
+        "",
+        *failure_lines(failed, "Before it stopped, this run had handled these surveys:"),
+    ]
+    none = "(none handled)" if failed else "(none due)"
+    lines = [*header, table(["Outcome", "Surveys"], rows or [[none, 0]], numeric_from=1)]
     note = interrupted_note(result.interrupted)
-    footer = ["", f"**{note}**"] if note else []
+    if note:
+        lines += ["", f"**{note}**"]
     w = result.write_backs
     if w is not None and (w.answers_written or w.comments_written or w.failed):
-        footer += [
+        lines += [
             "",
             f"Survey answers written back to their tickets: {w.answers_written} answers, "
             f"{w.comments_written} comments; {len(w.failed)} still pending.",
         ]
-    return "\n".join(header + (rows or ["| (none due) | 0 |"]) + footer)
+    return "\n".join(lines)

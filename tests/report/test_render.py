@@ -128,3 +128,18 @@ def test_the_terminal_shows_the_key_figures_and_where_the_page_is(report: Report
     assert "4 h 36 min" in text and "33 % (2/6)" in text
     assert "zendesk · 10: p90 4 h 36 min" in text
     assert "HTML page: /srv/care/reports/page.html" in text
+
+
+def test_the_markdown_links_the_html_page_by_its_path(report: Report, tmp_path: Path) -> None:
+    page = tmp_path / "odd [reports]" / "care-report-2026-03-08-7d.html"
+    text = render_markdown(report, page=page)
+    link = next(line for line in text.splitlines() if line.startswith("**HTML page**"))
+    assert f"({page.as_uri()})" in link and "%20%5Breports%5D" in link  # a working file:// URL
+    assert r"odd \[reports\]" in link  # the path as a reader would paste it
+    assert "**HTML page**" not in render_markdown(report)  # no page, no link
+
+
+def test_markdown_columns_are_named_in_words(report: Report) -> None:
+    header = next(line for line in render_markdown(report).splitlines() if "| Helpdesk |" in line)
+    assert cells(header)[:4] == ["Helpdesk", "Tickets", "Answered", "First response median"]
+    assert cells(header)[-1] == 'Answered "solved"'
