@@ -313,7 +313,7 @@ def _base_url(name: str, section_url: str | None, env: Mapping[str, str], source
     """The helpdesk's base URL from CARE_<NAME>_URL or the file ("" when unset)."""
     variable = f"CARE_{name.upper()}_URL"
     url = env.get(variable) or section_url or ""
-    setting = variable if env.get(variable) else f"[{name}] url in {source}"
+    setting = variable if env.get(variable) else f"{name}.url in {source}"
     try:
         return url and helpdesk_base_url(url, setting, f"https://acme.{name}.com")
     except UrlError as exc:

@@ -278,7 +278,7 @@ def test_a_helpdesk_url_with_a_path_is_refused_not_blamed_on_credentials(
     result = care_check(tmp_path, from_file, toml=toml)
     assert result.returncode == 1
     settings = " ".join(line(result, "freshdesk settings").split())
-    assert settings.startswith(f"✗ freshdesk settings [freshdesk] url in {tmp_path / 'care.toml'}")
+    assert settings.startswith(f"✗ freshdesk settings freshdesk.url in {tmp_path / 'care.toml'}")
     assert "must be the base URL only, e.g. https://acme.freshdesk.com, without a path" in settings
     assert freshdesk.url not in result.stdout  # the value is never shown
     assert "API key" not in result.stdout  # not the credentials' fault
@@ -374,3 +374,15 @@ def test_square_brackets_in_names_messages_and_hints_are_printed_as_written(monk
         "[survey] delay_hours",
         "fix: see [survey]",
     ]
+
+
+def test_a_config_error_with_square_brackets_reaches_the_terminal_whole(tmp_path, env) -> None:
+    folder = tmp_path / "[freshdesk] settings"
+    folder.mkdir()
+    (folder / "care.toml").write_text(
+        '[freshdesk]\nurl = "https://acme.freshdesk.com/x"\nkey = 1\n'
+    )
+    result = care_check(tmp_path, {**env, "CARE_CONFIG": str(folder / "care.toml")})
+    assert result.returncode == 1
+    assert f"{folder / 'care.toml'} is invalid:" in result.stdout  # "[freshdesk]" included
+    assert "freshdesk.key: unknown key" in result.stdout

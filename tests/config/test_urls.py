@@ -49,7 +49,7 @@ def test_a_helpdesk_url_with_a_path_in_the_file_names_the_key_and_the_file(tmp_p
     path = config_file(tmp_path, '[freshdesk]\nurl = "https://northwind.freshdesk.com/api/v2/"\n')
     with pytest.raises(ConfigError) as raised:
         load_settings(path, env=CREDENTIALS)
-    assert f"[freshdesk] url in {path} must be the base URL only" in str(raised.value)
+    assert f"freshdesk.url in {path} must be the base URL only" in str(raised.value)
     assert "northwind" not in str(raised.value)
 
 
