@@ -1,8 +1,9 @@
 """Assist: point agents at answers that exist, and at customers who keep coming back.
 
 - `assist.faq`: an unsolved ticket whose subject and description match FAQ
-  articles with a BM25 score ≥ `min_score` gets a note listing the best
-  ≤ `max_articles` [3] with links, and the tag `faq_suggested`.
+  articles with a BM25 score ≥ `min_score` gets a note listing the best with
+  links, and the tag `faq_suggested`: the best alone, unless others score at
+  least `CLOSE_TO_BEST` of it (then up to `max_articles` [3]).
 - `assist.repeat_contact`: the requester opened ≥ `min_tickets` [3] tickets
   (this one included) within `window_days` [7] before it: tag `repeat_contact`.
 - `assist.error_page`: a ticket from the product's error page (its tag or
@@ -22,6 +23,11 @@ FAQ = "assist.faq"
 REPEAT_CONTACT = "assist.repeat_contact"
 ERROR_PAGE = "assist.error_page"
 
+CLOSE_TO_BEST = 0.8
+"""An article after the best is listed only when it scores at least this share of the
+best: a far weaker runner-up shares a word or two with the ticket, not its subject, and
+an agent who must rule out two wrong links trusts the right one less."""
+
 
 def faq(t: Ticket, p: Policy, now: datetime, index: FaqIndex | None = None) -> list[Action]:
     """Suggest FAQ articles; without an index (no catalogue) there is nothing to suggest."""
@@ -38,6 +44,7 @@ def faq(t: Ticket, p: Policy, now: datetime, index: FaqIndex | None = None) -> l
     if not hits:
         return []
     best, best_score = hits[0]
+    hits = [(a, score) for a, score in hits if score >= CLOSE_TO_BEST * best_score]
     articles = [
         {"id": a.id, "title": a.title, "url": a.url, "score": round(score, 2)} for a, score in hits
     ]

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from care.faq import FaqIndex
+from care.faq import FaqArticle, FaqIndex
 from care.model import Priority, Status, Ticket
 from care.rules.assist import error_page, faq, repeat_contact
 from tests.rules.builders import DAY, HOUR, NOW, policy, ticket
@@ -38,6 +38,52 @@ def test_matching_ticket_gets_a_note_with_the_best_articles(index: FaqIndex) -> 
     assert articles[0]["id"] == "password-reset"
     assert articles[0]["url"] == "https://help.example.com/articles/password-reset"
     assert "Reset a forgotten password" in action.reason
+
+
+class Scored:
+    """A catalogue whose search answers with fixed scores, best first."""
+
+    def __init__(self, *scores: float) -> None:
+        self.hits = [
+            (FaqArticle(f"a{i}", f"Article {i}", f"https://help.example.com/a{i}", "b"), score)
+            for i, score in enumerate(scores)
+        ]
+
+    def search(
+        self, text: str, limit: int = 3, min_score: float = 0.0, min_terms: int = 1
+    ) -> list[tuple[FaqArticle, float]]:
+        return [(a, score) for a, score in self.hits if score >= min_score][:limit]
+
+
+def listed(index: Any, **faq_policy: Any) -> list[str]:
+    [action] = faq(password_ticket(), policy(faq=faq_policy), NOW, index)
+    assert action.note is not None
+    return [article["id"] for article in action.note.fields["articles"]]
+
+
+def test_a_clear_best_article_is_suggested_alone(index: FaqIndex) -> None:
+    # Other articles share a word or two with the ticket ("e-mail", "arrive"), not its topic.
+    assert listed(index) == ["password-reset"]
+
+
+@pytest.mark.parametrize(
+    ("scores", "shown"),
+    [
+        ((10.0, 8.0, 7.99), ["a0", "a1"]),  # 80 % of the best is close enough, 79.9 % is not
+        ((10.0, 7.9, 7.8), ["a0"]),
+        ((10.0, 9.9, 9.8), ["a0", "a1", "a2"]),
+        ((10.0, 10.0, 10.0, 10.0), ["a0", "a1", "a2"]),  # still at most max_articles
+    ],
+)
+def test_other_articles_are_listed_only_when_they_score_close_to_the_best(
+    scores: tuple[float, ...], shown: list[str]
+) -> None:
+    assert listed(Scored(*scores)) == shown
+
+
+def test_articles_close_to_the_best_are_still_capped_and_thresholded() -> None:
+    assert listed(Scored(10.0, 9.0, 9.0), max_articles=2) == ["a0", "a1"]
+    assert listed(Scored(10.0, 9.0, 3.0), min_score=9.5) == ["a0"]
 
 
 def test_unrelated_ticket_gets_no_suggestion(index: FaqIndex) -> None:
