@@ -89,8 +89,8 @@ PEOPLE: dict[str, tuple[str, bool, int]] = {
 SPECS: list[tuple[str, tuple[str, ...], str, str, str, str, str, dict[str, Any]]] = [
     (
         "greeting_new",
-        (GREET,),
-        "new, no agent reply; tenure 5 months is mentioned",
+        (GREET, FAQ),
+        "new, no agent reply; tenure 5 months is mentioned; FAQ: damaged item",
         "maria",
         "Package arrived damaged",
         "The box was crushed and the lamp inside is broken.",
@@ -100,7 +100,7 @@ SPECS: list[tuple[str, tuple[str, ...], str, str, str, str, str, dict[str, Any]]
     (
         "greeting_newcomer",
         (GREET, FAQ),
-        "open, assigned, no reply; 10-day account: no tenure; FAQ near-miss (change e-mail)",
+        "open, assigned, no reply; 10-day account: no tenure; FAQ: delivery address",
         "noah",
         "Cannot change my delivery address",
         "I moved last week, how do I update it?",
@@ -209,8 +209,8 @@ SPECS: list[tuple[str, tuple[str, ...], str, str, str, str, str, dict[str, Any]]
     ),
     (
         "repeat_third",
-        (GREET, REPEAT),
-        "3rd ticket by Sofia within 7 days",
+        (GREET, REPEAT, FAQ),
+        "3rd ticket by Sofia within 7 days; FAQ: track an order",
         "sofia",
         "Where is my parcel???",
         "Third time I write about order 8812.",
@@ -239,8 +239,8 @@ SPECS: list[tuple[str, tuple[str, ...], str, str, str, str, str, dict[str, Any]]
     ),
     (
         "spread_third",
-        (GREET,),
-        "3rd ticket by Mia, but 3 tickets span 10 days: no repeat",
+        (GREET, FAQ),
+        "3rd ticket by Mia, but 3 tickets span 10 days: no repeat; FAQ: missing parts",
         "mia",
         "Assembly screws missing",
         "The replacement came without screws.",
@@ -250,7 +250,7 @@ SPECS: list[tuple[str, tuple[str, ...], str, str, str, str, str, dict[str, Any]]
     (
         "error_page_tag",
         (GREET, ERROR, FAQ),
-        "tag error_page, web, priority normal -> high; FAQ: status page",
+        "tag error_page, web, priority normal -> high; FAQ: checkout error and status page",
         "leo",
         "Error 500 on checkout",
         "Sent from the error page: checkout failed.",
@@ -299,8 +299,8 @@ SPECS: list[tuple[str, tuple[str, ...], str, str, str, str, str, dict[str, Any]]
     ),
     (
         "sla_warning_23h59",
-        (SLA,),
-        "waiting 23 h 59 min: care_sla_warning, not breached",
+        (SLA, FAQ),
+        "waiting 23 h 59 min: care_sla_warning, not breached; FAQ: returns",
         "jonas",
         "Wrong colour delivered",
         "I ordered blue, got green.",
@@ -309,8 +309,8 @@ SPECS: list[tuple[str, tuple[str, ...], str, str, str, str, str, dict[str, Any]]
     ),
     (
         "sla_breached_24h01",
-        (SLA,),
-        "waiting 24 h 01 min: care_sla_breached and a note",
+        (SLA, FAQ),
+        "waiting 24 h 01 min: care_sla_breached and a note; FAQ: warranty",
         "lena",
         "Warranty claim",
         "The hinge broke after a month.",
@@ -330,7 +330,7 @@ SPECS: list[tuple[str, tuple[str, ...], str, str, str, str, str, dict[str, Any]]
     (
         "sla_never_answered_30h",
         (GREET, SLA, FAQ),
-        "new for 30 h, never answered: care_sla_breached; FAQ: pricing (discount)",
+        "new for 30 h, never answered: care_sla_breached; FAQ: discount codes (bulk orders)",
         "rita",
         "Bulk order discount",
         "Is there a discount for 20 chairs?",
@@ -389,8 +389,8 @@ SPECS: list[tuple[str, tuple[str, ...], str, str, str, str, str, dict[str, Any]]
     ),
     (
         "passed_around_groups",
-        (HOPS,),
-        "moved to another group in three polls running",
+        (HOPS, FAQ),
+        "moved to another group in three polls running; FAQ: delivery address",
         "eli",
         "Delivery note shows the wrong address",
         "Please correct it.",
@@ -409,8 +409,8 @@ SPECS: list[tuple[str, tuple[str, ...], str, str, str, str, str, dict[str, Any]]
     ),
     (
         "passed_around_not_yet",
-        (),
-        "two group and two agent changes: not yet passed around",
+        (FAQ,),
+        "two group and two agent changes: not yet passed around; FAQ: assembly (wall plugs)",
         "gus",
         "Bookshelf wall mounting",
         "Which wall plugs should I use?",

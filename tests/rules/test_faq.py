@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from care.faq import FaqArticle, FaqIndex, analyze
 from care.policy import Faq
+from care.rules.assist import faq
+from connectors.freshdesk.sandbox.seed import Seed as FreshdeskSeed
+from connectors.scenarios import SPECS
+from connectors.zendesk.sandbox.seed import Seed as ZendeskSeed
+from tests.rules.builders import NOW, policy, ticket
 
 DEFAULT_MIN_SCORE = Faq().min_score
 
@@ -137,3 +143,140 @@ def test_one_shared_word_is_not_enough_for_a_suggestion(bundled: FaqIndex) -> No
     assert bundled.search(engraving, 3, 4.0, 2) == []
     domain = "How do I set up a custom domain with a CNAME record?"
     assert bundled.search(domain, 3, 4.0, 2)[0][0].id == "custom-domain"
+
+
+# --- the bundled catalogue against the tickets the sandboxes seed -------------------
+#
+# What `care demo` shows agents: every seeded topic gets the article that answers it, and
+# nothing unrelated. Each entry is (seeded subject, description) with digits as "#" ->
+# the articles the rule may list, the one it must list first first; () for a ticket no
+# article answers, which must get no suggestion.
+
+FILLER_TOPICS: dict[tuple[str, str], tuple[str, ...]] = {
+    # Zendesk filler (connectors/zendesk/sandbox/seed.py)
+    ("How do I reset my password?", "The reset password link has expired."): ("password-reset",),
+    ("Refund request for order #", "I returned the item; where is my refund?"): (
+        "refund-policy",
+        "returns-exchanges",
+    ),
+    ("Invoice for order #", "Please send me the invoice with our VAT number."): (
+        "invoices-billing",
+    ),
+    ("Two-factor authentication problem", "My authenticator app shows codes that fail."): (
+        "two-factor-authentication",
+    ),
+    ("Export data to spreadsheet", "How can I export my data for the last year?"): ("export-data",),
+    ("Order # has not arrived", "Tracking has not moved for five days."): ("track-order",),
+    ("Damaged item in order #", "One leg of the chair is bent."): ("damaged-item",),
+    ("Change delivery address", "Can I still change the address for order #?"): (
+        "change-delivery-address",
+    ),
+    ("Cancel my subscription", "Please cancel my subscription at the end of the month."): (
+        "cancel-subscription",
+    ),
+    ("App crashes on start", "Since the last update the app closes immediately."): ("app-crash",),
+    ("Discount code not working", "The code from your newsletter is rejected."): (
+        "discount-codes",
+    ),
+    ("Question about assembly", "Step # of the manual is unclear to me."): (
+        "assembly-instructions",
+    ),
+    ("Missing parts in order #", "Two screws are missing from the package."): ("missing-parts",),
+    ("Warranty question", "Is the warranty still valid after moving abroad?"): ("warranty",),
+    ("Feature request: dark mode", "It would be great to have a dark mode."): (),
+    ("Payment declined", "My card is declined although it works elsewhere."): ("payment-declined",),
+    # Freshdesk filler (connectors/freshdesk/sandbox/seed.py)
+    ("Cannot log in to my account", "Hello, cannot log in to my account. Ticket reference #."): (
+        "password-reset",
+    ),
+    ("Refund for order", "Hello, refund for order. Ticket reference #."): ("refund-policy",),
+    ("Error page when checking out", "Hello, error page when checking out. Ticket reference #."): (
+        "checkout-error",
+        "status-page",
+    ),
+    # One word ("invoice") is too little to go on: min_matching_words is 2.
+    ("Question about my invoice", "Hello, question about my invoice. Ticket reference #."): (),
+    ("App crashes on startup", "Hello, app crashes on startup. Ticket reference #."): (
+        "app-crash",
+    ),
+    ("Shipping is late", "Hello, shipping is late. Ticket reference #."): ("track-order",),
+    ("How do I export my data?", "Hello, how do i export my data?. Ticket reference #."): (
+        "export-data",
+    ),
+}
+
+SCENARIO_ARTICLES: dict[str, tuple[str, ...]] = {
+    "greeting_new": ("damaged-item",),
+    "greeting_newcomer": ("change-delivery-address",),
+    "faq_reset_password": ("password-reset",),
+    "faq_refund": ("refund-policy",),
+    "faq_invoice": ("invoices-billing",),
+    "faq_two_factor": ("two-factor-authentication",),
+    "faq_export_data": ("export-data",),
+    "repeat_first": ("track-order",),
+    "repeat_second": ("track-order",),
+    "repeat_third": ("track-order",),
+    "spread_third": ("missing-parts",),
+    "error_page_tag": ("checkout-error", "status-page"),
+    "error_page_api": ("status-page",),
+    "error_page_urgent": ("status-page",),
+    "sla_warning_23h59": ("returns-exchanges",),
+    "sla_breached_24h01": ("warranty",),
+    "sla_never_answered_30h": ("discount-codes",),
+    "passed_around_groups": ("change-delivery-address",),
+    "passed_around_not_yet": ("assembly-instructions",),
+    "survey_due": ("track-order",),
+    "survey_not_yet_due": ("discount-codes",),
+    "survey_opted_out_tag": ("track-order",),
+}  # every other scenario: no article fits
+
+
+def suggested(index: FaqIndex, subject: str, description: str) -> list[str]:
+    """The article ids the assist.faq rule lists for an unsolved ticket, as agents see them."""
+    t = ticket(subject=subject, description=description)
+    actions = faq(t, policy(), NOW, index)
+    return [a["id"] for a in actions[0].note.fields["articles"]] if actions else []
+
+
+def seeded_filler() -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """Both sandboxes' filler tickets as (subject, description), by topic (digits as #)."""
+    zendesk = ZendeskSeed(tickets=400, seed=3, now=1_800_000_000, scenarios=False)
+    freshdesk = FreshdeskSeed(count=300, seed=7, anchor=1_800_000_000)
+    pairs = [(r.subject, r.description) for r in map(zendesk.filler_rec, range(1, 401))]
+    for ticket_id in range(1, 301):
+        raw, _ = freshdesk.ticket(ticket_id)
+        pairs.append((raw["subject"], raw["description_text"]))
+    topics: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for subject, description in pairs:
+        topic = (re.sub(r"\d+", "#", subject), re.sub(r"\d+", "#", description))
+        topics.setdefault(topic, []).append((subject, description))
+    return topics
+
+
+SEEDED = seeded_filler()
+
+
+def test_every_seeded_topic_has_an_expected_article() -> None:
+    assert set(SEEDED) == set(FILLER_TOPICS)  # a new seeded topic needs its article named
+
+
+@pytest.mark.parametrize("topic", sorted(SEEDED), ids=lambda topic: topic[0])
+def test_seeded_tickets_get_the_article_that_answers_them(
+    bundled: FaqIndex, topic: tuple[str, str]
+) -> None:
+    expected = FILLER_TOPICS[topic]
+    for subject, description in sorted(set(SEEDED[topic]))[:20]:
+        shown = suggested(bundled, subject, description)
+        assert shown[:1] == list(expected[:1]), subject
+        assert set(shown) <= set(expected), f"unrelated articles for {subject!r}: {shown}"
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=[spec[0] for spec in SPECS])
+def test_scenario_tickets_get_the_article_that_answers_them(bundled: FaqIndex, spec) -> None:
+    name, rules, _, _, subject, description, status, _ = spec
+    expected = SCENARIO_ARTICLES.get(name, ())
+    shown = suggested(bundled, subject, description)
+    assert shown[:1] == list(expected[:1])
+    assert set(shown) <= set(expected), f"unrelated articles for {name}: {shown}"
+    if status not in ("solved", "closed"):  # the parity test holds both sandboxes to this
+        assert ("assist.faq" in rules) == bool(expected)
