@@ -2,9 +2,12 @@
 
 Life of a row: `pending` (recorded) → `applying` (claimed by one worker) →
 `applied`, or back to `pending` on a failure until `failed` at max attempts.
-A worker that dies leaves `applying` rows behind; once their claim is stale
-another worker may claim them again, and finds the `job_id` the dead worker
-had submitted, if any, to check before resubmitting.
+A failure sets `last_error` and `retry_at`: the row is claimed again from then
+on, after a backoff (`RETRY_DELAYS`), not on the very next page.
+A run that stops with claimed rows in hand gives them back (`release`) with
+its error; one that dies without a word leaves `applying` rows behind, and once
+their claim is stale another worker may claim them again, and finds the
+`job_id` the dead worker had submitted, if any, to check before resubmitting.
 """
 
 from __future__ import annotations
@@ -14,16 +17,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import ColumnElement, case, func, literal, or_, select, update
 from sqlalchemy.engine import Connection, Row
 
 from care.actions import Action
 from care.model import Priority
-from care.store.schema import ActionLogEntry, ActionState
+from care.store.schema import ActionLogEntry, ActionState, UTCDateTime
 from care.store.sql import chunked, claim, table_of, upsert
 
 action_log = table_of(ActionLogEntry)
 STALE_CLAIM = timedelta(minutes=10)
+# Wait after the 1st, 2nd, 3rd, 4th and every later failure of a write: the next
+# page or poll retries a blip, an outage is not hammered every five minutes.
+RETRY_DELAYS = tuple(timedelta(minutes=m) for m in (1, 5, 15, 60))
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +58,7 @@ class ActionRecord:
     notified_at: datetime | None = None  # the alert of a `notify` action went out
     notify_attempts: int = 0
     notify_error: str | None = None
+    retry_at: datetime | None = None  # after a failure: not claimed again before then
 
     @property
     def key(self) -> str:
@@ -94,9 +101,9 @@ def claim_pending(
     stale_after: timedelta,
 ) -> list[ActionRecord]:
     a = action_log.c
+    due = (a.state == ActionState.PENDING) & or_(a.retry_at.is_(None), a.retry_at <= now)
     claimable = (a.helpdesk == helpdesk) & or_(
-        a.state == ActionState.PENDING,
-        (a.state == ActionState.APPLYING) & (a.claimed_at < now - stale_after),
+        due, (a.state == ActionState.APPLYING) & (a.claimed_at < now - stale_after)
     )
     rows = claim(
         conn,
@@ -129,13 +136,16 @@ def mark_applied(conn: Connection, ids: Iterable[int], now: datetime) -> None:
     _update(
         conn,
         ids,
-        {"state": ActionState.APPLIED, "applied_at": now, "last_error": None},
+        {"state": ActionState.APPLIED, "applied_at": now, "last_error": None, "retry_at": None},
         action_log.c.state != ActionState.APPLIED,  # keep the first applied_at
     )
 
 
-def mark_failed(conn: Connection, ids: Iterable[int], error: str, max_attempts: int) -> None:
-    """Back to `pending` for another try, or `failed` once attempts reach the maximum.
+def mark_failed(
+    conn: Connection, ids: Iterable[int], error: str, max_attempts: int, now: datetime
+) -> None:
+    """The helpdesk said these changes failed: back to `pending`, due again at `retry_at`
+    (after `RETRY_DELAYS`), or `failed` once attempts reach the maximum.
 
     The job id is dropped: that job failed, a retry submits a new one. Rows
     already applied are left alone.
@@ -151,12 +161,51 @@ def mark_failed(conn: Connection, ids: Iterable[int], error: str, max_attempts: 
                 else_=ActionState.PENDING.value,
             ),
             "last_error": error,
+            "retry_at": case((a.attempts + 1 < max_attempts, _after_backoff(now)), else_=None),
             "claim_token": None,
             "claimed_at": None,
             "job_id": None,
         },
         a.state.in_([ActionState.PENDING, ActionState.APPLYING]),
     )
+
+
+def release(
+    conn: Connection, ids: Iterable[int], token: str, error: str, now: datetime, attempted: bool
+) -> None:
+    """Give back rows claimed under `token` that a run could not see through: `pending`
+    with `error`, never `failed` (nothing says the changes themselves are wrong).
+
+    `attempted`: the write was sent and raised: one more attempt, due after the
+    backoff; otherwise due at once (the next poll). The job id stays, so the retry
+    looks for what reached the helpdesk before writing again.
+    """
+    a = action_log.c
+    values: dict[str, Any] = {
+        "state": ActionState.PENDING,
+        "last_error": error,
+        "retry_at": _after_backoff(now) if attempted else now,
+        "claim_token": None,
+        "claimed_at": None,
+    }
+    if attempted:
+        values["attempts"] = a.attempts + 1
+    _update(conn, ids, values, a.state == ActionState.APPLYING, a.claim_token == token)
+
+
+def _after_backoff(now: datetime) -> ColumnElement[datetime]:
+    """`now` plus the delay for the failure being counted (read from `attempts` before
+    the update: SQL evaluates every SET against the row as it was)."""
+    a = action_log.c
+    last = len(RETRY_DELAYS) - 1
+    return case(
+        *((a.attempts == n, _time(now + RETRY_DELAYS[n])) for n in range(last)),
+        else_=_time(now + RETRY_DELAYS[last]),
+    )
+
+
+def _time(moment: datetime) -> ColumnElement[datetime]:
+    return literal(moment, UTCDateTime())
 
 
 def counts_by_rule(conn: Connection, helpdesk: str | None) -> dict[str, dict[str, int]]:
@@ -176,16 +225,18 @@ def recent(conn: Connection, limit: int) -> list[ActionRecord]:
     return [_record(r) for r in conn.execute(query)]
 
 
-def failing(conn: Connection, limit: int) -> list[ActionRecord]:
+def failing(conn: Connection, now: datetime, limit: int) -> list[ActionRecord]:
     """Actions whose last attempt failed, newest first: `failed` (given up), those
-    waiting for another try (`pending` or `applying` with a `last_error`), and applied
-    ones whose escalation alert a channel refused (`notify_error`, not yet notified)."""
+    waiting for another try (`pending` or `applying` with a `last_error`), claims gone
+    stale (a worker stopped without giving them back), and applied ones whose escalation
+    alert a channel refused (`notify_error`, not yet notified)."""
     a = action_log.c
     retrying = a.state.in_([ActionState.PENDING, ActionState.APPLYING]) & a.last_error.is_not(None)
+    abandoned = (a.state == ActionState.APPLYING) & (a.claimed_at < now - STALE_CLAIM)
     alert_failing = a.notify_error.is_not(None) & a.notified_at.is_(None)
     query = (
         select(action_log)
-        .where(or_(a.state == ActionState.FAILED, retrying, alert_failing))
+        .where(or_(a.state == ActionState.FAILED, retrying, abandoned, alert_failing))
         .order_by(a.id.desc())
         .limit(limit)
     )

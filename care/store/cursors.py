@@ -24,6 +24,8 @@ class CursorInfo:
     last_poll_finished_at: datetime | None  # end of the last poll, successful or not
     last_error: str | None  # None when the last poll succeeded
     tickets_seen: int  # total over all polls
+    last_page_saved_at: datetime | None = None  # the last page with tickets saved
+    caught_up_at: datetime | None = None  # the last poll that read to the end of the changes
 
 
 def get(conn: Connection, helpdesk: str) -> CursorInfo | None:
@@ -31,15 +33,17 @@ def get(conn: Connection, helpdesk: str) -> CursorInfo | None:
     return CursorInfo(**row._mapping) if row else None
 
 
-def save(conn: Connection, helpdesk: str, cursor: str, tickets: int, now: datetime) -> None:
-    """A successful poll: the cursor moves on, the error clears, the total grows."""
-    _write(
-        conn,
-        helpdesk,
-        now,
-        {"cursor": cursor, "last_poll_finished_at": now, "last_error": None},
-        tickets_seen=tickets,
-    )
+def save(
+    conn: Connection, helpdesk: str, cursor: str, tickets: int, now: datetime, end_of_stream: bool
+) -> None:
+    """A page handled: the cursor moves on, the error clears, the total grows. A page with
+    tickets counts as saved; the last page of the changes marks the helpdesk caught up."""
+    values: dict[str, Any] = {"cursor": cursor, "last_poll_finished_at": now, "last_error": None}
+    if tickets:
+        values["last_page_saved_at"] = now
+    if end_of_stream:
+        values["caught_up_at"] = now
+    _write(conn, helpdesk, now, values, tickets_seen=tickets)
 
 
 def started(conn: Connection, helpdesk: str, now: datetime) -> None:

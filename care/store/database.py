@@ -11,6 +11,7 @@ import sqlite3
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from alembic import command
 from alembic.config import Config
@@ -29,6 +30,10 @@ _BEGIN_MODE = "care_sqlite_begin"  # execution option read by `_sqlite_on_begin`
 
 class StoreError(RuntimeError):
     """The database cannot be used as is; the message says what to do."""
+
+
+class NotInitialised(StoreError):
+    """No CARE command has created the schema in this database yet (read-only opening)."""
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -53,6 +58,37 @@ def open_engine(url: str) -> Engine:
     except BaseException:
         engine.dispose()
         raise
+    return engine
+
+
+def open_engine_read_only(url: str) -> Engine:
+    """An engine that only reads, for `care status`: it creates nothing (not even a missing
+    SQLite file or its folder), migrates nothing, and the database refuses writes on it.
+
+    Raises `NotInitialised` when no CARE command has used the database yet, and
+    `StoreError` when its schema is at another revision than this release's head.
+    """
+    engine = _create_read_only_engine(url)
+    try:
+        current, heads = schema_revisions(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    if current != heads:
+        engine.dispose()
+        if not current:
+            raise NotInitialised("no CARE run has used this database yet")
+        behind = current <= known_revisions()
+        raise StoreError(
+            f"the database schema is at revision {', '.join(sorted(current))}, not "
+            f"{', '.join(sorted(heads))}: "
+            + (
+                "the next poll (or any other care command) brings it up to date; "
+                "reading commands leave it as it is"
+                if behind
+                else "a newer release migrated it; upgrade care"
+            )
+        )
     return engine
 
 
@@ -102,6 +138,34 @@ def _create_engine(url: str) -> Engine:
     return engine
 
 
+def _create_read_only_engine(url: str) -> Engine:
+    parsed = _normalise(make_url(url))
+    backend = parsed.get_backend_name()
+    if backend == "postgresql":
+        engine = create_engine(parsed, pool_pre_ping=True)
+        event.listen(engine, "connect", _postgresql_read_only)
+        return engine
+    if backend != "sqlite":
+        raise StoreError(f"unsupported database {backend!r}: use a sqlite:/// or postgresql:// URL")
+    database = parsed.database or ":memory:"
+    if database == ":memory:" or parsed.query.get("uri"):
+        engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+    else:
+        path = Path(database).resolve()
+        if not path.is_file():
+            raise NotInitialised("no CARE run has used this database yet (there is no such file)")
+        # mode=rw: the file must exist; sqlite3 would otherwise create an empty one.
+        address = f"file:{quote(path.as_posix())}?mode=rw"
+
+        def connect() -> sqlite3.Connection:
+            return sqlite3.connect(address, uri=True, timeout=SQLITE_BUSY_TIMEOUT_S)
+
+        engine = create_engine(parsed, creator=connect)
+    event.listen(engine, "connect", _sqlite_read_only)
+    event.listen(engine, "begin", _sqlite_begin_deferred)
+    return engine
+
+
 def _normalise(url: URL) -> URL:
     """`postgres://` and `postgresql://` mean psycopg 3, the driver we ship."""
     if url.drivername in ("postgres", "postgresql"):
@@ -115,6 +179,23 @@ def _sqlite_on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> No
     dbapi_connection.isolation_level = None
     dbapi_connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
     _use_wal(dbapi_connection)
+
+
+def _sqlite_read_only(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+    # No WAL switch here: that would write to the file. query_only makes SQLite
+    # refuse any write on this connection.
+    dbapi_connection.isolation_level = None
+    dbapi_connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
+    dbapi_connection.execute("PRAGMA query_only=ON")
+
+
+def _sqlite_begin_deferred(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN DEFERRED")  # a reader never takes the write lock
+
+
+def _postgresql_read_only(dbapi_connection: Any, _record: Any) -> None:
+    # psycopg 3: every transaction on this connection is READ ONLY.
+    dbapi_connection.read_only = True
 
 
 def _use_wal(dbapi_connection: sqlite3.Connection) -> None:

@@ -37,7 +37,7 @@ class Overview:
     tickets: dict[str, StoredTickets]
     actions_by_rule: dict[str, dict[str, dict[str, int]]]  # helpdesk -> rule -> state -> n
     recent_actions: list[ActionRecord]  # newest first
-    failed_actions: list[ActionRecord]  # last attempt failed: given up, or to be retried
+    failed_actions: list[ActionRecord]  # failed: given up, to be retried, or claim gone stale
     surveys: SurveyTotals
 
     @property
@@ -52,7 +52,7 @@ def read_overview(conn: Connection, now: datetime, recent: int, failed: int) -> 
         tickets=_tickets(conn),
         actions_by_rule=_actions_by_rule(conn),
         recent_actions=actions.recent(conn, recent),
-        failed_actions=actions.failing(conn, failed),
+        failed_actions=actions.failing(conn, now, failed),
         surveys=_surveys(conn, now),
     )
 

@@ -130,6 +130,8 @@ class SyncCursor(Base):
     last_poll_finished_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     tickets_seen: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    last_page_saved_at: Mapped[datetime | None]  # a page with tickets, not an empty read
+    caught_up_at: Mapped[datetime | None]  # a poll read to the end of the changes
 
 
 class TicketSnapshot(Base):
@@ -195,6 +197,7 @@ class ActionLogEntry(Base):
     notified_at: Mapped[datetime | None]  # the alert for a `notify` action went out
     notify_attempts: Mapped[int] = mapped_column(server_default=text("0"))
     notify_error: Mapped[str | None] = mapped_column(Text)
+    retry_at: Mapped[datetime | None]  # a failed write is claimed again from then on
 
 
 class SurveyOutboxEntry(Base):

@@ -1,14 +1,16 @@
 """`Store`: the one object flows and the CLI use to reach the database.
 
 `Store.open(url)` brings the schema to head first (so a fresh database needs
-no separate step), safely when several processes start at once. Each method
-is one short transaction and returns plain frozen records, never ORM objects.
+no separate step), safely when several processes start at once;
+`Store.open_read_only(url)` (`care status`) creates and migrates nothing. Each
+method is one short transaction and returns plain frozen records, never ORM objects.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Self
 
 from care.actions import Action
 from care.model import CountedReplies, Previous, Ticket
@@ -18,6 +20,7 @@ from care.store import alerts as alert_outbox
 from care.store.actions import ActionRecord
 from care.store.base import now_utc
 from care.store.cursors import CursorInfo
+from care.store.database import open_engine_read_only
 from care.store.overview import Overview, read_overview
 from care.store.survey_methods import SurveyMethods
 from care.store.surveys import SurveyRequest
@@ -30,6 +33,16 @@ class Store(SurveyMethods):
         store.record_actions(pairs, now)
     """
 
+    @classmethod
+    def open_read_only(cls, url: str) -> Self:
+        """Connect for reading only: nothing is created (not even a missing SQLite file)
+        or migrated, and the database refuses writes on this connection.
+
+        Raises `NotInitialised` for a database no CARE command has used yet, and
+        `StoreError` for a schema at another revision than this release's head.
+        """
+        return cls(open_engine_read_only(url))
+
     # -- cursors ----------------------------------------------------------
 
     def cursor(self, helpdesk: str) -> str | None:
@@ -40,10 +53,13 @@ class Store(SurveyMethods):
         with self._read() as conn:
             return cursors.get(conn, helpdesk)
 
-    def save_cursor(self, helpdesk: str, cursor: str, tickets: int) -> None:
-        """Record a successful poll: new cursor, `tickets` added to the total, error cleared."""
+    def save_cursor(
+        self, helpdesk: str, cursor: str, tickets: int, *, end_of_stream: bool = False
+    ) -> None:
+        """Record a handled page: new cursor, `tickets` added to the total, error cleared.
+        `end_of_stream`: it was the last page of the changes, the helpdesk is caught up."""
         with self._write() as conn:
-            cursors.save(conn, helpdesk, cursor, tickets, now_utc())
+            cursors.save(conn, helpdesk, cursor, tickets, now_utc(), end_of_stream)
 
     def poll_started(self, helpdesk: str) -> None:
         with self._write() as conn:
@@ -163,10 +179,39 @@ class Store(SurveyMethods):
         with self._write() as conn:
             actions.mark_applied(conn, ids, now)
 
-    def mark_failed(self, ids: Iterable[int], error: str, max_attempts: int = 5) -> None:
-        """Back to `pending` with one more attempt counted, or `failed` at `max_attempts`."""
+    def mark_failed(
+        self,
+        ids: Iterable[int],
+        error: str,
+        max_attempts: int = 5,
+        *,
+        now: datetime | None = None,
+    ) -> None:
+        """The helpdesk said these writes failed: one more attempt counted and `error`
+        kept; `pending` again, claimable from `retry_at` (a backoff, see
+        `actions.RETRY_DELAYS`), or `failed` at `max_attempts`."""
         with self._write() as conn:
-            actions.mark_failed(conn, ids, error, max_attempts)
+            actions.mark_failed(conn, ids, error, max_attempts, now or now_utc())
+
+    def release_actions(
+        self,
+        ids: Iterable[int],
+        error: str,
+        *,
+        token: str,
+        attempted: bool,
+        now: datetime | None = None,
+    ) -> None:
+        """Give back actions claimed under `token` that a run cannot see through (a write
+        raised, or the run failed): `pending` with `error`, never given up on; the job id
+        stays, so the retry checks what reached the helpdesk before writing again.
+
+        `attempted`: the write was sent: one more attempt, retried after the backoff;
+        otherwise retried by the next poll. Rows no longer claimed under `token` (taken
+        over, or settled) are left alone.
+        """
+        with self._write() as conn:
+            actions.release(conn, ids, token, error, now or now_utc(), attempted)
 
     def actions_by_rule(self, helpdesk: str | None = None) -> dict[str, dict[str, int]]:
         """rule -> state -> count, for one helpdesk or all."""

@@ -134,10 +134,11 @@ def test_stale_applying_rows_can_be_claimed_again(store: Store) -> None:
 
 def test_failed_actions_are_retried_then_given_up_at_max_attempts(store: Store) -> None:
     record(store, 1)
+    later = NOW
     for attempt in range(1, 3):
-        (rec,) = store.claim_pending("zendesk", f"w{attempt}")
+        (rec,) = store.claim_pending("zendesk", f"w{attempt}", now=later)
         store.mark_job([rec.id], "job-1")
-        store.mark_failed([rec.id], "ServerError: 503", max_attempts=3)
+        store.mark_failed([rec.id], "ServerError: 503", max_attempts=3, now=later)
         (back,) = store.recent_actions()
         assert (back.state, back.attempts, back.last_error) == (
             ActionState.PENDING,
@@ -145,12 +146,67 @@ def test_failed_actions_are_retried_then_given_up_at_max_attempts(store: Store) 
             "ServerError: 503",
         )
         assert back.job_id is None and back.claim_token is None
+        assert back.retry_at is not None
+        later = back.retry_at
 
-    (rec,) = store.claim_pending("zendesk", "w3")
-    store.mark_failed([rec.id], "ServerError: 503", max_attempts=3)
+    (rec,) = store.claim_pending("zendesk", "w3", now=later)
+    store.mark_failed([rec.id], "ServerError: 503", max_attempts=3, now=later)
     (gone,) = store.recent_actions()
-    assert (gone.state, gone.attempts) == (ActionState.FAILED, 3)
-    assert store.claim_pending("zendesk", "w4") == []
+    assert (gone.state, gone.attempts, gone.retry_at) == (ActionState.FAILED, 3, None)
+    assert store.claim_pending("zendesk", "w4", now=later + timedelta(days=1)) == []
+
+
+def test_a_failed_write_waits_longer_after_each_failure_before_it_is_claimed_again(
+    store: Store,
+) -> None:
+    record(store, 1)
+    moment, waits = NOW, []
+    for attempt in range(5):
+        (rec,) = store.claim_pending("zendesk", f"w{attempt}", now=moment)
+        store.mark_failed([rec.id], "ServerError: 500", max_attempts=10, now=moment)
+        (back,) = store.recent_actions()
+        assert back.retry_at is not None
+        waits.append(back.retry_at - moment)
+        assert (
+            store.claim_pending("zendesk", "early", now=back.retry_at - timedelta(seconds=1)) == []
+        )
+        moment = back.retry_at
+    minutes = [wait / timedelta(minutes=1) for wait in waits]
+    assert minutes == [1, 5, 15, 60, 60]
+
+
+def test_released_actions_are_pending_with_the_error_and_keep_their_job(store: Store) -> None:
+    record(store, 3)
+    tried, held, taken_over = store.claim_pending("zendesk", "run-1", now=NOW)
+    store.mark_job([tried.id], "unconfirmed")
+    store.mark_job([held.id], "job-7")
+    store.claim_pending("zendesk", "run-2", now=NOW + timedelta(minutes=11))  # all stale now
+    store.release_actions([taken_over.id], "too late", token="run-1", attempted=False, now=NOW)
+    # run-2 gives back what it was writing (it raised) and what it held:
+    store.release_actions([tried.id], "ServerError: 500", token="run-2", attempted=True, now=NOW)
+    store.release_actions([held.id], "ServerError: 500", token="run-2", attempted=False, now=NOW)
+
+    by_id = {r.id: r for r in store.recent_actions()}
+    assert (by_id[tried.id].state, by_id[tried.id].attempts) == (ActionState.PENDING, 1)
+    assert by_id[tried.id].retry_at == NOW + timedelta(minutes=1)
+    assert by_id[tried.id].job_id == "unconfirmed"  # the retry looks for its note first
+    assert (by_id[held.id].state, by_id[held.id].attempts) == (ActionState.PENDING, 0)
+    assert by_id[held.id].retry_at == NOW and by_id[held.id].job_id == "job-7"
+    assert {by_id[i].last_error for i in (tried.id, held.id)} == {"ServerError: 500"}
+    assert by_id[taken_over.id].state == ActionState.APPLYING  # not run-1's any more
+    assert by_id[taken_over.id].claim_token == "run-2"
+
+
+def test_released_actions_are_never_given_up_on(store: Store) -> None:
+    record(store, 1)
+    moment = NOW
+    for _ in range(8):
+        (rec,) = store.claim_pending("zendesk", "run", now=moment)
+        store.release_actions([rec.id], "ServerError: 500", token="run", attempted=True, now=moment)
+        (back,) = store.recent_actions()
+        assert back.state == ActionState.PENDING and back.retry_at is not None
+        moment = back.retry_at
+    assert back.attempts == 8
 
 
 def test_applied_actions_stay_applied(store: Store) -> None:

@@ -56,3 +56,36 @@ def test_first_poll_failing_records_the_error_without_a_cursor(store: Store) -> 
     assert info is not None
     assert info.cursor is None
     assert info.last_error == "AuthError: check CARE_FRESHDESK_API_KEY"
+
+
+def test_a_page_is_saved_only_when_it_had_tickets(store: Store) -> None:
+    store.poll_started("zendesk")
+    store.save_cursor("zendesk", "c-1", tickets=0, end_of_stream=True)  # nothing changed
+    info = store.cursor_info("zendesk")
+    assert info is not None and info.last_page_saved_at is None
+
+    store.save_cursor("zendesk", "c-2", tickets=4)
+    saved = store.cursor_info("zendesk")
+    assert saved is not None and saved.last_page_saved_at is not None
+
+    store.poll_failed("zendesk", "ServerError: 500")  # a poll failing before any page
+    store.save_cursor("zendesk", "c-2", tickets=0, end_of_stream=True)  # and one reading nothing
+    after = store.cursor_info("zendesk")
+    assert after is not None and after.last_page_saved_at == saved.last_page_saved_at
+
+
+def test_only_the_last_page_of_the_changes_marks_the_helpdesk_caught_up(store: Store) -> None:
+    store.poll_started("zendesk")
+    store.save_cursor("zendesk", "c-1", tickets=100)
+    info = store.cursor_info("zendesk")
+    assert info is not None and info.caught_up_at is None  # more pages to come
+
+    store.save_cursor("zendesk", "c-2", tickets=20, end_of_stream=True)
+    info = store.cursor_info("zendesk")
+    assert info is not None and info.caught_up_at is not None
+    assert info.caught_up_at >= info.last_poll_started_at
+
+    store.poll_started("zendesk")
+    store.poll_failed("zendesk", "ServerError: 500")
+    failed = store.cursor_info("zendesk")
+    assert failed is not None and failed.caught_up_at == info.caught_up_at

@@ -100,3 +100,20 @@ def test_an_applied_action_whose_alert_a_channel_refused_is_among_the_failures(
     (failing,) = store.overview(NOW).failed_actions
     assert (failing.ticket_id, failing.state) == ("7", "applied")
     assert failing.notify_error == "slack: 500 Internal Server Error"
+
+
+def test_failing_actions_carry_their_retry_time_and_abandoned_claims_show_up(
+    store: Store,
+) -> None:
+    store.record_actions([(action("1"), None), (action("2"), None), (action("3"), None)], NOW)
+    refused, _abandoned, applied = store.claim_pending("zendesk", "run", now=NOW)
+    store.mark_failed([refused.id], "ServerError: 500", now=NOW)
+    store.mark_applied([applied.id], NOW)
+
+    (only,) = store.overview(NOW + timedelta(minutes=5)).failed_actions
+    assert (only.ticket_id, only.state, only.last_error) == ("1", "pending", "ServerError: 500")
+    assert only.retry_at == NOW + timedelta(minutes=1)
+
+    # The run holding ticket 2 stopped without a word: once its claim is stale, it shows.
+    later = store.overview(NOW + timedelta(minutes=11)).failed_actions
+    assert [(a.ticket_id, a.state) for a in later] == [("2", "applying"), ("1", "pending")]
