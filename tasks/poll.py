@@ -7,6 +7,7 @@ cap throughput near 100 tickets/s.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -15,12 +16,13 @@ from datetime import datetime, timedelta
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.exceptions import MissingContextError
 
 from care.actions import Action, action_ref
 from care.model import Ticket, tracked_hops, waiting_since
 from care.rules import evaluate
 from care.store import ActionRecord, SurveyRequest
-from connectors.base import UNCONFIRMED_JOB, ApplyReport, Change, Page
+from connectors.base import UNCONFIRMED_JOB, ApplyReport, Change, Jobs, Page
 from connectors.errors import Transient
 from tasks.context import PollContext
 
@@ -98,25 +100,43 @@ def apply_claimed(
     (they stay claimed in the store, so a crash loses nothing), and jobs are not
     waited for: the next page is read while they run. `settle_writes` sends the
     rest and waits at the end of the run.
+
+    A write or job check that raises (the helpdesk answered 500 after every retry)
+    gives back every claimed action in hand with the error (`release_held`) before
+    the run fails: they show as failing with their retry time at once, instead of
+    sitting `applying` until their claim goes stale.
     """
-    in_hand = {c.ref for c in ctx.unsent} | {
-        ref for job in ctx.outstanding.values() for refs in job.values() for ref in refs
-    }  # a long run may re-claim its own rows once their claim looks stale
+    in_hand = {c.ref for c in ctx.unsent} | _refs(ctx.outstanding)
+    # (a long run may re-claim its own rows once their claim looks stale)
     ctx.unsent.extend(_change(r) for r in claimed if r.id not in in_hand)
     flush = flush or ctx.clock() - ctx.last_flush > MAX_HOLD
     send, ctx.unsent = ctx.helpdesk.ready(ctx.unsent, flush=flush)
     if flush:
         ctx.last_flush = ctx.clock()
-    if send:
-        # Recorded before sending: a crash in between leaves a trace to check, not a guess.
-        ctx.store.mark_jobs({UNCONFIRMED_JOB: {"": [c.ref for c in send]}})
+    try:
+        if send:
+            _send(ctx, send, result)
+        if ctx.outstanding:
+            report, ctx.outstanding = ctx.helpdesk.settle(ctx.outstanding, wait=False)
+            _settled(ctx, report, result)
+    except Exception as exc:
+        release_held(ctx, exc)
+        raise
+
+
+def _send(ctx: PollContext, send: list[Change], result: PageResult) -> None:
+    # Recorded before sending: a crash in between leaves a trace to check, not a guess.
+    ctx.store.mark_jobs({UNCONFIRMED_JOB: {"": [c.ref for c in send]}})
+    try:
         submission = ctx.helpdesk.submit(send)
-        ctx.store.mark_jobs(submission.jobs)  # a crashed run can find its jobs again
-        ctx.outstanding.update(submission.jobs)
-        _settled(ctx, submission.settled, result)
-    if ctx.outstanding:
-        report, ctx.outstanding = ctx.helpdesk.settle(ctx.outstanding, wait=False)
-        _settled(ctx, report, result)
+    except Exception as exc:
+        # Some calls may have gone through before the one that raised: the rows keep
+        # their unconfirmed job, so the retry looks for their notes before re-posting.
+        _release(ctx, [c.ref for c in send], exc, attempted=True)
+        raise
+    ctx.store.mark_jobs(submission.jobs)  # a crashed run can find its jobs again
+    ctx.outstanding.update(submission.jobs)
+    _settled(ctx, submission.settled, result)
 
 
 @task(name="settle-writes", cache_policy=NO_CACHE)
@@ -125,23 +145,65 @@ def settle_writes(ctx: PollContext) -> PageResult:
     result = PageResult(pages=0)
     apply_claimed(ctx, [], result, flush=True)
     if ctx.outstanding:
-        report, ctx.outstanding = ctx.helpdesk.settle(ctx.outstanding, wait=True)
+        try:
+            report, ctx.outstanding = ctx.helpdesk.settle(ctx.outstanding, wait=True)
+        except Exception as exc:
+            release_held(ctx, exc)
+            raise
         _settled(ctx, report, result)
     return result
 
 
+def release_held(ctx: PollContext, error: BaseException) -> None:
+    """Give back every claimed action this run still holds (held for a fuller bulk call,
+    or in a job not settled yet) with `error`: the next poll retries them, following
+    their jobs. For a run that fails; a second call gives back nothing."""
+    held = [c.ref for c in ctx.unsent] + sorted(_refs(ctx.outstanding))
+    ctx.unsent, ctx.outstanding = [], {}
+    _release(ctx, held, error, attempted=False)
+
+
+def _release(ctx: PollContext, refs: list[int], error: BaseException, attempted: bool) -> None:
+    if not refs:
+        return
+    message = f"{type(error).__name__}: {error}"
+    try:
+        ctx.store.release_actions(refs, message, token=ctx.claim_token, attempted=attempted)
+    except Exception as store_error:  # the run's own error is the one to raise
+        _log().warning(
+            "could not give back %d claimed actions (%s): they are retried once their "
+            "claim goes stale",
+            len(refs),
+            store_error,
+        )
+
+
 def _settled(ctx: PollContext, report: ApplyReport, result: PageResult) -> None:
     ctx.store.mark_applied(report.applied, ctx.clock())
+    by_error: dict[str, list[int]] = {}
     for ref, error in report.failed.items():
-        ctx.store.mark_failed([ref], error)
+        by_error.setdefault(error, []).append(ref)
+    for error, refs in by_error.items():
+        ctx.store.mark_failed(refs, error)
     result.applied += len(report.applied)
     result.failed += len(report.failed)
     if report.failed:
-        get_run_logger().warning(
+        _log().warning(
             "%d actions failed and will be retried: %s",
             len(report.failed),
             next(iter(report.failed.values())),
         )
+
+
+def _refs(jobs: Jobs) -> set[int]:
+    return {ref for job in jobs.values() for refs in job.values() for ref in refs}
+
+
+def _log() -> logging.Logger | logging.LoggerAdapter:
+    try:
+        return get_run_logger()
+    except MissingContextError:  # called outside a flow run (tests, the CLI)
+        return logging.getLogger("care.poll")
 
 
 def with_requester_history(ctx: PollContext, tickets: Sequence[Ticket]) -> list[Ticket]:

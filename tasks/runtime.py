@@ -11,6 +11,7 @@ from care.notes import NoteRenderer
 from care.store import Store
 from connectors.factory import open_helpdesk
 from tasks.context import PollContext
+from tasks.poll import release_held
 
 
 @contextmanager
@@ -37,6 +38,12 @@ def poll_context(helpdesk: str) -> Iterator[tuple[PollContext, float]]:
                 notes=NoteRenderer(policy.templates_dir),
                 alerts=settings.alerts,
             )
-            yield ctx, settings.backfill_days
+            try:
+                yield ctx, settings.backfill_days
+            except BaseException as exc:
+                # A run that fails with actions claimed in hand gives them back with its
+                # error, rather than leaving them `applying` until the claim goes stale.
+                release_held(ctx, exc)
+                raise
         finally:
             client.close()
