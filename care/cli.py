@@ -199,7 +199,12 @@ def status(
     ] = False,
     recent: Annotated[int, typer.Option(help="How many of the latest actions to list.")] = 10,
 ) -> None:
-    """Cursors and lag, last polls, surveys, recent and failing actions (reads the store only)."""
+    """Polls (up to date as of when), surveys, recent and failing actions, with their retry
+    times. Reads the store only: it never creates or migrates the database.
+
+    Exit status: 0 the status was printed; 1 the database cannot be read; 2 a bad
+    setting; 3 no CARE run has used this database yet (nothing to report, stdout empty).
+    """
     import json
     import logging
     from datetime import UTC, datetime
@@ -207,10 +212,10 @@ def status(
     from sqlalchemy.exc import SQLAlchemyError
 
     from care.config import load_store_settings
-    from care.status import collect_status, status_json
+    from care.status import not_used_yet, read_status, status_json
     from care.status_text import print_status
-    from care.store import Store, StoreError
-    from care.store.database import error_line
+    from care.store import StoreError
+    from care.store.database import NotInitialised, error_line
 
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING)  # stdout is for the report
     try:
@@ -218,8 +223,12 @@ def status(
     except ConfigError as exc:
         raise _fail(str(exc)) from None
     try:
-        with Store.open(settings.database_url) as store:
-            report = collect_status(store, settings.helpdesks, datetime.now(UTC), recent=recent)
+        report = read_status(
+            settings.database_url, settings.helpdesks, datetime.now(UTC), recent=recent
+        )
+    except NotInitialised:
+        err.print(escape(not_used_yet(settings.database_url)), highlight=False)
+        raise typer.Exit(3) from None
     except (StoreError, SQLAlchemyError) as exc:
         raise _fail(f"cannot read the database: {error_line(exc)}", code=1) from None
     if as_json:

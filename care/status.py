@@ -13,17 +13,26 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from care.store import ActionRecord, Store
+from sqlalchemy import make_url
+
+from care.store import ActionRecord, ActionState, Store
+from care.store.actions import STALE_CLAIM
 from care.store.overview import Overview, SurveyTotals
 from connectors.errors import MalformedRecord
 from connectors.freshdesk.client import Window
 from connectors.timestamps import parse_time
 
 LAG_MEANS = (
-    "now minus the newest ticket change the polls have read (Freshdesk: the cursor's "
-    "updated_since; Zendesk's cursor is opaque: the newest updated_at stored); it also "
-    "grows while nothing changes, so compare the last poll"
+    "now minus the end of the last successful poll (last_successful_poll_at: it read every "
+    "change up to then); a quiet helpdesk does not add to it, a poll that fails or does not "
+    "finish does"
 )
+
+# HelpdeskStatus.state
+NEVER_POLLED = "never_polled"
+UP_TO_DATE = "up_to_date"  # the last poll read to the end of the changes
+UNFINISHED = "unfinished"  # a poll started since has not read to the end: running, or stopped
+FAILED = "failed"  # the last poll failed
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,16 +42,35 @@ class HelpdeskStatus:
     cursor: str | None
     read_up_to: datetime | None  # the newest ticket change the polls have read
     read_up_to_from: str | None  # "cursor" or "ticket snapshots"
-    lag: timedelta | None  # now - read_up_to
+    lag: timedelta | None  # now - caught_up_at: how long changes may have gone unread
     last_poll_started_at: datetime | None
-    last_poll_finished_at: datetime | None  # the last page saved, or the poll's failure
+    last_poll_finished_at: datetime | None  # the last page handled, or the poll's failure
     last_error: str | None  # of the last poll; None once a page is saved again
     tickets_seen: int  # ticket reads over all polls
     tickets_stored: int  # distinct tickets with a snapshot
+    last_page_saved_at: datetime | None = None  # a page with tickets; None: none saved yet
+    caught_up_at: datetime | None = None  # end of the last poll that read every change
 
     @property
     def polled(self) -> bool:
         return self.last_poll_started_at is not None or self.cursor is not None
+
+    @property
+    def state(self) -> str:
+        if not self.polled:
+            return NEVER_POLLED
+        if self.last_error:
+            return FAILED
+        started = self.last_poll_started_at
+        if self.caught_up_at and (started is None or self.caught_up_at >= started):
+            return UP_TO_DATE
+        return UNFINISHED
+
+    @property
+    def up_to_date_as_of(self) -> datetime | None:
+        """When the last poll finished reading, if it read every change: nothing changed
+        before then is unread, however long ago the newest change is."""
+        return self.caught_up_at if self.state == UP_TO_DATE else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +81,28 @@ class Status:
     surveys: SurveyTotals
     actions_by_rule: dict[str, dict[str, dict[str, int]]]  # helpdesk -> rule -> state -> n
     recent_actions: list[ActionRecord]  # newest first
-    failed_actions: list[ActionRecord]  # last attempt failed: given up, or to be retried
+    failed_actions: list[ActionRecord]  # failed: given up, to be retried, or claim gone stale
+
+
+def read_status(
+    database_url: str, configured: Sequence[str], now: datetime, recent: int = 10
+) -> Status:
+    """`collect_status` over a read-only connection: creates and migrates nothing.
+
+    Raises `NotInitialised` (see `not_used_yet`) for a database no CARE run has used.
+    """
+    with Store.open_read_only(database_url) as store:
+        return collect_status(store, configured, now, recent=recent)
+
+
+def not_used_yet(database_url: str) -> str:
+    """What `care status` says about a database no CARE run has used (`NotInitialised`)."""
+    shown = make_url(database_url).render_as_string(hide_password=True)
+    return (
+        f"No CARE run has used this database yet ({shown}): nothing to report. It is the "
+        "database CARE_DATABASE_URL names (else database_url in care.toml, else care.db in "
+        "the working directory); the first poll creates its tables, care status never does."
+    )
 
 
 def collect_status(
@@ -79,19 +128,52 @@ def _helpdesk(overview: Overview, name: str, configured: bool, now: datetime) ->
     read_up_to, source = cursor_position(name, info.cursor if info else None), "cursor"
     if read_up_to is None and tickets is not None and tickets.newest_change is not None:
         read_up_to, source = tickets.newest_change, "ticket snapshots"
+    caught_up_at = info.caught_up_at if info else None
     return HelpdeskStatus(
         name=name,
         configured=configured,
         cursor=info.cursor if info else None,
         read_up_to=read_up_to,
         read_up_to_from=source if read_up_to else None,
-        lag=now - read_up_to if read_up_to else None,
+        lag=now - caught_up_at if caught_up_at else None,
         last_poll_started_at=info.last_poll_started_at if info else None,
         last_poll_finished_at=info.last_poll_finished_at if info else None,
         last_error=info.last_error if info else None,
         tickets_seen=info.tickets_seen if info else 0,
         tickets_stored=tickets.count if tickets else 0,
+        last_page_saved_at=info.last_page_saved_at if info else None,
+        caught_up_at=caught_up_at,
     )
+
+
+def next_try(action: ActionRecord, now: datetime) -> tuple[datetime | None, str]:
+    """When a failing action is tried again: the time it is claimable from (None: no
+    such time), and a phrase saying so for a person."""
+    if action.state is ActionState.FAILED:
+        return None, f"given up after {_attempts(action.attempts)}"
+    if action.state is ActionState.APPLIED:
+        return None, "applied; its alert is retried by the next poll"
+    if action.state is ActionState.APPLYING:
+        if action.claimed_at and action.claimed_at < now - STALE_CLAIM:
+            expired = action.claimed_at + STALE_CLAIM
+            return expired, (
+                f"claim expired at {_when(expired)} (the run holding it stopped): "
+                "retried by the next poll"
+            )
+        return None, "being retried now"
+    if action.retry_at and action.retry_at > now:
+        return action.retry_at, f"retry at {_when(action.retry_at)}, by the first poll after"
+    if action.retry_at:
+        return action.retry_at, f"due since {_when(action.retry_at)}: retried by the next poll"
+    return None, "retried by the next poll"
+
+
+def _when(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+def _attempts(n: int) -> str:
+    return f"{n} attempt" if n == 1 else f"{n} attempts"
 
 
 def cursor_position(helpdesk: str, cursor: str | None) -> datetime | None:
@@ -110,6 +192,7 @@ def cursor_position(helpdesk: str, cursor: str | None) -> datetime | None:
 
 def status_json(status: Status) -> dict[str, Any]:
     """The `care status --json` document: stable keys, ISO 8601 times, durations in seconds."""
+    now = status.generated_at
     return {
         "generated_at": _iso(status.generated_at),
         "database": status.database,
@@ -125,8 +208,8 @@ def status_json(status: Status) -> dict[str, Any]:
         },
         "actions": {
             "by_rule": status.actions_by_rule,
-            "recent": [_action_json(a) for a in status.recent_actions],
-            "failed": [_action_json(a) for a in status.failed_actions],
+            "recent": [_action_json(a, now) for a in status.recent_actions],
+            "failed": [_action_json(a, now) for a in status.failed_actions],
         },
     }
 
@@ -144,10 +227,15 @@ def _helpdesk_json(h: HelpdeskStatus) -> dict[str, Any]:
         "last_error": h.last_error,
         "tickets_seen": h.tickets_seen,
         "tickets_stored": h.tickets_stored,
+        "state": h.state,
+        "up_to_date_as_of": _iso(h.up_to_date_as_of),
+        "last_successful_poll_at": _iso(h.caught_up_at),
+        "last_page_saved_at": _iso(h.last_page_saved_at),
     }
 
 
-def _action_json(a: ActionRecord) -> dict[str, Any]:
+def _action_json(a: ActionRecord, now: datetime) -> dict[str, Any]:
+    retry_at, _ = next_try(a, now)
     return {
         "id": a.id,
         "helpdesk": a.helpdesk,
@@ -161,6 +249,7 @@ def _action_json(a: ActionRecord) -> dict[str, Any]:
         "attempts": a.attempts,
         "last_error": a.last_error,
         "alert_error": a.notify_error if a.notified_at is None else None,
+        "retry_at": _iso(retry_at),  # claimable again from then; None: given up, or no wait
     }
 
 

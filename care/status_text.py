@@ -1,71 +1,110 @@
-"""`care status` on a terminal: the `Status` of care/status.py as rich tables."""
+"""`care status` on a terminal: the `Status` of care/status.py as lines and small tables.
+
+Times are full ISO 8601 and errors are whole: the lines that carry them are printed
+with `soft_wrap`, so rich never folds, crops or ellipsizes them to the console width
+(the terminal wraps them instead, and a copy-paste or a grep gets them intact).
+Tables hold only short labels and counts.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from care.status import LAG_MEANS, HelpdeskStatus, Status
+from care.status import (
+    FAILED,
+    NEVER_POLLED,
+    UP_TO_DATE,
+    HelpdeskStatus,
+    Status,
+    next_try,
+)
 from care.store import ActionRecord, ActionState
-
-NONE = "[dim]—[/]"
 
 
 def print_status(console: Console, status: Status) -> None:
     now = status.generated_at
-    console.print(
-        f"[bold]CARE status[/] · {now:%Y-%m-%d %H:%M} UTC · database {escape(status.database)}",
-        highlight=False,
-    )
-    console.print(_polling(status.helpdesks, now))
-    console.print(f"[dim]lag: {LAG_MEANS}[/]", highlight=False)
+    _line(console, f"[bold]CARE status[/] at {_iso(now)} · database {escape(status.database)}")
+    _heading(console, "Polling")
+    for h in status.helpdesks:
+        _helpdesk(console, h, now)
+    if not status.helpdesks:
+        _line(console, "  [dim](no helpdesk configured or polled)[/]")
     console.print(_surveys(status))
     console.print(_rules(status))
-    console.print(_actions("Latest actions", status.recent_actions, now, errors=False))
+    _heading(console, "Latest actions")
+    for a in status.recent_actions:
+        _line(console, f"  {_iso(a.created_at)}  {_action(a)}  {a.state.value}")
+    if not status.recent_actions:
+        _line(console, "  [dim](none)[/]")
     if status.failed_actions:
-        console.print(_actions("Failing actions", status.failed_actions, now, errors=True))
+        _heading(console, f"Failing actions ({len(status.failed_actions)} latest)")
+        for a in status.failed_actions:
+            _failing(console, a, now)
     else:
-        console.print("[green]No failing actions.[/]")
+        _line(console, "[green]No failing actions.[/]")
 
 
-def _polling(helpdesks: list[HelpdeskStatus], now: datetime) -> Table:
-    table = Table(
-        "helpdesk",
-        "read up to",
-        "lag",
-        "last poll started",
-        "last page saved",
-        "tickets",
-        "last error",
-        title="Polling",
-        title_justify="left",
-    )
-    for h in helpdesks:
-        name = h.name if h.configured else f"{h.name} [dim](not configured)[/]"
-        if not h.polled:
-            table.add_row(name, "[yellow]never polled[/]", NONE, NONE, NONE, "0", NONE)
-            continue
-        error = f"[red]{escape(h.last_error)}[/]" if h.last_error else "[green]none[/]"
-        table.add_row(
-            name,
-            _when(h.read_up_to),
-            _span(h.lag) if h.lag is not None else NONE,
-            _ago(now, h.last_poll_started_at),
-            _ago(now, h.last_poll_finished_at),
-            f"{h.tickets_stored:,}",
-            error,
+def _helpdesk(console: Console, h: HelpdeskStatus, now: datetime) -> None:
+    name = h.name if h.configured else f"{h.name} [dim](not configured, known from the store)[/]"
+    if h.state == NEVER_POLLED:
+        _line(console, f"  {name}: [yellow]never polled[/]")
+        return
+    if h.state == UP_TO_DATE:
+        headline = f"[green]up to date as of {_iso(h.up_to_date_as_of)}[/] ({_ago(now, h.lag)})"
+    elif h.state == FAILED:
+        headline = f"[red]last poll failed at {_iso(h.last_poll_finished_at)}[/]"
+    else:
+        headline = (
+            f"[yellow]the poll started {_iso(h.last_poll_started_at)} has not read to the end "
+            "of the changes yet[/] (still running, or stopped without a word)"
         )
-    if not helpdesks:
-        table.add_row("[dim](no helpdesk configured or polled)[/]", *[""] * 6)
-    return table
+    _line(console, f"  [bold]{name}[/]: {headline}")
+    if h.state == FAILED:
+        _detail(console, "error", f"[red]{escape(h.last_error or '')}[/]")
+    if h.state != UP_TO_DATE:
+        last_good = (
+            f"{_iso(h.caught_up_at)} ({_ago(now, h.lag)})"
+            if h.caught_up_at
+            else "[yellow]never: no poll has read to the end of the changes yet[/]"
+        )
+        _detail(console, "last up to date", last_good)
+    newest = f"{_iso(h.read_up_to)} (from the {h.read_up_to_from})" if h.read_up_to else "none yet"
+    _detail(console, "newest change read", newest)
+    _detail(console, "last poll started", _iso(h.last_poll_started_at) or "[dim]—[/]")
+    if h.last_page_saved_at:  # never for a poll that read nothing or failed before a page
+        _detail(console, "last page saved", _iso(h.last_page_saved_at))
+    else:
+        _detail(console, "pages saved", "[dim]none with tickets yet[/]")
+    _detail(console, "tickets", f"{h.tickets_stored:,} stored, {h.tickets_seen:,} reads in all")
+    if h.cursor:
+        _detail(console, "cursor", escape(h.cursor))
+
+
+def _failing(console: Console, a: ActionRecord, now: datetime) -> None:
+    _, when = next_try(a, now)
+    attempts = f"{a.attempts} attempt" + ("" if a.attempts == 1 else "s")
+    if a.state is ActionState.FAILED:
+        when = f"[red]{when}[/]"
+    _line(console, f"  {_action(a)}: {a.state.value}, {attempts}; {when}")
+    if a.last_error:
+        _detail(console, "error", f"[red]{escape(a.last_error)}[/]")
+    if a.notify_error and not a.notified_at:
+        _detail(console, "alert error", f"[red]{escape(a.notify_error)}[/]")
+    _detail(console, "recorded", _iso(a.created_at))
+
+
+def _action(a: ActionRecord) -> str:
+    return escape(f"{a.helpdesk} ticket {a.ticket_id} {a.rule}")
 
 
 def _surveys(status: Status) -> Table:
     s = status.surveys
-    table = Table("surveys", "count", title="Surveys", title_justify="left")
+    table = _table("surveys", "count", title="Surveys")
     for state, count in s.by_state.items():
         label = f"{state} ({s.due_now} due now)" if state == "scheduled" else state
         table.add_row(label, str(count))
@@ -79,7 +118,7 @@ def _surveys(status: Status) -> Table:
 
 def _rules(status: Status) -> Table:
     states = [state.value for state in ActionState]
-    table = Table("rule", "helpdesk", *states, title="Actions by rule", title_justify="left")
+    table = _table("rule", "helpdesk", *states, title="Actions by rule")
     for helpdesk, rules in sorted(status.actions_by_rule.items()):
         for rule, counts in sorted(rules.items()):
             cells = [str(counts.get(state, 0)) for state in states]
@@ -89,37 +128,38 @@ def _rules(status: Status) -> Table:
     return table
 
 
-def _actions(title: str, actions: list[ActionRecord], now: datetime, errors: bool) -> Table:
-    columns = ["recorded", "helpdesk", "ticket", "rule", "state", "attempts"]
-    table = Table(*columns, *(["last error"] if errors else []), title=title, title_justify="left")
-    for a in actions:
-        cells = [_ago(now, a.created_at), a.helpdesk, a.ticket_id, a.rule, a.state.value]
-        cells.append(str(a.attempts))
-        if errors:
-            alert = f"alert: {a.notify_error}" if a.notify_error and not a.notified_at else ""
-            cells.append(f"[red]{escape(a.last_error or alert)}[/]")
-        table.add_row(*cells)
-    if not actions:
-        table.add_row("[dim](none)[/]", *[""] * (len(table.columns) - 1))
+def _table(*columns: str, title: str) -> Table:
+    # A light box fits 80 columns; "fold" keeps a cell whole should it still not fit.
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+    for column in columns:
+        table.add_column(column, overflow="fold")
     return table
 
 
-def _when(moment: datetime | None) -> str:
-    return f"{moment:%Y-%m-%d %H:%M:%S}" if moment else NONE
+def _heading(console: Console, text: str) -> None:
+    _line(console, f"\n[bold]{text}[/]")
 
 
-def _ago(now: datetime, moment: datetime | None) -> str:
-    if moment is None:
-        return NONE
-    return f"{_span(now - moment)} ago"
+def _detail(console: Console, label: str, value: str) -> None:
+    _line(console, f"    {label}: {value}")
 
 
-def _span(span: timedelta) -> str:
+def _line(console: Console, markup: str) -> None:
+    console.print(markup, soft_wrap=True, highlight=False)
+
+
+def _iso(moment: datetime | None) -> str:
+    return moment.isoformat(timespec="seconds") if moment else ""
+
+
+def _ago(now: datetime, span: timedelta | None) -> str:
+    if span is None:
+        return ""
     seconds = max(0, int(span.total_seconds()))
     if seconds < 120:
-        return f"{seconds} s"
+        return f"{seconds} s ago"
     if seconds < 7200:
-        return f"{seconds // 60} min"
+        return f"{seconds // 60} min ago"
     if seconds < 3 * 86400:
-        return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
-    return f"{seconds // 86400} days"
+        return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min ago"
+    return f"{seconds // 86400} days ago"
