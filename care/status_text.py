@@ -55,7 +55,7 @@ def _helpdesk(console: Console, h: HelpdeskStatus, now: datetime) -> None:
         _line(console, f"  {name}: [yellow]never polled[/]")
         return
     if h.state == UP_TO_DATE:
-        headline = f"[green]up to date as of {_iso(h.up_to_date_as_of)}[/] ({_ago(now, h.lag)})"
+        headline = f"[green]up to date as of {_iso(h.up_to_date_as_of)}[/] ({_ago(h.lag)})"
     elif h.state == FAILED:
         headline = f"[red]last poll failed at {_iso(h.last_poll_finished_at)}[/]"
     else:
@@ -68,7 +68,7 @@ def _helpdesk(console: Console, h: HelpdeskStatus, now: datetime) -> None:
         _detail(console, "error", f"[red]{escape(h.last_error or '')}[/]")
     if h.state != UP_TO_DATE:
         last_good = (
-            f"{_iso(h.caught_up_at)} ({_ago(now, h.lag)})"
+            f"{_iso(h.caught_up_at)} ({_ago(h.lag)})"
             if h.caught_up_at
             else "[yellow]never: no poll has read to the end of the changes yet[/]"
         )
@@ -152,7 +152,7 @@ def _iso(moment: datetime | None) -> str:
     return moment.isoformat(timespec="seconds") if moment else ""
 
 
-def _ago(now: datetime, span: timedelta | None) -> str:
+def _ago(span: timedelta | None) -> str:
     if span is None:
         return ""
     seconds = max(0, int(span.total_seconds()))
