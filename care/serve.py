@@ -1,17 +1,34 @@
 """`care serve`: every deployment on its schedule in this one process (Prefect `serve`).
 
 For a small team: no work pool and no worker, one process next to a Prefect server
-(or Prefect Cloud). The same schedules as deployments/prefect.yaml, one poll per
-configured helpdesk, each deployment one run at a time.
+(or Prefect Cloud), or, with no PREFECT_API_URL, next to a `prefect server` it starts
+itself (Prefect's temporary server has no scheduler: nothing would ever run). The same
+schedules as deployments/prefect.yaml, one poll per configured helpdesk, each deployment
+one run at a time, under names of their own (`poll-helpdesk/serve-zendesk`): served and
+`prefect deploy` deployments must not overwrite each other.
 """
 
 from __future__ import annotations
 
+import asyncio
 import importlib
+import os
+import signal
+from contextlib import suppress
 from typing import Any
 
 from care.config import Settings
 from care.schedules import Schedule, schedules
+
+SERVED_PREFIX = "serve-"
+
+
+class ServeConflict(RuntimeError):
+    """The Prefect server already runs CARE through workers; the message says what to do."""
+
+
+def served_name(schedule: Schedule) -> str:
+    return f"{SERVED_PREFIX}{schedule.name}"
 
 
 def runner_deployments(settings: Settings) -> list[Any]:
@@ -23,7 +40,7 @@ def runner_deployments(settings: Settings) -> list[Any]:
     )
     return [
         load_flow(s).to_deployment(
-            name=s.name,
+            name=served_name(s),
             interval=s.interval_s,
             cron=s.cron,
             parameters=s.parameters,
@@ -40,7 +57,82 @@ def load_flow(schedule: Schedule) -> Any:
     return getattr(module, attribute)
 
 
-def serve_all(settings: Settings) -> None:
-    from prefect import serve
+def worker_deployments(settings: Settings) -> list[str]:
+    """CARE deployments on the server that run through a work pool on an active schedule:
+    `prefect deploy` ones, which would poll the same helpdesks a second time."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
 
-    serve(*runner_deployments(settings), print_starting_message=False)
+    planned = schedules(settings.helpdesk_names())
+    with get_client(sync_client=True) as client:
+        flows = {
+            f.id: f.name
+            for f in client.read_flows(
+                flow_filter=FlowFilter(name=FlowFilterName(any_=sorted({s.flow for s in planned})))
+            )
+        }
+        deployments = client.read_deployments(
+            flow_filter=FlowFilter(name=FlowFilterName(any_=sorted(set(flows.values()))))
+        )
+    return sorted(
+        f"{flows[d.flow_id]}/{d.name}"
+        for d in deployments
+        if d.work_pool_name and not d.paused and d.schedules and d.flow_id in flows
+    )
+
+
+def refuse_beside_workers(settings: Settings) -> None:
+    """Raise `ServeConflict` when the server's workers already run CARE on a schedule."""
+    busy = worker_deployments(settings)
+    if busy:
+        raise ServeConflict(
+            f"this Prefect server already runs CARE through workers ({', '.join(busy)}): "
+            "run either workers or `care serve`, not both (each would poll the helpdesks). "
+            "Pause their schedules (prefect deployment schedule pause) or point "
+            "PREFECT_API_URL at another server"
+        )
+
+
+def serve_all(settings: Settings) -> None:
+    """Register the deployments and run them on schedule until SIGINT or SIGTERM."""
+    refuse_beside_workers(settings)
+    runner = _runner_class()(pause_on_shutdown=True)
+    for deployment in runner_deployments(settings):
+        runner.add_deployment(deployment)
+    # Ctrl-C or SIGTERM: the runner has stopped, and paused its schedules.
+    with suppress(KeyboardInterrupt, asyncio.CancelledError):
+        asyncio.run(runner.start())
+
+
+def _runner_class() -> type:
+    from prefect.runner import Runner
+
+    class PromptRunner(Runner):
+        """Stops at once on SIGTERM or Ctrl-C, running flows included.
+
+        Prefect's own SIGTERM handler calls a coroutine it never awaits (a RuntimeWarning)
+        and leaves the loops running, and on Ctrl-C the runner waits for its flow-run
+        processes to finish on their own: a poll waiting out a rate limit took minutes.
+        Here SIGTERM cancels the runner as Ctrl-C does (even where SIGINT is ignored, as
+        for a command started with `&` in a script), and the runner passes the SIGTERM on
+        to its flow-run processes before it waits for them; an interrupted run ends
+        Crashed and its recorded actions are applied by the next run.
+        """
+
+        _main: asyncio.Task | None = None
+
+        async def start(self, *args: Any, **kwargs: Any) -> None:
+            self._main = asyncio.current_task()
+            await super().start(*args, **kwargs)
+
+        def handle_sigterm(self, *args: Any, **kwargs: Any) -> None:
+            if self._main is not None:
+                self._main.get_loop().call_soon_threadsafe(self._main.cancel)
+
+        async def __aexit__(self, *exc_info: Any) -> None:
+            for entry in list(self._flow_run_process_map.values()):
+                with suppress(ProcessLookupError):
+                    os.kill(entry["pid"], signal.SIGTERM)
+            await super().__aexit__(*exc_info)
+
+    return PromptRunner

@@ -105,7 +105,7 @@ def cluster(home: Path, database_url: str, care_env: Mapping[str, str], workers:
 
 
 @contextmanager
-def worker(c: Cluster, n: int) -> Iterator[None]:
+def worker(c: Cluster, n: int) -> Iterator[subprocess.Popen]:
     path = c.home / f"worker-{n}.log"
     c.worker_logs.append(path)
     log = path.open("w")
@@ -120,7 +120,7 @@ def worker(c: Cluster, n: int) -> Iterator[None]:
         start_new_session=True,
     )
     try:
-        yield
+        yield process
     finally:
         _stop(process)
         log.close()

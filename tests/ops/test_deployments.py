@@ -51,7 +51,7 @@ def test_care_serve_polls_only_the_configured_helpdesks(tmp_path):
     (tmp_path / "none.toml").write_text("")
     settings = load_settings(tmp_path / "none.toml", env=env)
     names = [d.name for d in runner_deployments(settings)]
-    assert names == ["freshdesk", "every-15-min", "daily"]
+    assert names == ["serve-freshdesk", "serve-every-15-min", "serve-daily"]
     assert schedules(["freshdesk"])[0].full_name == "poll-helpdesk/freshdesk"
 
 
@@ -84,7 +84,7 @@ def test_care_serve_registers_its_deployments_with_the_prefect_server(tmp_path):
         with get_client(sync_client=True) as client:
             while deployment is None and time.monotonic() < deadline:
                 try:
-                    deployment = client.read_deployment_by_name("poll-helpdesk/zendesk")
+                    deployment = client.read_deployment_by_name("poll-helpdesk/serve-zendesk")
                 except Exception:
                     time.sleep(0.5)
     finally:
@@ -95,4 +95,5 @@ def test_care_serve_registers_its_deployments_with_the_prefect_server(tmp_path):
     assert deployment.schedules[0].schedule.interval.total_seconds() == 300
     assert deployment.global_concurrency_limit.limit == 1
     assert deployment.concurrency_options.collision_strategy == "CANCEL_NEW"
-    assert "serving poll-helpdesk/zendesk · every 5 min" in output
+    assert "serving poll-helpdesk/serve-zendesk · every 5 min" in output
+    assert f"Prefect UI: {str(PREFECT_API_URL.value()).removesuffix('/api')}" in output
