@@ -17,7 +17,13 @@ from rich.markup import escape
 from care.config import ConfigError, Settings
 from connectors.errors import AuthError, HelpdeskError
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="CARE pipelines.")
+# No pretty tracebacks: `main` ends every failure with one `error:` line (--debug: all).
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help="CARE pipelines.",
+    pretty_exceptions_enable=False,
+)
 run_app = typer.Typer(no_args_is_help=True, help="Run one flow now.")
 sandbox_app = typer.Typer(no_args_is_help=True, help="Serve a helpdesk sandbox on loopback.")
 app.add_typer(run_app, name="run")
@@ -27,16 +33,35 @@ out = Console()
 err = Console(stderr=True)
 
 
+DEBUG = False  # `care --debug …`: tracebacks on the console and from a failing command
+
+
+@app.callback()
+def _options(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks when something fails.")
+    ] = False,
+) -> None:
+    global DEBUG
+    DEBUG = debug
+
+
 def quiet_prefect_shutdown() -> None:
     """Prefect's temporary server may log a harmless "Error flushing … events" with a
-    traceback while it stops at the end of a command: not news for a user."""
+    traceback while it stops at the end of a command: not news for a user. And a failing
+    run's traceback stays in the Prefect UI; the command's last line says what failed."""
     import logging
 
+    from care.failures import hide_tracebacks_on_console
+
     logging.getLogger("prefect.server.services.task_run_recorder").setLevel(logging.CRITICAL)
+    if not DEBUG:
+        hide_tracebacks_on_console()
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    """One `error:` line, whole however narrow the terminal, brackets and all."""
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -94,7 +119,9 @@ def run_poll(
     except (ConfigError, AuthError) as exc:
         raise _fail(str(exc)) from None
     except HelpdeskError as exc:
-        raise _fail(f"{helpdesk}: {exc}", code=1) from None
+        said = str(exc)
+        prefix = "" if said.lower().startswith(helpdesk.lower()) else f"{helpdesk}: "
+        raise _fail(prefix + said, code=1) from None
     finally:
         reporter.close()
         progress.uninstall(token)
@@ -357,3 +384,10 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as exc:
+        if DEBUG:
+            raise
+        from care.failures import one_line
+
+        _fail(one_line(exc))
+        sys.exit(1)

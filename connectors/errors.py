@@ -6,6 +6,8 @@ HelpdeskError
 │   ├── ServerError        5xx
 │   └── ConnectionFailed   no answer at all
 └── Final                  never retried (a person must act)
+    ├── Unreachable        no helpdesk at that address: refused or unknown host, before
+    │                      it ever answered (a wrong URL, not an outage)
     ├── AuthError          401/403: a credential is wrong or lacks rights
     ├── NotFound           404
     └── RequestRejected    400/409/422: the request itself is wrong
@@ -40,6 +42,10 @@ class ConnectionFailed(Transient):
 
 class Final(HelpdeskError):
     """Retrying cannot help."""
+
+
+class Unreachable(Final):
+    """A configuration problem: the message names the URL setting to fix."""
 
 
 class AuthError(Final):

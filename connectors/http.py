@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 from connectors.base import RequestStats
 from connectors.budget import ApiBudget, Unlimited
@@ -28,6 +29,7 @@ from connectors.errors import (
     RequestRejected,
     ServerError,
     Transient,
+    Unreachable,
 )
 
 log = logging.getLogger("care.http")
@@ -64,8 +66,11 @@ class HelpdeskHttp:
         sleep: Callable[[float], None] = time.sleep,
         pace: Callable[[Mapping[str, str]], float] | None = None,
         budget: ApiBudget | None = None,
+        url_setting: str | None = None,
     ) -> None:
         self.vendor = vendor
+        self.url_setting = url_setting or f"CARE_{vendor.upper()}_URL"
+        self._answered = False  # has anything ever answered at base_url?
         self.budget = budget or Unlimited()  # shared with other processes, see budget.py
         self._pace = pace  # seconds to wait after a response, from its rate-limit headers
         self.base_url = base_url.rstrip("/")
@@ -154,9 +159,16 @@ class HelpdeskHttp:
                 method, url, params=params, json=json, headers=headers, timeout=self._timeout
             )
         except requests.RequestException as exc:
+            refused = None if self._answered else wrong_address(exc)
+            if refused:
+                raise Unreachable(
+                    f"{self.vendor}: nothing answers at the address in {self.url_setting} "
+                    f"({refused}): check {self.url_setting}"
+                ) from None
             raise ConnectionFailed(
                 f"no answer from {self.base_url}: {type(exc).__name__}"
             ) from None
+        self._answered = True
         if response.status_code < 300:
             wait = self._pace(response.headers) if self._pace else 0.0
             if wait > 0:  # slow down before the budget runs out, rather than after a 429
@@ -195,6 +207,20 @@ def make_session(pool_size: int = 8) -> requests.Session:
     session.mount("https://", adapter)
     session.headers["User-Agent"] = "care-pipelines/0.1"
     return session
+
+
+def wrong_address(exc: requests.RequestException) -> str | None:
+    """Why a connection could not even start, when that points at a wrong URL rather than
+    an outage: the host name does not resolve, or nothing listens on that port. Once the
+    helpdesk has answered, the same failures are an outage and are retried."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    if isinstance(reason, NameResolutionError):
+        return "the host name does not resolve"
+    if isinstance(reason, NewConnectionError) and isinstance(
+        reason.__cause__ or reason.__context__, ConnectionRefusedError
+    ):
+        return "connection refused"
+    return None
 
 
 def _retry_after(response: requests.Response) -> float:

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 import requests
 
-from connectors.errors import AuthError, ConnectionFailed, RateLimited, ServerError
+from connectors.errors import AuthError, ConnectionFailed, RateLimited, ServerError, Unreachable
+from connectors.http import wrong_address
 from connectors.zendesk.endpoints import OAUTH_TOKENS
 
 RENEW_MARGIN_S = 60.0
@@ -102,6 +103,12 @@ class ClientCredentials:
         try:
             response = self._session.post(self._url, json=body, timeout=self._timeout)
         except requests.RequestException as exc:
+            refused = None if self.tokens_obtained else wrong_address(exc)
+            if refused:  # the first contact of a poll: a wrong URL, not an outage
+                raise Unreachable(
+                    f"Zendesk: nothing answers at the address in CARE_ZENDESK_URL ({refused}): "
+                    "check CARE_ZENDESK_URL"
+                ) from None
             raise ConnectionFailed(f"cannot reach {self._url}: {type(exc).__name__}") from None
         if response.status_code in (400, 401, 403):
             raise AuthError(
