@@ -218,9 +218,7 @@ class SurveyEndpoint:
                 parts.append("comment")
                 log.info("survey comment on %s recorded", record.ticket_key)
         self._write_later(background, record, parts)
-        return self._answer_page(
-            record.answer, record.comment, first, comment_first=commented_now
-        )
+        return self._answer_page(record.answer, record.comment, first, comment_first=commented_now)
 
     def unsubscribe(self, token: str, confirmed: bool) -> HTMLResponse:
         claim = self._claim(token, ("unsubscribe",))
