@@ -9,6 +9,7 @@ SQLAlchemy 2.1 under Prefect 3.8 every deployment showed READY and no run was ev
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -82,7 +83,7 @@ def test_the_scheduler_creates_runs_and_a_worker_completes_one(tmp_path):
         )
         c.cli("work-pool", "create", "care", "--type", "process")
         c.cli("deploy", "--all", "--prefect-file", str(shortened_prefect_yaml(tmp_path / "p.yaml")))
-        deployed = time.monotonic()
+        deployed, deployed_at = time.monotonic(), datetime.now(UTC)
         names = deployment_names(api)
         assert sorted(names.values()) == [
             "care-report/daily",
@@ -115,6 +116,8 @@ def test_the_scheduler_creates_runs_and_a_worker_completes_one(tmp_path):
             run = wait_for(completed_poll, 150, "no scheduled poll completed", home / "server.log")
         assert run["auto_scheduled"] is True  # made by the scheduler, not started by hand
         assert time.monotonic() - deployed < 150
+        due = datetime.fromisoformat(run["expected_start_time"])
+        assert due - deployed_at < timedelta(seconds=TEST_INTERVAL_S + 5)  # within one interval
 
     engine = create_engine(store_url)
     with engine.connect() as conn:
