@@ -9,6 +9,9 @@ from typing import Annotated
 # Prefect reads these at import: quiet, offline-friendly defaults a user can override.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+# Prefect gives its temporary server 20 s to start; a busy 2-core machine needs more
+# (seen: "Timed out while attempting to connect to ephemeral Prefect API server").
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 import typer
 from rich.console import Console

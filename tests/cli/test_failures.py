@@ -95,3 +95,20 @@ def test_one_line_names_the_fix_for_what_prefect_raises():
         "or check CARE_DATABASE_URL"
     )
     assert one_line(ValueError("odd\nsecond line")).startswith("ValueError: odd; run again")
+
+
+def test_prefect_s_temporary_server_gets_time_to_start_unless_the_user_says_otherwise(tmp_path):
+    probe = (
+        "import care.cli; from prefect.settings import get_current_settings as s; "
+        "print(s().server.ephemeral.startup_timeout_seconds)"
+    )
+    base = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+
+    def timeout(**env: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", probe], env={**base, **env}, capture_output=True, text=True
+        )
+        return done.stdout.strip()
+
+    assert timeout() == "120"  # Prefect's own default, 20 s, failed runs on a busy machine
+    assert timeout(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="45") == "45"
