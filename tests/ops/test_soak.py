@@ -1,0 +1,95 @@
+"""The fault soak (bench/soak.py) in short: two seeded runs must end with nothing lost,
+nothing duplicated, no agent tag dropped and no traceback; and its checks do catch each."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from care.store import Store
+from tests.ops.cluster import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def soak_module():
+    spec = importlib.util.spec_from_file_location("soak", ROOT / "bench" / "soak.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["soak"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+class FakeZendesk:
+    """Just what the checks read: tickets' tags and comments."""
+
+    def __init__(self, tags: list[str], bodies: list[str]) -> None:
+        self._tags, self._bodies = tags, bodies
+
+    def ticket(self, ticket_id: int) -> dict:
+        return {"id": ticket_id, "tags": self._tags}
+
+    def comments(self, ticket_id: int) -> list[dict]:
+        return [{"body": body} for body in self._bodies]
+
+
+def recorded(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'care.db'}"
+    Store.open(url).close()
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO action_log (helpdesk, ticket_id, rule, variant, state, reason, "
+                "add_tags, note, created_at) VALUES ('zendesk', '7', 'assist.faq', '', "
+                "'applied', 'r', '[\"care_faq_suggested\"]', :note, '2026-12-01 00:00:00')"
+            ),
+            {"note": "[CARE] assist.faq\n— CARE pipelines · ref 0123456789"},
+        )
+    engine.dispose()
+    return url
+
+
+@pytest.mark.parametrize(
+    ("tags", "bodies", "agent_tags", "expected"),
+    [
+        (["care_faq_suggested", "vip"], ["[CARE] x · ref 0123456789"], {"vip"}, (0, 0, 0)),
+        (["vip"], ["[CARE] x · ref 0123456789"], {"vip"}, (1, 0, 0)),  # tag lost
+        (["care_faq_suggested"], [], set(), (1, 0, 0)),  # note lost
+        (["care_faq_suggested"], ["[CARE] · ref 0123456789"] * 2, set(), (0, 1, 0)),
+        (["care_faq_suggested"], ["[CARE] · ref 0123456789"], {"vip"}, (0, 0, 1)),
+    ],
+    ids=["clean", "tag-lost", "note-lost", "note-twice", "agent-tag-dropped"],
+)
+def test_the_soak_checks_catch_what_they_claim(tmp_path, tags, bodies, agent_tags, expected):
+    soak = soak_module()
+    outcome = soak.Outcome(seed=1, vendor="zendesk")
+    checker = soak.Soak(tmp_path, "http://unused", None)
+    (tmp_path / "outbox").mkdir()
+    checker._check(
+        outcome,
+        FakeZendesk(tags, bodies),
+        "zendesk",
+        recorded(tmp_path),
+        tmp_path,
+        {7: agent_tags},
+    )
+    assert (outcome.lost, outcome.duplicated, outcome.dropped) == expected
+
+
+def test_two_soak_runs_lose_and_duplicate_nothing(tmp_path, monkeypatch):
+    from care.local_server import local_prefect_server
+    from tests.ports import free_port
+
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
+    soak = soak_module()
+    with local_prefect_server(free_port(), tmp_path / "server.log") as api:
+        checker = soak.Soak(tmp_path, api, None)
+        outcomes = [checker.run(seed) for seed in (11, 12)]
+    for outcome in outcomes:
+        assert outcome.clean, (outcome.line(), outcome.problems)
+        assert outcome.actions > 0 and outcome.notes > 0
