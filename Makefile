@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_LOGGING_LEVEL ?= WARNING
 
-.PHONY: demo test lint bench clean lock
+.PHONY: demo test lint bench soak clean lock
 
 PIP := $(BIN)/pip --quiet --disable-pip-version-check
 
@@ -32,6 +32,12 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/poll_backfill.py
+
+# The fault soak: SOAK_RUNS randomised runs (faults, kill -9, agents at work); every run's
+# seed is printed, `python bench/soak.py --runs 1 --seed S` replays one.
+SOAK_RUNS ?= 200
+soak: $(STAMP)
+	$(BIN)/python bench/soak.py --runs $(SOAK_RUNS)
 
 # A deliberate upgrade: resolve pyproject.toml's ranges afresh, pin the result, test it.
 lock:
