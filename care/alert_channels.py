@@ -144,13 +144,11 @@ def open_channels(settings: AlertSettings, session: requests.Session) -> list[Al
     timeout = settings.timeout_s
     channels: list[AlertChannel] = []
     if settings.webhook_url:
-        channels.append(
-            WebhookChannel(WEBHOOK, settings.webhook_url, webhook_payload, timeout, session)
-        )
+        url = settings.webhook_url.get_secret_value()
+        channels.append(WebhookChannel(WEBHOOK, url, webhook_payload, timeout, session))
     if settings.slack_webhook_url:
-        channels.append(
-            WebhookChannel(SLACK, settings.slack_webhook_url, slack_payload, timeout, session)
-        )
+        url = settings.slack_webhook_url.get_secret_value()
+        channels.append(WebhookChannel(SLACK, url, slack_payload, timeout, session))
     if settings.prefect_block:
         channels.append(PrefectBlockChannel(settings.prefect_block))
     return channels

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from pydantic import SecretStr
 from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
@@ -39,8 +40,10 @@ from care.config import (
     policy_from,
     read_config_file,
     secret_reader,
+    survey_base_url,
     zendesk_config,
 )
+from care.config_secrets import MAKE_A_SURVEY_SECRET, survey_secret
 from care.policy import Policy
 from care.rules.enhance import SURVEY
 from care.store.database import (
@@ -100,8 +103,8 @@ def run_checks(
         ]
     policy, secret = policy_from(file, env), secret_reader(file.secrets, env)
     results = [_config_ok(source)]
-    survey_secret = _part("survey secret", file, lambda: secret("CARE_SURVEY_SECRET"))
-    results.append(_or(survey_secret, lambda value: check_survey_secret(value, policy)))
+    signing_key = _part("survey secret", file, lambda: survey_secret(secret))
+    results.append(_or(signing_key, lambda value: check_survey_secret(value, policy)))
     url = _part("database", file, lambda: database_url(file, env, source))
     results.append(_or(url, lambda value: check_database(value, timeout)))
     for name, build in (("zendesk", zendesk_config), ("freshdesk", freshdesk_config)):
@@ -111,7 +114,8 @@ def run_checks(
     alerts = _part("alerts", file, lambda: alert_settings(file.alerts, env, secret))
     results.append(_or(alerts, check_alerts))
     results.append(check_smtp(env, policy, timeout))
-    results.append(check_survey_links(env, policy))
+    base_url = _part("survey links", file, lambda: survey_base_url(env))
+    results.append(_or(base_url, lambda _: check_survey_links(env, policy)))
     results.append(check_survey_sender(env, policy))
     return results
 
@@ -122,6 +126,8 @@ def _part(name: str, file: ConfigFile, build: Callable[[], T]) -> T | CheckResul
         return build()
     except ConfigError as exc:  # a credential missing, a URL CARE cannot use: named in exc
         hint = "fix the setting named above; the README lists every variable"
+        if "CARE_SURVEY_SECRET" in str(exc):
+            hint = f"set CARE_SURVEY_SECRET to the output of `{MAKE_A_SURVEY_SECRET}`"
         return CheckResult(name, Outcome.FAIL, str(exc), hint)
     except Exception as exc:
         if file.secrets != "prefect":
@@ -145,11 +151,11 @@ def _config_ok(source: str) -> CheckResult:
     return CheckResult("configuration", Outcome.OK, f"{source} is valid")
 
 
-def check_survey_secret(secret: str | None, policy: Policy) -> CheckResult:
+def check_survey_secret(secret: SecretStr | None, policy: Policy) -> CheckResult:
     """dispatch-surveys refuses to send without CARE_SURVEY_SECRET (flows/surveys.py)."""
     if secret:
         return CheckResult("survey secret", Outcome.OK, "CARE_SURVEY_SECRET is set")
-    hint = "set CARE_SURVEY_SECRET, e.g. to $(openssl rand -hex 32), and keep it: links in sent "
+    hint = f"set CARE_SURVEY_SECRET, e.g. to $({MAKE_A_SURVEY_SECRET}), and keep it: links in sent "
     hint += "e-mails are checked against it"
     if policy.enabled(SURVEY):
         message = "CARE_SURVEY_SECRET is not set: dispatch-surveys sends nothing without it"
@@ -241,7 +247,8 @@ def _connector(config: HelpdeskConfig, timeout: float) -> Helpdesk:
     if isinstance(config, ZendeskConfig):
         connector = zendesk_from_config(config, timeout=timeout)
     else:
-        connector = FreshdeskHelpdesk(config.url, config.api_key, timeout=timeout)
+        key = config.api_key.get_secret_value()
+        connector = FreshdeskHelpdesk(config.url, key, timeout=timeout)
     connector.http.max_attempts = 2  # a check reports an outage; it does not wait it out
     return connector
 

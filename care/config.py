@@ -8,38 +8,39 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from care.alerts import ALERTING_RULES
-from care.config_keys import explain
+from care.config_keys import ConfigError, explain
 from care.config_paths import anchor_paths
-from care.config_urls import UrlError, check_database_url, helpdesk_base_url
-from care.policy import BusinessHours, Policy, Rules, Survey, Tags
+from care.config_secrets import (
+    SecretReader,
+    as_secret,
+    refuse_secrets,
+    secret_reader,
+    survey_secret,
+)
+from care.config_urls import (
+    UrlError,
+    check_database_url,
+    helpdesk_base_url,
+    public_base_url,
+    secret_url,
+)
+from care.policy import BusinessHours, Policy, Rules, Survey, Tags, looks_like_a_rule
 
 DEFAULT_CONFIG = "care.toml"
 DEFAULT_DATABASE_URL = "sqlite:///care.db"
 DEFAULT_SURVEY_BASE_URL = "http://127.0.0.1:8765"  # `care survey-server` on this machine
 
-SECRET_KEYS = {
-    "client_secret": "CARE_ZENDESK_CLIENT_SECRET",
-    "oauth_token": "CARE_ZENDESK_OAUTH_TOKEN",
-    "token": "CARE_ZENDESK_TOKEN",
-    "api_token": "CARE_ZENDESK_TOKEN",
-    "api_key": "CARE_FRESHDESK_API_KEY",
-    "password": "CARE_SMTP_PASSWORD",
-    "secret": "CARE_SURVEY_SECRET",
-    "webhook_url": "CARE_ALERT_WEBHOOK_URL",
-    "slack_webhook_url": "CARE_SLACK_WEBHOOK_URL",
-}
-
-
-class ConfigError(Exception):
-    """A setting is missing or wrong; the message names it and says how to fix it."""
+# Requests a minute (Zendesk) or credits a minute (Freshdesk): the largest plans allow a
+# few thousand; far above that is a typo, not a budget.
+MAX_API_BUDGET = 100_000
 
 
 class _Section(BaseModel):
@@ -51,7 +52,7 @@ class ZendeskSection(_Section):
     per_page: int = Field(1000, ge=1, le=1000)
     oauth_scope: str = "read write"
     oauth_token_lifetime_s: int = Field(3600, ge=300, le=172800)
-    api_budget_per_minute: int = Field(0, ge=0)  # 0: not shared through Prefect
+    api_budget_per_minute: int = Field(0, ge=0, le=MAX_API_BUDGET)  # 0: not shared
 
 
 CustomStatus = Literal["open", "pending", "hold", "solved"]
@@ -59,7 +60,7 @@ CustomStatus = Literal["open", "pending", "hold", "solved"]
 
 class FreshdeskSection(_Section):
     url: str | None = None
-    api_budget_per_minute: int = Field(0, ge=0)  # credits; 0: not shared through Prefect
+    api_budget_per_minute: int = Field(0, ge=0, le=MAX_API_BUDGET)  # credits; 0: not shared
     # Custom status codes (6 and up) as CARE reads them; Freshdesk's stock ones are
     # 6 "Waiting on Customer" and 7 "Waiting on Third Party". Others count as open.
     custom_statuses: dict[str, CustomStatus] = Field(
@@ -70,7 +71,7 @@ class FreshdeskSection(_Section):
     @classmethod
     def _codes_are_custom(cls, value: dict[str, CustomStatus]) -> dict[str, CustomStatus]:
         for code in value:
-            if not code.isdigit() or int(code) < 6:
+            if not code.isdigit() or not 6 <= int(code) <= 2**31 - 1:
                 raise ValueError(f"{code!r} is not a custom status code (6 and up)")
         return value
 
@@ -78,8 +79,8 @@ class FreshdeskSection(_Section):
 class AlertsSection(_Section):
     rules: tuple[str, ...] = ALERTING_RULES  # which of the notifying rules alert
     timeout_s: float = Field(10, gt=0, le=60)
-    max_attempts: int = Field(5, ge=1)  # failed tries before an alert is given up
-    max_age_hours: float = Field(24, gt=0)  # actions applied longer ago are never alerted
+    max_attempts: int = Field(5, ge=1, le=100)  # failed tries before an alert is given up
+    max_age_hours: float = Field(24, gt=0, le=24 * 30)  # applied longer ago: never alerted
     prefect_block: str | None = None  # "slack-webhook/care-escalations"
 
     @field_validator("rules")
@@ -87,7 +88,8 @@ class AlertsSection(_Section):
     def _rules_that_notify(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for rule in value:
             if rule not in ALERTING_RULES:
-                raise ValueError(f"{rule!r} raises no alerts (only {', '.join(ALERTING_RULES)})")
+                named = repr(rule) if looks_like_a_rule(rule) else "an item"
+                raise ValueError(f"{named} raises no alerts (only {', '.join(ALERTING_RULES)})")
         return value
 
 
@@ -97,7 +99,7 @@ class ReportSection(_Section):
 
 class ConfigFile(_Section):
     database_url: str | None = None
-    backfill_days: float = Field(30, gt=0)
+    backfill_days: float = Field(30, gt=0, le=3650)
     secrets: Literal["env", "prefect"] = "env"
     templates_dir: str | None = None
     zendesk: ZendeskSection = ZendeskSection()
@@ -110,18 +112,27 @@ class ConfigFile(_Section):
     report: ReportSection = ReportSection()
 
 
+def _hold_secrets(config: object, *names: str) -> None:
+    """Wraps the str secrets a caller passed (tests, the demo) as `SecretStr`."""
+    for name in names:
+        object.__setattr__(config, name, as_secret(getattr(config, name)))
+
+
 @dataclass(frozen=True)
 class ZendeskConfig:
     url: str
     client_id: str | None = None
-    client_secret: str | None = field(default=None, repr=False)
-    oauth_token: str | None = field(default=None, repr=False)
+    client_secret: SecretStr | None = None
+    oauth_token: SecretStr | None = None
     email: str | None = None
-    api_token: str | None = field(default=None, repr=False)
+    api_token: SecretStr | None = None
     per_page: int = 1000
     oauth_scope: str = "read write"
     oauth_token_lifetime_s: int = 3600
     api_budget_per_minute: int = 0
+
+    def __post_init__(self) -> None:
+        _hold_secrets(self, "client_secret", "oauth_token", "api_token")
 
     @property
     def auth_method(self) -> str:
@@ -137,22 +148,28 @@ class ZendeskConfig:
 @dataclass(frozen=True)
 class FreshdeskConfig:
     url: str
-    api_key: str = field(repr=False)
+    api_key: SecretStr
     custom_statuses: Mapping[int, str] = field(default_factory=dict)
     api_budget_per_minute: int = 0
+
+    def __post_init__(self) -> None:
+        _hold_secrets(self, "api_key")
 
 
 @dataclass(frozen=True)
 class AlertSettings:
     """Where escalation alerts go (`tasks.alerts`); no channel set = no alerts."""
 
-    webhook_url: str | None = field(default=None, repr=False)
-    slack_webhook_url: str | None = field(default=None, repr=False)
+    webhook_url: SecretStr | None = None  # the path holds the token
+    slack_webhook_url: SecretStr | None = None
     prefect_block: str | None = None  # a saved notification block, "type-slug/name"
     rules: tuple[str, ...] = ALERTING_RULES
     timeout_s: float = 10
     max_attempts: int = 5
     max_age_hours: float = 24
+
+    def __post_init__(self) -> None:
+        _hold_secrets(self, "webhook_url", "slack_webhook_url")
 
     @property
     def enabled(self) -> bool:
@@ -166,11 +183,14 @@ class Settings:
     backfill_days: float
     zendesk: ZendeskConfig | None
     freshdesk: FreshdeskConfig | None = None
-    survey_secret: str | None = field(default=None, repr=False)
+    survey_secret: SecretStr | None = None
     survey_base_url: str = DEFAULT_SURVEY_BASE_URL
     alerts: AlertSettings = AlertSettings()
     report_dir: str = "reports"  # the care-report flow's HTML pages
     source: str = "defaults"  # where the settings came from, for messages
+
+    def __post_init__(self) -> None:
+        _hold_secrets(self, "survey_secret")
 
     def helpdesk_names(self) -> list[str]:
         return [name for name in ("zendesk", "freshdesk") if getattr(self, name)]
@@ -188,8 +208,8 @@ def load_settings(
         backfill_days=file.backfill_days,
         zendesk=zendesk_config(file.zendesk, env, secret, source),
         freshdesk=freshdesk_config(file.freshdesk, env, secret, source),
-        survey_secret=secret("CARE_SURVEY_SECRET"),
-        survey_base_url=env.get("CARE_SURVEY_BASE_URL") or DEFAULT_SURVEY_BASE_URL,
+        survey_secret=survey_secret(secret),
+        survey_base_url=survey_base_url(env),
         alerts=alert_settings(file.alerts, env, secret),
         report_dir=file.report.dir,
         source=source,
@@ -199,7 +219,16 @@ def load_settings(
 # The parts of the settings, each validated on its own: `care check` reports every
 # part that is wrong in one pass, rather than stopping at the first like load_settings.
 
-SecretReader = Callable[[str], str | None]
+
+def survey_base_url(env: Mapping[str, str]) -> str:
+    """CARE_SURVEY_BASE_URL, https:// unless on loopback; the default serves this machine."""
+    url = env.get("CARE_SURVEY_BASE_URL", "").strip()
+    if not url:
+        return DEFAULT_SURVEY_BASE_URL
+    try:
+        return public_base_url(url, "CARE_SURVEY_BASE_URL", "https://survey.example.com")
+    except UrlError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def policy_from(file: ConfigFile, env: Mapping[str, str]) -> Policy:
@@ -238,7 +267,7 @@ def read_config_file(
     elif path or env.get("CARE_CONFIG"):
         named_by = " (named by CARE_CONFIG)" if not path else ""
         raise ConfigError(f"config file {config_path} does not exist{named_by}")
-    _refuse_secrets(raw, source)
+    refuse_secrets(raw, source)
     try:
         file = ConfigFile.model_validate(raw)
     except ValidationError as exc:
@@ -274,39 +303,6 @@ def _read_toml(path: Path) -> dict[str, Any]:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
-
-
-def _refuse_secrets(raw: Mapping[str, Any], source: str, prefix: str = "") -> None:
-    for key, value in raw.items():
-        if isinstance(value, Mapping):
-            _refuse_secrets(value, source, f"{prefix}{key}.")
-        elif key in SECRET_KEYS:
-            raise ConfigError(
-                f"{source}: {prefix}{key} is a secret and must not be in the file: "
-                f"set {SECRET_KEYS[key]} in the environment instead"
-            )
-
-
-def secret_reader(source: str, env: Mapping[str, str]) -> SecretReader:
-    """Reads a secret from `env`, or from a Prefect Secret block when `source` is "prefect"
-    (which may raise whatever the Prefect client raises when its API cannot be reached)."""
-
-    def read(variable: str) -> str | None:
-        value = env.get(variable)
-        if value or source != "prefect":
-            return value or None
-        return _prefect_secret(variable.lower().replace("_", "-"))
-
-    return read
-
-
-def _prefect_secret(block_name: str) -> str | None:
-    from prefect.blocks.system import Secret  # imported late: it needs a Prefect API
-
-    try:
-        return Secret.load(block_name).get()
-    except ValueError:
-        return None
 
 
 def _base_url(name: str, section_url: str | None, env: Mapping[str, str], source: str) -> str:
@@ -377,14 +373,15 @@ def alert_settings(
 ) -> AlertSettings:
     urls = {name: secret(name) for name in ("CARE_ALERT_WEBHOOK_URL", "CARE_SLACK_WEBHOOK_URL")}
     for name, url in urls.items():
-        if url and not url.startswith(("http://", "https://")):
-            # The value holds a token: the message names the variable, never the value.
-            raise ConfigError(f"{name} must be an https:// URL")
+        try:  # the value holds a token: the message names the variable, never the value
+            secret_url(url.get_secret_value(), name, "its token") if url else None
+        except UrlError as exc:
+            raise ConfigError(str(exc)) from None
     block = env.get("CARE_ALERT_PREFECT_BLOCK") or section.prefect_block
     if block and block.count("/") != 1:
-        raise ConfigError(
-            f"alerts.prefect_block / CARE_ALERT_PREFECT_BLOCK must be 'block-type/name' "
-            f"as `prefect block ls` shows it (e.g. slack-webhook/care-escalations), got {block!r}"
+        raise ConfigError(  # not shown: a webhook URL pasted here would be a secret
+            "alerts.prefect_block / CARE_ALERT_PREFECT_BLOCK must be 'block-type/name' "
+            "as `prefect block ls` shows it (e.g. slack-webhook/care-escalations)"
         )
     return AlertSettings(
         webhook_url=urls["CARE_ALERT_WEBHOOK_URL"],

@@ -7,12 +7,31 @@ Loaded from the `[rules]`, `[tags]`, `[survey]` and `[business_hours]` tables of
 from __future__ import annotations
 
 from datetime import date, time, timedelta
-from typing import Literal
+from difflib import get_close_matches
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from care.model import Priority
+
+# Every rule name `rules.disabled` may list, as care/rules names them (a test holds the two
+# together: the rules import this module, so it cannot import them).
+RULE_NAMES = (
+    "connect.greeting",
+    "connect.loyal_customer",
+    "assist.faq",
+    "assist.repeat_contact",
+    "assist.error_page",
+    "resolve.response_sla",
+    "resolve.two_interactions",
+    "resolve.passed_around",
+    "enhance.survey",
+)
+
+# Bounds an ops engineer would never need to go past; far beyond them a number is a typo,
+# and a huge one (1e308 hours) overflows the date arithmetic of every poll.
+SlaHours = Annotated[float, Field(gt=0, le=8760)]  # a reply within a year at the most
 
 
 class _Section(BaseModel):
@@ -22,7 +41,7 @@ class _Section(BaseModel):
 class Tags(_Section):
     """Tag names without the prefix; `Policy.tag("escalated")` gives `care_escalated`."""
 
-    prefix: str = "care_"
+    prefix: str = Field("care_", max_length=40)
     greeted: str = "greeted"
     loyal_customer: str = "loyal_customer"
     faq_suggested: str = "faq_suggested"
@@ -36,26 +55,35 @@ class Tags(_Section):
     survey_unsolved: str = "survey_unsolved"
     no_survey: str = "no_survey"
 
+    @field_validator("prefix")
+    @classmethod
+    def _a_tag_zendesk_keeps(cls, value: str) -> str:
+        # Zendesk lowercases tags and splits them on spaces: "CARE " would be stored as
+        # "care_…", never match our own tags again, and every tag would be added anew.
+        if value != value.lower() or any(c.isspace() for c in value):
+            raise ValueError("must be lowercase, without spaces (helpdesks store tags that way)")
+        return value
+
 
 class Greeting(_Section):
     mode: Literal["note", "reply"] = "note"
-    mention_tenure_after_days: int = Field(30, ge=0)  # "with us for …" from one month
+    mention_tenure_after_days: int = Field(30, ge=0, le=36500)  # "with us for …" from a month
 
 
 class LoyalCustomer(_Section):
-    min_tenure_days: int = Field(730, ge=0)  # two years
+    min_tenure_days: int = Field(730, ge=0, le=36500)  # two years
 
 
 class Faq(_Section):
     catalogue: str | None = None  # path to a FAQ catalogue (TOML); None: the bundled one
     max_articles: int = Field(3, ge=1, le=10)
-    min_score: float = Field(4.0, ge=0)  # BM25 score an article needs to be suggested
-    min_matching_words: int = Field(2, ge=1)  # ... on at least this many distinct words
+    min_score: float = Field(4.0, ge=0, le=1000)  # BM25 score an article needs to be suggested
+    min_matching_words: int = Field(2, ge=1, le=100)  # ... on at least this many distinct words
 
 
 class RepeatContact(_Section):
-    min_tickets: int = Field(3, ge=2)
-    window_days: float = Field(7, gt=0)
+    min_tickets: int = Field(3, ge=2, le=1000)
+    window_days: float = Field(7, gt=0, le=365)
 
 
 class ErrorPage(_Section):
@@ -65,17 +93,9 @@ class ErrorPage(_Section):
 
 
 class ResponseSla(_Section):
-    target_hours: float = Field(24, gt=0)
-    targets_by_priority: dict[Priority, float] = Field(default_factory=dict)
+    target_hours: SlaHours = 24
+    targets_by_priority: dict[Priority, SlaHours] = Field(default_factory=dict)
     warning_ratio: float = Field(0.75, gt=0, lt=1)
-
-    @field_validator("targets_by_priority")
-    @classmethod
-    def _positive(cls, value: dict[Priority, float]) -> dict[Priority, float]:
-        for priority, hours in value.items():
-            if hours <= 0:
-                raise ValueError(f"target for {priority.value} must be > 0 hours, got {hours}")
-        return value
 
     def target(self, priority: Priority | None) -> timedelta:
         hours = self.targets_by_priority.get(priority, self.target_hours) if priority else None
@@ -83,24 +103,32 @@ class ResponseSla(_Section):
 
 
 class TwoInteractions(_Section):
-    min_agent_replies: int = Field(2, ge=1)
+    min_agent_replies: int = Field(2, ge=1, le=100)
     escalation_group_id: str | None = None
     call_booking_url: str | None = None
 
 
 class PassedAround(_Section):
-    min_group_hops: int = Field(3, ge=1)
-    min_assignee_hops: int = Field(3, ge=1)
+    min_group_hops: int = Field(3, ge=1, le=100)
+    min_assignee_hops: int = Field(3, ge=1, le=100)
 
 
 class Survey(_Section):
-    delay_hours: float = Field(24, ge=0)
-    max_late_hours: float = Field(48, gt=0)  # a survey this late is skipped, not sent
-    cooldown_days: float = Field(7, ge=0)  # per requester
+    delay_hours: float = Field(24, ge=0, le=24 * 30)
+    max_late_hours: float = Field(48, gt=0, le=24 * 90)  # this late: skipped, not sent
+    cooldown_days: float = Field(7, ge=0, le=365)  # per requester
     sender: str = "Support <support@example.com>"
     subject: str = "Did we solve it? {subject}"
     outbox_dir: str = "outbox"  # used when no SMTP host is configured
     reopen_on_unsolved: bool = True  # a "No, not yet" answer sets the ticket back to open
+
+    @field_validator("sender", "subject")
+    @classmethod
+    def _one_header_line(cls, value: str) -> str:
+        # A line break in a header value starts a header of its own (Bcc: …) in every e-mail.
+        if any(c in value for c in "\r\n\x00"):
+            raise ValueError("must be one line: no carriage return, line feed or NUL")
+        return value
 
 
 class BusinessHours(_Section):
@@ -124,9 +152,7 @@ class BusinessHours(_Section):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)"
-            ) from None
+            raise ValueError("unknown time zone (use an IANA name such as Europe/Berlin)") from None
         return value
 
     @model_validator(mode="after")
@@ -152,6 +178,29 @@ class Rules(_Section):
     two_interactions: TwoInteractions = TwoInteractions()
     passed_around: PassedAround = PassedAround()
     disabled: tuple[str, ...] = ()  # rule names to switch off, e.g. ["assist.faq"]
+
+    @field_validator("disabled")
+    @classmethod
+    def _known_rules(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        # A misspelt name would leave the rule on without a word.
+        for name in value:
+            if name not in RULE_NAMES:
+                raise ValueError(unknown_rule(name))
+        return value
+
+
+def looks_like_a_rule(name: str) -> bool:
+    """Whether `name` may be shown in an error: a rule name, not a pasted secret."""
+    return len(name) <= 40 and name.replace(".", "").replace("_", "").isalpha()
+
+
+def unknown_rule(name: str) -> str:
+    """ "'assist.faqs' is not a rule; did you mean assist.faq?" The name is shown only when
+    it looks like one: a value pasted into the wrong key may be a secret."""
+    close = get_close_matches(name, RULE_NAMES, n=1, cutoff=0.6)
+    shown = repr(name) if looks_like_a_rule(name) else "an item"
+    hint = f"did you mean {close[0]}?" if close else f"the rules are {', '.join(RULE_NAMES)}"
+    return f"{shown} is not a rule; {hint}"
 
 
 class Policy(_Section):

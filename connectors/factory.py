@@ -37,7 +37,7 @@ def open_helpdesk(
             )
         helpdesk = FreshdeskHelpdesk(
             settings.freshdesk.url,
-            settings.freshdesk.api_key,
+            settings.freshdesk.api_key.get_secret_value(),
             memory=accounts,
             custom_statuses=settings.freshdesk.custom_statuses,
         )
@@ -58,14 +58,14 @@ def zendesk_from_config(config: ZendeskConfig, **kwargs) -> ZendeskHelpdesk:
             return ClientCredentials(
                 config.url,
                 config.client_id,
-                config.client_secret,
+                config.client_secret.get_secret_value(),
                 session,
                 scope=config.oauth_scope,
                 expires_in=config.oauth_token_lifetime_s,
             )
         if config.oauth_token:
-            return StaticBearer(config.oauth_token)
+            return StaticBearer(config.oauth_token.get_secret_value())
         assert config.email and config.api_token  # load_settings refuses anything else
-        return ApiToken(config.email, config.api_token)
+        return ApiToken(config.email, config.api_token.get_secret_value())
 
     return ZendeskHelpdesk(config.url, credentials, per_page=config.per_page, **kwargs)

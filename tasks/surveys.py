@@ -205,8 +205,9 @@ def _send(
 ) -> str:
     settings, store, token = ctx.settings, ctx.store, ctx.claim_token
     try:
+        secret = settings.survey_secret.get_secret_value() if settings.survey_secret else ""
         message = build_survey_email(
-            candidate, settings.policy, settings.survey_base_url, settings.survey_secret or "", now
+            candidate, settings.policy, settings.survey_base_url, secret, now
         )
     except ValueError as exc:  # an address or setting the message cannot be built with
         recorded = store.mark_survey_failed(record.id, str(exc), now, None, token=token)

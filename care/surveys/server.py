@@ -39,6 +39,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from care.config import ConfigError, Settings
+from care.config_secrets import reveal
 from care.store import AnswerRecord, Store
 from care.surveys.links import (
     ANSWER_PATH,
@@ -172,7 +173,7 @@ class SurveyEndpoint:
         log.info("survey link for %s:%s opened, not sent yet", claim.helpdesk, claim.ticket_id)
         other = "unsolved" if claim.answer == "solved" else "solved"
         other_token = sign(
-            self.settings.survey_secret or "",
+            reveal(self.settings.survey_secret) or "",
             claim.helpdesk,
             claim.ticket_id,
             claim.requester_email,
@@ -232,7 +233,7 @@ class SurveyEndpoint:
     def _claim(self, token: str, answers: Collection[str]) -> SurveyClaim:
         try:
             claim = verify(
-                self.settings.survey_secret or "",
+                reveal(self.settings.survey_secret) or "",
                 token,
                 self.clock(),
                 allow_expired=set(answers) == {"unsubscribe"},

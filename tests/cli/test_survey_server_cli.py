@@ -28,7 +28,7 @@ def test_the_survey_server_answers_on_its_port_until_interrupted(tmp_path: Path)
         "HOME": str(tmp_path),
         "CARE_CONFIG": str(tmp_path / "care.toml"),
         "CARE_DATABASE_URL": f"sqlite:///{tmp_path}/care.db",
-        "CARE_SURVEY_SECRET": "cli-test-key-0123456789abcdef",
+        "CARE_SURVEY_SECRET": "cli-test-signing-key-0123456789abcdef",
     }
     server = subprocess.Popen(
         [sys.executable, "-m", "care", "survey-server", "--port", str(port)],

@@ -86,15 +86,15 @@ def test_unknown_key_is_named(tmp_path):
 
 def test_bad_value_is_named_with_the_reason(tmp_path):
     path = write(tmp_path, "[rules.response_sla]\ntarget_hours = -1\n")
-    with pytest.raises(ConfigError, match=r"rules\.response_sla\.target_hours: .*greater than 0"):
+    with pytest.raises(
+        ConfigError, match=r"rules\.response_sla\.target_hours: must be more than 0"
+    ):
         load_settings(path, env={})
 
 
 def test_unknown_time_zone_is_explained(tmp_path):
     path = write(tmp_path, '[business_hours]\ntimezone = "Mars/Olympus"\n')
-    with pytest.raises(
-        ConfigError, match=r"business_hours\.timezone: unknown time zone 'Mars/Olympus'"
-    ):
+    with pytest.raises(ConfigError, match=r"business_hours\.timezone: unknown time zone \(use an"):
         load_settings(path, env={})
 
 
@@ -130,7 +130,7 @@ def test_client_id_without_secret_is_named(tmp_path):
 
 def test_secrets_never_show_in_the_settings_repr(tmp_path):
     settings = load_settings(
-        write(tmp_path, ""), env={**ZENDESK_ENV, "CARE_SURVEY_SECRET": "sign-me"}
+        write(tmp_path, ""), env={**ZENDESK_ENV, "CARE_SURVEY_SECRET": "sign-me-" * 4}
     )
     assert "s3cret-value" not in repr(settings) and "sign-me" not in repr(settings)
 
@@ -179,8 +179,8 @@ def test_alert_webhooks_come_from_the_environment_and_stay_out_of_the_repr(tmp_p
     settings = load_settings(write(tmp_path, "[alerts]\ntimeout_s = 3\n"), env=ALERT_URLS)
     alerts = settings.alerts
     assert alerts.enabled and alerts.timeout_s == 3
-    assert alerts.webhook_url == ALERT_URLS["CARE_ALERT_WEBHOOK_URL"]
-    assert alerts.slack_webhook_url == ALERT_URLS["CARE_SLACK_WEBHOOK_URL"]
+    assert alerts.webhook_url.get_secret_value() == ALERT_URLS["CARE_ALERT_WEBHOOK_URL"]
+    assert alerts.slack_webhook_url.get_secret_value() == ALERT_URLS["CARE_SLACK_WEBHOOK_URL"]
     assert "t0k3n" not in repr(settings)
 
 

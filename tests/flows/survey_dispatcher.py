@@ -57,7 +57,7 @@ def context(store: Store, transport: Transport) -> DispatchContext:
         database_url="(given)",
         backfill_days=1,
         zendesk=None,
-        survey_secret="test-secret",
+        survey_secret="test-signing-key-0123456789abcdef",
     )
     return DispatchContext(settings, store, transport, SolvedHelpdesk, utc_now)
 
