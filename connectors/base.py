@@ -17,10 +17,12 @@ from care.model import CountedReplies, Priority, Ticket
 
 @dataclass(frozen=True, slots=True)
 class Skipped:
-    """A record the connector could not understand: skipped, with the reason logged."""
+    """A record the connector could not understand: set aside (the flow quarantines it)
+    with the reason, while the rest of the page goes on."""
 
     ticket_id: str  # "?" when even the id is missing
     reason: str
+    updated_at: datetime | None = None  # the record's, when readable: a newer one retries it
 
 
 @dataclass(frozen=True, slots=True)

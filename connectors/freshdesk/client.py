@@ -13,6 +13,7 @@ from typing import Any
 import requests
 
 from care.model import Status, Ticket
+from care.text import clean_line
 from connectors.base import (
     Account,
     ApplyReport,
@@ -25,13 +26,14 @@ from connectors.base import (
     Submission,
     apply_and_wait,
 )
-from connectors.errors import MalformedRecord, NotFound
+from connectors.errors import HelpdeskError, MalformedRecord, NotFound
 from connectors.freshdesk import endpoints as ep
 from connectors.freshdesk import writes
 from connectors.freshdesk.mapping import Conversations, to_ticket
 from connectors.freshdesk.replies import ReplyCounter
 from connectors.http import HelpdeskHttp, make_session
 from connectors.timestamps import parse_time
+from connectors.unreadable import set_aside
 
 log = logging.getLogger("care.freshdesk")
 
@@ -101,7 +103,7 @@ class FreshdeskHelpdesk:
     def group_names(self) -> dict[str, str]:
         """Group id -> name (`GET /api/v2/groups`, 100 a request, 1 credit each)."""
         return {
-            str(group["id"]): str(group.get("name") or "")
+            str(group["id"]): clean_line(str(group.get("name") or ""))
             for group in writes.every_page(self.http, ep.GROUPS, ep.GROUPS_PAGE_SIZE)
             if isinstance(group, dict) and group.get("id") is not None
         }
@@ -141,12 +143,16 @@ class FreshdeskHelpdesk:
                     raise MalformedRecord(f"ticket is {type(raw).__name__}, not an object")
                 mapped.append((raw, self._ticket(raw)))
             except MalformedRecord as exc:
-                skipped.append(Skipped(ticket_id, str(exc)))
+                skipped.append(set_aside(raw, exc))
+            except HelpdeskError:
+                raise  # a request on the way failed (429, 5xx): not this record's fault
+            except Exception as exc:  # one record, whatever is wrong with it (see set_aside)
+                skipped.append(set_aside(raw, exc))
         return self._with_reply_counts(mapped), skipped
 
     def _ticket(self, raw: dict[str, Any], counted: Conversations | None = None) -> Ticket:
         requester_id = raw.get("requester_id")
-        created = self._requester_created(str(requester_id)) if requester_id else None
+        created = self._requester_created(str(requester_id)) if _is_id(requester_id) else None
         return to_ticket(
             raw,
             helpdesk=self.name,
@@ -170,7 +176,7 @@ class FreshdeskHelpdesk:
         wanted = {
             str(r["requester_id"])
             for r in rows
-            if isinstance(r, dict) and r.get("requester_id") is not None
+            if isinstance(r, dict) and _is_id(r.get("requester_id"))
         } - self._account_created.keys()
         if not wanted:
             return
@@ -306,6 +312,11 @@ def pace_by_remaining_budget(headers: Mapping[str, str]) -> float:
     if total <= 0 or remaining >= reserve:
         return 0.0
     return 60.0 * (reserve - remaining) / reserve  # nothing left: a whole minute
+
+
+def _is_id(value: Any) -> bool:
+    """Freshdesk numbers its records: anything else is no id to look up or remember."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _has_time(raw: Any) -> bool:

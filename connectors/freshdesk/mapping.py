@@ -21,6 +21,8 @@ from datetime import datetime
 from typing import Any
 
 from care.model import Priority, Requester, Status, Ticket
+from care.text import MAX_DESCRIPTION
+from connectors import fields
 from connectors.errors import MalformedRecord
 from connectors.timestamps import parse_time
 
@@ -48,34 +50,39 @@ def to_ticket(
     conversations: Conversations | None = None,
     custom_statuses: Mapping[int, Status] | None = None,
 ) -> Ticket:
-    """Map one ticket of `GET /api/v2/tickets`; raises MalformedRecord with the reason."""
+    """Map one ticket of `GET /api/v2/tickets`; raises MalformedRecord with the reason.
+
+    Every text comes out cleaned (`care.text`); the description is cut to
+    `MAX_DESCRIPTION` characters, all the rules and templates read of it.
+    """
     ticket_id = raw.get("id")
-    if not isinstance(ticket_id, int):
-        raise MalformedRecord(f"id is {ticket_id!r}, not an integer")
+    if not isinstance(ticket_id, int) or isinstance(ticket_id, bool):
+        raise MalformedRecord(f"id is {ticket_id!r:.60}, not an integer")
     status_code = raw.get("status")
-    if not isinstance(status_code, int) or status_code < 2:
-        raise MalformedRecord(f"unknown status {status_code!r}")
-    priority_code = raw.get("priority")
-    if priority_code is not None and priority_code not in PRIORITIES:
-        raise MalformedRecord(f"unknown priority {priority_code!r}")
-    stats = raw.get("stats") or {}
+    if not isinstance(status_code, int) or isinstance(status_code, bool) or status_code < 2:
+        raise MalformedRecord(f"unknown status {status_code!r:.60}")
+    priority = fields.choice(raw.get("priority"), "priority", PRIORITIES)
+    stats = fields.obj(raw.get("stats"), "stats")
     counted = conversations or Conversations()
     created_at = parse_time(raw.get("created_at"), "created_at")
     first_reply = _time(stats, "first_responded_at")
+    description = raw.get("description_text") or raw.get("description")
+    source = raw.get("source")
     return Ticket(
         helpdesk=helpdesk,
         id=str(ticket_id),
-        subject=str(raw.get("subject") or ""),
-        description=str(raw.get("description_text") or raw.get("description") or ""),
+        subject=fields.line(raw.get("subject"), "subject"),
+        description=fields.text(description, "description", MAX_DESCRIPTION),
         status=STATUSES.get(status_code) or (custom_statuses or {}).get(status_code, Status.OPEN),
-        priority=PRIORITIES.get(priority_code) if priority_code is not None else None,
-        tags=frozenset(raw.get("tags") or ()),
+        priority=priority,
+        tags=fields.tags(raw.get("tags")),
         requester=_requester(raw, requester_created_at),
         created_at=created_at,
         updated_at=parse_time(raw.get("updated_at"), "updated_at"),
-        channel=SOURCES.get(raw.get("source") or 0, "web"),
-        group_id=_optional_id(raw.get("group_id")),
-        assignee_id=_optional_id(raw.get("responder_id")),
+        # An unknown or odd source is a channel we have no name for, as for new codes.
+        channel=SOURCES.get(source, "web") if isinstance(source, int) else "web",
+        group_id=fields.ident(raw.get("group_id"), "group_id"),
+        assignee_id=fields.ident(raw.get("responder_id"), "responder_id"),
         solved_at=_time(stats, "resolved_at") or _time(stats, "closed_at"),
         first_agent_reply_at=first_reply,
         last_agent_reply_at=_time(stats, "agent_responded_at") or first_reply,
@@ -92,11 +99,12 @@ def _requester(raw: Mapping[str, Any], created_at: datetime | None) -> Requester
     requester_id = raw.get("requester_id")
     if requester_id is None:
         raise MalformedRecord("requester_id is missing")
-    embedded = raw.get("requester") or {}
+    ident = fields.ident(requester_id, "requester_id")
+    embedded = fields.obj(raw.get("requester"), "requester")
     return Requester(
-        id=str(requester_id),
-        name=str(embedded.get("name") or ""),
-        email=embedded.get("email") or None,
+        id=str(ident),
+        name=fields.line(embedded.get("name"), "requester.name"),
+        email=fields.email(embedded.get("email"), "requester.email"),
         created_at=created_at,
     )
 
@@ -104,7 +112,3 @@ def _requester(raw: Mapping[str, Any], created_at: datetime | None) -> Requester
 def _time(stats: Mapping[str, Any], field: str) -> datetime | None:
     value = stats.get(field)
     return None if value in (None, "") else parse_time(value, f"stats.{field}")
-
-
-def _optional_id(value: Any) -> str | None:
-    return None if value is None else str(value)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from care.model import Ticket
+from care.text import clean_line
 from connectors.base import (
     UNCONFIRMED_JOB,
     Account,
@@ -23,6 +24,7 @@ from connectors.base import (
 )
 from connectors.errors import AuthError, MalformedRecord
 from connectors.http import Credentials, HelpdeskHttp, make_session
+from connectors.unreadable import set_aside
 from connectors.zendesk import endpoints as ep
 from connectors.zendesk.mapping import to_ticket
 from connectors.zendesk.writes import plan_calls
@@ -81,7 +83,7 @@ class ZendeskHelpdesk:
             body = self.http.get(ep.GROUPS, params)
             for group in body.get("groups") or []:
                 if isinstance(group, dict) and group.get("id") is not None:
-                    names[str(group["id"])] = str(group.get("name") or "")
+                    names[str(group["id"])] = clean_line(str(group.get("name") or ""))
             meta = body.get("meta") or {}
             if not meta.get("has_more") or not meta.get("after_cursor"):
                 return names
@@ -108,21 +110,22 @@ class ZendeskHelpdesk:
         return Page(tickets=tickets, skipped=skipped, cursor=after, end_of_stream=end)
 
     def _map_page(self, body: dict[str, Any]) -> tuple[list[Ticket], list[Skipped]]:
-        users = {u.get("id"): u for u in body.get("users") or ()}
-        metrics = {m.get("ticket_id"): m for m in body.get("metric_sets") or ()}
+        users = _by_id(body.get("users"), "id")
+        metrics = _by_id(body.get("metric_sets"), "ticket_id")
         latest: dict[str, Ticket] = {}  # a ticket changed twice can appear twice: keep the last
         skipped: list[Skipped] = []
-        for raw in body.get("tickets") or ():
+        for raw in _listed(body.get("tickets")):
             try:
                 if not isinstance(raw, dict):
                     raise MalformedRecord(f"ticket is {type(raw).__name__}, not an object")
                 if raw.get("status") == "deleted":
                     continue
-                metric = metrics.get(raw.get("id")) or raw.get("metric_set")
+                ticket_id = raw.get("id")
+                metric = metrics.get(ticket_id) if isinstance(ticket_id, int) else None
+                metric = metric or raw.get("metric_set")
                 ticket = to_ticket(raw, users, metric, helpdesk=self.name, base_url=self.base_url)
-            except MalformedRecord as exc:
-                ticket_id = str(raw.get("id", "?")) if isinstance(raw, dict) else "?"
-                skipped.append(Skipped(ticket_id, str(exc)))
+            except Exception as exc:  # one record, whatever is wrong with it (see set_aside)
+                skipped.append(set_aside(raw, exc))
                 continue
             latest[ticket.id] = ticket
         return list(latest.values()), skipped
@@ -267,6 +270,18 @@ class ZendeskHelpdesk:
 
     def close(self) -> None:
         self._session.close()
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _by_id(records: Any, key: str) -> dict[int, Any]:
+    """A sideload by its records' integer ids; entries of another shape (a null, a list)
+    are left out, so the tickets they belong to read as having none."""
+    return {
+        r[key]: r for r in _listed(records) if isinstance(r, dict) and isinstance(r.get(key), int)
+    }
 
 
 def _refs(jobs) -> set[int]:

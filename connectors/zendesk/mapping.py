@@ -16,6 +16,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from care.model import Priority, Requester, Status, Ticket
+from care.text import MAX_DESCRIPTION
+from connectors import fields
 from connectors.errors import MalformedRecord
 from connectors.timestamps import parse_time
 
@@ -27,45 +29,44 @@ def _optional_time(value: Any, field: str) -> datetime | None:
     return None if value in (None, "") else parse_time(value, field)
 
 
-def _optional_id(value: Any) -> str | None:
-    return None if value is None else str(value)
-
-
 def to_ticket(
     raw: Mapping[str, Any],
-    users: Mapping[int, Mapping[str, Any]],
-    metrics: Mapping[str, Any] | None,
+    users: Mapping[int, Any],
+    metrics: Any,
     *,
     helpdesk: str,
     base_url: str,
 ) -> Ticket:
-    """Map one ticket of the incremental export; raises MalformedRecord with the reason."""
-    if not isinstance(raw.get("id"), int):
-        raise MalformedRecord(f"id is {raw.get('id')!r}, not an integer")
-    status = _STATUSES.get(raw.get("status") or "")
+    """Map one ticket of the incremental export; raises MalformedRecord with the reason.
+
+    Every text comes out cleaned (`care.text`); the description is cut to
+    `MAX_DESCRIPTION` characters, all the rules and templates read of it.
+    """
+    if not isinstance(raw.get("id"), int) or isinstance(raw.get("id"), bool):
+        raise MalformedRecord(f"id is {raw.get('id')!r:.60}, not an integer")
+    status = fields.choice(raw.get("status"), "status", _STATUSES)
     if status is None:
-        raise MalformedRecord(f"unknown status {raw.get('status')!r}")
-    priority_raw = raw.get("priority")
-    priority = _PRIORITIES.get(priority_raw) if priority_raw else None
-    if priority_raw and priority is None:
-        raise MalformedRecord(f"unknown priority {priority_raw!r}")
+        raise MalformedRecord(f"unknown status {raw.get('status')!r:.60}")
+    priority = fields.choice(raw.get("priority") or None, "priority", _PRIORITIES)
     created_at = parse_time(raw.get("created_at"), "created_at")
-    m = metrics or {}
-    replies = int(m.get("replies") or 0)
+    m = fields.obj(metrics, "metric_set")
+    replies = fields.count(m.get("replies"), "metric_set.replies")
+    subject = raw.get("subject") or raw.get("raw_subject")
+    via = fields.obj(raw.get("via"), "via")
     return Ticket(
         helpdesk=helpdesk,
         id=str(raw["id"]),
-        subject=str(raw.get("subject") or raw.get("raw_subject") or ""),
-        description=str(raw.get("description") or ""),
+        subject=fields.line(subject, "subject"),
+        description=fields.text(raw.get("description"), "description", MAX_DESCRIPTION),
         status=status,
         priority=priority,
-        tags=frozenset(raw.get("tags") or ()),
+        tags=fields.tags(raw.get("tags")),
         requester=_requester(raw.get("requester_id"), users),
         created_at=created_at,
         updated_at=parse_time(raw.get("updated_at"), "updated_at"),
-        channel=str((raw.get("via") or {}).get("channel") or "web"),
-        group_id=_optional_id(raw.get("group_id")),
-        assignee_id=_optional_id(raw.get("assignee_id")),
+        channel=fields.line(via.get("channel"), "via.channel") or "web",
+        group_id=fields.ident(raw.get("group_id"), "group_id"),
+        assignee_id=fields.ident(raw.get("assignee_id"), "assignee_id"),
         solved_at=_optional_time(m.get("solved_at"), "metric_set.solved_at"),
         first_agent_reply_at=_first_reply(created_at, m) if replies else None,
         last_agent_reply_at=(
@@ -77,27 +78,34 @@ def to_ticket(
             m.get("requester_updated_at"), "metric_set.requester_updated_at"
         ),
         agent_replies=replies,
-        reopens=int(m.get("reopens") or 0),
-        group_hops=max(0, int(m.get("group_stations") or 0) - 1),
-        assignee_hops=max(0, int(m.get("assignee_stations") or 0) - 1),
+        reopens=fields.count(m.get("reopens"), "metric_set.reopens"),
+        group_hops=max(0, fields.count(m.get("group_stations"), "metric_set.group_stations") - 1),
+        assignee_hops=max(
+            0, fields.count(m.get("assignee_stations"), "metric_set.assignee_stations") - 1
+        ),
         url=f"{base_url.rstrip('/')}/agent/tickets/{raw['id']}",
     )
 
 
-def _requester(requester_id: Any, users: Mapping[int, Mapping[str, Any]]) -> Requester:
+def _requester(requester_id: Any, users: Mapping[int, Any]) -> Requester:
     if requester_id is None:
         raise MalformedRecord("requester_id is missing")
-    user = users.get(requester_id) or {}
+    ident = fields.ident(requester_id, "requester_id")
+    user = fields.obj(users.get(requester_id), "requester")
     return Requester(
-        id=str(requester_id),
-        name=str(user.get("name") or ""),
-        email=user.get("email") or None,
+        id=str(ident),
+        name=fields.line(user.get("name"), "requester.name"),
+        email=fields.email(user.get("email"), "requester.email"),
         created_at=_optional_time(user.get("created_at"), "requester.created_at"),
     )
 
 
 def _first_reply(created_at: datetime, metrics: Mapping[str, Any]) -> datetime | None:
-    minutes = (metrics.get("reply_time_in_minutes") or {}).get("calendar")
+    field = "metric_set.reply_time_in_minutes"
+    minutes = fields.obj(metrics.get("reply_time_in_minutes"), field).get("calendar")
     if minutes is None:
         return None
-    return created_at + timedelta(minutes=int(minutes))
+    try:
+        return created_at + timedelta(minutes=fields.count(minutes, f"{field}.calendar"))
+    except OverflowError:
+        raise MalformedRecord(f"{field}.calendar is {minutes!r:.60}, past any date") from None

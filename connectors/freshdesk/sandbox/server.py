@@ -33,6 +33,7 @@ from connectors.freshdesk.sandbox.state import (
     parse_paging,
     parse_since,
 )
+from connectors.sandbox_hostile import serve_freshdesk
 from connectors.sandbox_http import SandboxLifecycle, SandboxServer
 
 log = logging.getLogger(__name__)
@@ -141,6 +142,12 @@ class FreshdeskSandbox(SandboxLifecycle):
         if agent:
             fields["responder_id"] = _next(AGENTS, current["responder_id"])
         return self.store.touch(ticket_id, **fields)
+
+    def tamper(self, ticket_id: int, **parts: Any) -> None:
+        """Serve this ticket with hostile or broken raw JSON until it next changes
+        (`touch`): parts `ticket`, `requester`, `stats`; see connectors/sandbox_hostile.py."""
+        self.store.require(ticket_id)
+        self.store.tampering.add(ticket_id, parts)
 
     def inject(self, fault: str) -> None:
         """Queue a fault: '429', '500', '503', '401', 'conn_reset', 'malformed:<id>';
@@ -328,6 +335,7 @@ class FreshdeskSandbox(SandboxLifecycle):
 
     def _list_row(self, ticket_id: int, includes: set[str], malformed: bool) -> Json:
         ticket = self.store.shaped(ticket_id, includes | {"list"})
+        serve_freshdesk(self.store.tampering, ticket)
         if malformed:  # an injected bad record: unparseable timestamp, no subject
             ticket["updated_at"], ticket["subject"] = "not-a-date", None
         return ticket

@@ -21,6 +21,7 @@ from typing import Any
 
 from connectors.freshdesk.sandbox.records import DAY, Json, conversation, iso
 from connectors.freshdesk.sandbox.seed import Seed, stats
+from connectors.sandbox_hostile import Tampering
 
 STATUS_CODES = {2, 3, 4, 5}
 PRIORITY_CODES = {1, 2, 3, 4}
@@ -95,6 +96,7 @@ class Store:
     def __init__(self, seed: Seed, clock: Callable[[], float]) -> None:
         self.seed, self.clock = seed, clock
         self._lock = threading.RLock()
+        self.tampering = Tampering()  # hostile records served until the ticket next changes
         self._changed: dict[int, tuple[Json, list[Json]]] = {}
         self._index: list[tuple[int, int]] = []  # (updated_at, id) of changed tickets, sorted
         self._jobs: dict[str, Json] = {}
@@ -216,6 +218,7 @@ class Store:
         `agent_reply` add a conversation, other keys are ticket fields."""
         with self._lock:
             ticket, convs = self.require(ticket_id)
+            self.tampering.clear(ticket_id)  # a person changed it: the list is clean again
             now = int(self.clock())
             for key, who in (("agent_reply", "a"), ("requester_message", "r")):
                 text = fields.pop(key, None)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from connectors.sandbox_hostile import serve_zendesk
 from connectors.zendesk.sandbox.records import (
     ADMIN_ID,
     CUSTOM_STATUS,
@@ -273,6 +274,8 @@ class Routes:
             raise bad_request("InvalidValue", "start_time or cursor is required")
         recs, more = self.store.page(after, per_page, cutoff)
         tickets = [ticket_json(r, self.base) for r in recs]
+        sideloads = self._sideloads(recs)
+        serve_zendesk(self.store.tampering, tickets, sideloads)
         for tid, variant in self.sb.take_malformed({r.id for r in recs}).items():
             broken = next(t for t in tickets if t.get("id") == tid)
             if variant == "missing_id":
@@ -290,7 +293,7 @@ class Routes:
             200,
             {
                 "tickets": tickets,
-                **self._sideloads(recs),
+                **sideloads,
                 "after_cursor": after_cursor,
                 "after_url": f"{link}{quote(after_cursor)}{keep}",
                 "before_cursor": before,
@@ -304,15 +307,19 @@ class Routes:
         rec = self.store.rec(int(tid))
         if rec is None:
             raise not_found()
-        return 200, {"ticket": ticket_json(rec, self.base), **self._sideloads([rec])}, {}
+        ticket, sideloads = ticket_json(rec, self.base), self._sideloads([rec])
+        serve_zendesk(self.store.tampering, [ticket], sideloads)
+        return 200, {"ticket": ticket, **sideloads}, {}
 
     def show_many(self) -> Response:
         recs = [r for r in map(self.store.rec, _ids(self.query.get("ids"))) if r is not None]
+        tickets, sideloads = [ticket_json(r, self.base) for r in recs], self._sideloads(recs)
+        serve_zendesk(self.store.tampering, tickets, sideloads)
         return (
             200,
             {
-                "tickets": [ticket_json(r, self.base) for r in recs],
-                **self._sideloads(recs),
+                "tickets": tickets,
+                **sideloads,
                 "next_page": None,
                 "previous_page": None,
                 "count": len(recs),

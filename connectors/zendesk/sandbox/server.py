@@ -158,6 +158,13 @@ class ZendeskSandbox(SandboxLifecycle):
     def inject(self, fault: str) -> None:
         self._faults.add(fault)
 
+    def tamper(self, ticket_id: int, **parts: Any) -> None:
+        """Serve this ticket with hostile or broken raw JSON until it next changes
+        (`touch`): parts `ticket`, `requester`, `metric_set`; see connectors/sandbox_hostile.py."""
+        if self.store.rec(ticket_id) is None:
+            raise KeyError(ticket_id)
+        self.store.tampering.add(ticket_id, parts)
+
     def expire_tokens(self) -> None:
         self._tokens = {token: (0.0, scope) for token, (_, scope) in self._tokens.items()}
 

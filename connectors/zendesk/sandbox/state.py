@@ -22,6 +22,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+from connectors.sandbox_hostile import Tampering
 from connectors.zendesk.sandbox.records import (
     ADMIN_ID,
     AGENT_BASE,
@@ -77,6 +78,7 @@ class Store:
     def __init__(self, seed: Seed, clock: Callable[[], float]) -> None:
         self.seed, self.clock = seed, clock
         self.lock = threading.RLock()
+        self.tampering = Tampering()  # hostile records served until the ticket next changes
         self._base: dict[int, Rec] = {r.id: r for r in seed.scenario_recs()}
         self._changed: dict[int, Rec] = {}
         self._order: list[tuple[int, int]] = sorted((r.gts, r.id) for r in self._base.values())
@@ -268,6 +270,7 @@ class Store:
             current = self.rec(tid)
             if current is None:
                 raise not_found()
+            self.tampering.clear(tid)  # a person changed it: the export is clean again
             if not (requester_message or agent_reply or fields):
                 rec = self._writable(tid)
                 self._bump(rec, self._now(), event=False)  # system update: timestamp only
