@@ -24,7 +24,9 @@ from connectors.budget import ApiBudget, Unlimited
 from connectors.errors import (
     AuthError,
     ConnectionFailed,
+    MalformedAnswer,
     NotFound,
+    OutcomeUnknown,
     RateLimited,
     RequestRejected,
     ServerError,
@@ -92,11 +94,20 @@ class HelpdeskHttp:
     ) -> dict:
         return self.request("GET", path, params=params, kind=kind, cost=cost)
 
-    def put(self, path: str, body: dict, params: dict[str, Any] | None = None) -> dict:
-        return self.request("PUT", path, params=params, json=body, kind="writes")
+    def put(
+        self,
+        path: str,
+        body: dict,
+        params: dict[str, Any] | None = None,
+        *,
+        idempotent: bool = True,
+    ) -> dict:
+        return self.request(
+            "PUT", path, params=params, json=body, kind="writes", idempotent=idempotent
+        )
 
-    def post(self, path: str, body: dict) -> dict:
-        return self.request("POST", path, json=body, kind="writes")
+    def post(self, path: str, body: dict, *, idempotent: bool = False) -> dict:
+        return self.request("POST", path, json=body, kind="writes", idempotent=idempotent)
 
     def request(
         self,
@@ -107,27 +118,37 @@ class HelpdeskHttp:
         json: dict | None = None,
         kind: str = "reads",
         cost: int = 1,
+        idempotent: bool = True,
     ) -> dict:
         """Send one logical request, retrying transient failures; returns the JSON body.
 
         `cost`: what the vendor charges against the account's budget (Freshdesk
-        charges credits per include)."""
+        charges credits per include). `idempotent=False` (a note, a comment, a new
+        ticket): a failure after which the helpdesk may have acted (no answer, a cut or
+        malformed one, a 5xx) raises `OutcomeUnknown` at once instead of sending it
+        again; only failures that prove it was not acted on (429, no connection) retry."""
         renewed = False
-        for attempt in range(1, self.max_attempts + 1):
+        attempt = 1
+        while True:
             try:
                 return self._send_once(method, path, params, json, kind, cost)
             except AuthError as exc:
                 if exc.status != 401 or renewed or not self._credentials.renew():
                     raise
-                renewed = True  # a 401 with an expired token: one retry with a new one
+                renewed = True  # an expired token: one more try with a new one, on top
             except Transient as exc:
-                if attempt == self.max_attempts:
+                if exc.maybe_applied and not idempotent:
+                    raise OutcomeUnknown(
+                        f"{method} {path}: {exc}; it may have taken effect",
+                        timed_out=bool(getattr(exc, "timed_out", False)),
+                    ) from exc
+                if attempt >= self.max_attempts:
                     raise
+                attempt += 1
                 self._stats.retries += 1
-                delay = self._delay(exc, attempt)
+                delay = self._delay(exc, attempt - 1)
                 log.warning("%s %s: %s; retrying in %.1f s", method, path, exc, delay)
                 self._sleep(delay)
-        raise AssertionError("unreachable")
 
     def _delay(self, exc: Transient, attempt: int) -> float:
         if isinstance(exc, RateLimited):
@@ -166,7 +187,9 @@ class HelpdeskHttp:
                     f"({refused}): check {self.url_setting}"
                 ) from None
             raise ConnectionFailed(
-                f"no answer from {self.base_url}: {type(exc).__name__}"
+                f"no answer from {self.base_url}: {type(exc).__name__}",
+                sent=_reached(exc),
+                timed_out=isinstance(exc, requests.ReadTimeout),
             ) from None
         self._answered = True
         if response.status_code < 300:
@@ -175,7 +198,15 @@ class HelpdeskHttp:
                 with self._stats_lock:
                     self._stats.rate_limit_wait_s += wait
                 self._sleep(wait)
-            return response.json() if response.content else {}
+            if not response.content:
+                return {}
+            try:
+                return response.json()
+            except ValueError:  # cut short, or a proxy's page: retried, or looked into
+                raise MalformedAnswer(
+                    f"{method} {path} → {response.status_code} with a body that is not "
+                    f"JSON ({len(response.content)} bytes)"
+                ) from None
         raise self._error(response, method, path)
 
     def _error(self, response: requests.Response, method: str, path: str) -> Exception:
@@ -221,6 +252,15 @@ def wrong_address(exc: requests.RequestException) -> str | None:
     ):
         return "connection refused"
     return None
+
+
+def _reached(exc: requests.RequestException) -> bool:
+    """Whether a failed request may have reached the helpdesk: only a connection that was
+    never made (refused, unknown host, connect timeout) proves it did not."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return False
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return not isinstance(reason, NewConnectionError)  # NameResolutionError is one too
 
 
 def _retry_after(response: requests.Response) -> float:

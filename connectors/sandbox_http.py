@@ -2,7 +2,8 @@
 
 A sandbox object answers `handle(method, target, headers, body)` with
 (status, payload, headers); a payload of None drops the connection unanswered
-(an injected `conn_reset`), bytes go out as they are, anything else as JSON.
+(an injected `conn_reset`), a `Cut` goes out half and then the connection drops,
+bytes go out as they are, anything else as JSON.
 """
 
 from __future__ import annotations
@@ -13,10 +14,35 @@ import socket
 import struct
 import sys
 import time
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol, Self
 
 log = logging.getLogger("care.sandbox")
+
+# Faults that let the request do its work and then lose the answer: what a client sees
+# when a connection resets after processing, a body is cut short, a gateway times out.
+LOST_ANSWERS = ("lost_reset", "lost_cut", "lost_502", "lost_garbled")
+GATEWAY_502 = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+
+
+@dataclass(frozen=True, slots=True)
+class Cut:
+    """An answer whose headers promise all of `data` but only half is sent."""
+
+    data: bytes
+
+
+def lose_answer(fault: str, status: int, payload: Any) -> tuple[int, Any, dict[str, str]]:
+    """What the client gets instead of (status, payload) once the work is done."""
+    data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    if fault == "lost_reset":
+        return 0, None, {}
+    if fault == "lost_cut":
+        return status, Cut(data), {}
+    if fault == "lost_502":
+        return 502, GATEWAY_502, {"Content-Type": "text/html"}
+    return status, data[: len(data) // 2], {}  # lost_garbled: a whole answer, broken JSON
 
 
 class SandboxApp(Protocol):
@@ -65,17 +91,26 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             return
+        cut = isinstance(payload, Cut)
         data = (
-            payload
+            payload.data
+            if isinstance(payload, Cut)
+            else payload
             if isinstance(payload, bytes)
             else json.dumps(payload, separators=(",", ":"), check_circular=False).encode()
         )
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        if "Content-Type" not in headers:
+            self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
+        if cut:  # half the promised body, then the connection goes
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return
         self.wfile.write(data)
 
     do_GET = do_PUT = do_POST = do_DELETE = _serve

@@ -7,23 +7,30 @@ read again to verify our tags are there (a concurrent edit that replaced the
 list is merged again, a few times at most). Priority and group changes without
 tags are safe in bulk: `POST /api/v2/tickets/bulk_update` jobs. Notes are
 private notes (`POST /api/v2/tickets/{id}/notes`). A reopen sets status 2 (Open).
+
+A note is the one write that is not idempotent: when its answer is lost (reset, cut
+short, 5xx, timeout) it may be on the ticket already, so the ticket's conversations are
+read for its ref before it is posted again (`_post_note`).
 """
 
 from __future__ import annotations
 
 import html
+import time
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
 from care.model import Priority
 from connectors.base import ApplyReport, Change, Jobs, Submission
-from connectors.errors import HelpdeskError, MalformedRecord
+from connectors.errors import HelpdeskError, MalformedRecord, OutcomeUnknown
 from connectors.freshdesk import endpoints as ep
 from connectors.http import HelpdeskHttp
 
 PRIORITY_CODES = {Priority.LOW: 1, Priority.NORMAL: 2, Priority.HIGH: 3, Priority.URGENT: 4}
 TAG_WRITE_ATTEMPTS = 3
+LOST_ANSWER_ROUNDS = 3  # a note whose answer is lost: look, then post it if missing
+LOST_GRACE_S = 5.0  # after a timeout, the time a late request gets to reach Freshdesk
 JOB_DONE = {"COMPLETED", "FAILED"}
 OPEN = 2  # Freshdesk's status code for Open
 
@@ -46,7 +53,7 @@ def submit(http: HelpdeskHttp, changes: Sequence[Change]) -> Submission:
             body = {
                 "bulk_action": {"ids": [int(c.ticket_id) for c in chunk], "properties": properties}
             }
-            job = http.post(ep.BULK_UPDATE, body)
+            job = http.post(ep.BULK_UPDATE, body, idempotent=True)  # the same fields again
             submission.jobs[str(job["job_id"])] = {c.ticket_id: [c.ref] for c in chunk}
     return submission
 
@@ -80,13 +87,37 @@ def _write_ticket(
         if any(c.changes_fields for c in changes):
             _write_tags(http, ticket_id, fields)
         for change in notes:
-            if change.job_id and change.note_ref and change.note_ref in posted:
+            if change.job_id and _marker(change) in posted:
                 continue  # an interrupted attempt did post it: never twice
-            body = {"body": note_html(change.note), "private": not change.note_public}
-            http.post(ep.NOTES.format(id=ticket_id), body)
+            _post_note(http, ticket_id, change)
         report.applied.extend(c.ref for c in changes)
+    except OutcomeUnknown:
+        raise  # not "failed": a retry must look for the note before posting it again
     except HelpdeskError as exc:
         report.failed.update(dict.fromkeys((c.ref for c in changes), str(exc)))
+
+
+def _post_note(http: HelpdeskHttp, ticket_id: str, change: Change) -> None:
+    """Post a note once: after a lost answer, only if the ticket does not show it."""
+    body = {"body": note_html(change.note or ""), "private": not change.note_public}
+    for _ in range(LOST_ANSWER_ROUNDS):
+        try:
+            http.post(ep.NOTES.format(id=ticket_id), body)
+            return
+        except OutcomeUnknown as exc:
+            if exc.timed_out:  # the request may still be on its way in
+                time.sleep(LOST_GRACE_S)
+            if _marker(change) in _conversation_text(http, ticket_id):
+                return
+    raise OutcomeUnknown(
+        f"ticket {ticket_id}: posting a note lost its answer {LOST_ANSWER_ROUNDS} times; "
+        "the next attempt looks for it first"
+    )
+
+
+def _marker(change: Change) -> str:
+    """What shows a note is on the ticket: its ref, else its last line."""
+    return change.note_ref or (change.note or "").strip().rsplit("\n", 1)[-1] or "\0"
 
 
 def _merge_fields(changes: list[Change]) -> dict[str, Any]:

@@ -22,18 +22,22 @@ from connectors.base import (
     Submission,
     apply_and_wait,
 )
-from connectors.errors import AuthError, MalformedRecord
+from connectors.errors import AuthError, MalformedRecord, NotFound, OutcomeUnknown
 from connectors.http import Credentials, HelpdeskHttp, make_session
 from connectors.unreadable import set_aside
 from connectors.zendesk import endpoints as ep
 from connectors.zendesk.mapping import to_ticket
-from connectors.zendesk.writes import plan_calls
+from connectors.zendesk.writes import Call, note_calls, plan_calls
 
 log = logging.getLogger("care.zendesk")
 
 JOB_POLL_START_S = 0.05
 JOB_POLL_MAX_S = 2.0
 JOB_TIMEOUT_S = 600.0
+LOST_ANSWER_ROUNDS = 3  # a notes batch whose answer is lost: look, then send what is missing
+LOST_WAIT_S = 120.0  # longest wait for queued jobs before leaving the notes to the next run
+RECOVER_WAIT_S = 10.0  # the same, for a crashed run's writes (minutes old by now)
+LOST_GRACE_S = 5.0  # after a timeout, the time a late request gets to reach Zendesk
 
 
 class ZendeskHelpdesk:
@@ -180,13 +184,79 @@ class ZendeskHelpdesk:
     def submit(self, changes: Sequence[Change]) -> Submission:
         """Send the changes as bulk/batch jobs without waiting for them to run."""
         submission = self._recover(changes)
-        for call in plan_calls(submission.resend):
-            body = self.http.put(ep.UPDATE_MANY, call.body, call.params)
+        for call in plan_calls(submission.resend):  # field calls first, then notes
+            self._send(call, submission)
+        submission.resend = []
+        return submission
+
+    def _send(self, call: Call, submission: Submission) -> None:
+        """One update_many call, its job added to `submission`.
+
+        A batch of notes whose answer was lost (reset, cut, 5xx, timeout) may have been
+        queued all the same: it is never sent again blind. Once no job of the account is
+        still to run, each ticket's comments tell which notes are there (by their ref);
+        only the missing ones go again.
+        """
+        for _ in range(LOST_ANSWER_ROUNDS):
+            try:
+                body = self.http.put(
+                    ep.UPDATE_MANY, call.body, call.params, idempotent=not call.notes
+                )
+            except OutcomeUnknown as exc:
+                log.warning("%s: looking for the notes before sending any again", exc)
+                missing = self._notes_missing(call.notes, after_timeout=exc.timed_out)
+                in_jobs = _refs(submission.jobs.values())  # field calls went out first
+                submission.settled.applied.extend(
+                    c.ref for c in call.notes if c not in missing and c.ref not in in_jobs
+                )
+                if not missing:
+                    return
+                (call,) = note_calls(missing)  # each ticket once: one call
+                continue
             job = submission.jobs.setdefault(str(body["job_status"]["id"]), {})
             for ticket_id, refs in call.refs_by_ticket.items():
                 job.setdefault(ticket_id, []).extend(refs)
-        submission.resend = []
-        return submission
+            return
+        raise OutcomeUnknown(
+            f"Zendesk: update_many lost its answer {LOST_ANSWER_ROUNDS} times; the notes "
+            "not shown yet are looked for again before the next attempt"
+        )
+
+    def _notes_missing(self, notes: Sequence[Change], after_timeout: bool) -> list[Change]:
+        """The notes a ticket does not show once every queued job has run."""
+        if after_timeout:  # the request may still be on its way in: let it arrive first
+            self._sleep(LOST_GRACE_S)
+        if not self._jobs_drained(LOST_WAIT_S):
+            raise OutcomeUnknown(
+                f"Zendesk jobs still running after {LOST_WAIT_S:.0f} s: the notes of a "
+                "write whose answer was lost are looked for again on the next attempt"
+            )
+        return [c for c in notes if not self._shows(c)]
+
+    def _shows(self, change: Change) -> bool:
+        marker = change.note_ref or (change.note or "").strip().rsplit("\n", 1)[-1]
+        try:
+            return bool(marker) and marker in self.note_refs(change.ticket_id)
+        except NotFound:  # sent again, its job item fails and says why
+            return False
+
+    def _jobs_drained(self, patience: float) -> bool:
+        """Wait up to `patience` s until no recent job of the account is queued or working
+        (List Job Statuses, newest first): a batch whose answer was lost, or that a
+        crashed run sent, may not have run yet. False if some still are."""
+        delay, waited = JOB_POLL_START_S, 0.0
+        while True:
+            body = self.http.get(
+                ep.RECENT_JOBS, {"page[size]": ep.JOB_STATUSES_MAX_IDS}, kind="job_polls"
+            )
+            statuses = body.get("job_statuses") or ()
+            if all(s.get("status") in ep.JOB_DONE_STATES for s in statuses):
+                return True
+            if waited >= patience:
+                return False
+            self._sleep(delay)
+            waited += delay
+            delay = min(JOB_POLL_MAX_S, delay * 2)
 
     def settle(self, jobs: Jobs, wait: bool) -> tuple[ApplyReport, Jobs]:
         """Results of the finished jobs; with `wait`, poll until all have finished.
@@ -252,6 +322,8 @@ class ZendeskHelpdesk:
             if job_ids
             else {}
         )
+        if any(c.note and c.job_id not in statuses for c in resumed):
+            self._jobs_drained(RECOVER_WAIT_S)  # its notes show once a queued job ran
         for change in resumed:
             status = statuses.get(change.job_id or "")
             state = (status or {}).get("status")

@@ -9,6 +9,7 @@ SHOW_MANY = "/api/v2/tickets/show_many"
 TICKET_COMMENTS = "/api/v2/tickets/{id}/comments"
 UPDATE_MANY = "/api/v2/tickets/update_many"
 JOB_STATUSES = "/api/v2/job_statuses/show_many"
+RECENT_JOBS = "/api/v2/job_statuses"  # List Job Statuses: newest first, cursor-paginated
 USERS_ME = "/api/v2/users/me"
 GROUPS = "/api/v2/groups"
 GROUPS_PAGE_SIZE = 100  # cursor pagination: page[size] up to 100

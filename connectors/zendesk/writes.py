@@ -7,6 +7,8 @@
   each, a ticket at most once per call (a second note goes in the next call).
 
 A change with fields and a note rides in two calls; it is applied when both succeed.
+Field calls are idempotent (adding a tag twice changes nothing) and may be sent again
+as they are; a notes call is not (`Call.notes`: each note sent again is posted again).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ class Call:
     body: dict[str, Any]
     params: dict[str, str] | None = None
     refs_by_ticket: dict[str, list[int]] = field(default_factory=dict)
+    notes: list[Change] = field(default_factory=list)  # a batch of notes: never resent blind
 
     @property
     def refs(self) -> list[int]:
@@ -68,6 +71,11 @@ def _field_calls(changes: Sequence[Change]) -> list[Call]:
     return calls
 
 
+def note_calls(changes: Sequence[Change]) -> list[Call]:
+    """Batch calls for the changes' notes (their fields are left out)."""
+    return _note_calls(changes)
+
+
 def _note_calls(changes: Sequence[Change]) -> list[Call]:
     rounds: list[dict[str, Change]] = []  # each round holds a ticket at most once
     for change in changes:
@@ -88,6 +96,7 @@ def _note_calls(changes: Sequence[Change]) -> list[Call]:
                 Call(
                     body={"tickets": [_note_item(c) for c in chunk]},
                     refs_by_ticket={c.ticket_id: [c.ref] for c in chunk},
+                    notes=chunk,
                 )
             )
     return calls

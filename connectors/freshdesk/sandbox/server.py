@@ -34,7 +34,7 @@ from connectors.freshdesk.sandbox.state import (
     parse_since,
 )
 from connectors.sandbox_hostile import serve_freshdesk
-from connectors.sandbox_http import SandboxLifecycle, SandboxServer
+from connectors.sandbox_http import LOST_ANSWERS, SandboxLifecycle, SandboxServer, lose_answer
 
 log = logging.getLogger(__name__)
 NOMINAL_LIMIT = 100_000  # credits/minute reported (and enforced) when no limit is configured
@@ -150,10 +150,13 @@ class FreshdeskSandbox(SandboxLifecycle):
         self.store.tampering.add(ticket_id, parts)
 
     def inject(self, fault: str) -> None:
-        """Queue a fault: '429', '500', '503', '401', 'conn_reset', 'malformed:<id>';
-        '<fault>@<path prefix>' limits it to matching paths. Each fires once."""
+        """Queue a fault: '429', '500', '503', '401', 'conn_reset', 'malformed:<id>', or an
+        answer lost after the request did its work ('lost_reset', 'lost_cut', 'lost_502',
+        'lost_garbled'); '<fault>@<path prefix>' limits it to matching paths. Each fires once."""
         kind, _, prefix = fault.partition("@")
-        if kind not in (*FAULT_BODIES, "conn_reset") and not re.fullmatch(r"malformed:\d+", kind):
+        if kind not in (*FAULT_BODIES, "conn_reset", *LOST_ANSWERS) and not re.fullmatch(
+            r"malformed:\d+", kind
+        ):
             raise ValueError(f"unknown fault {fault!r}")
         with self._faults_lock:
             self._faults.append((kind, prefix))
@@ -177,21 +180,25 @@ class FreshdeskSandbox(SandboxLifecycle):
         fault = self._take_fault(split.path)
         if fault == "conn_reset":
             return 0, None, {}
+        if fault in LOST_ANSWERS:  # the request does its work, then its answer is lost
+            status, payload, _ = self._answer(method, split.path, query, headers, body)
+            return lose_answer(fault, status, payload)
         if fault is not None:
             status, fault_body = FAULT_BODIES[fault]
             retry = {"Retry-After": "1"} if status in (429, 503) else {}
             return status, fault_body, {**self._limits(0), **retry}
+        return self._answer(method, split.path, query, headers, body)
+
+    def _answer(
+        self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes
+    ) -> tuple[int, Any, dict]:
         try:
             if not self._authenticated(headers.get("Authorization", "")):
                 raise ApiError(401, INVALID_CREDENTIALS)
-            cost = (
-                1 + 2 * len(parse_includes(query) & INCLUDES)
-                if split.path == "/api/v2/tickets"
-                else 1
-            )
+            cost = 1 + 2 * len(parse_includes(query) & INCLUDES) if path == "/api/v2/tickets" else 1
             limits = self._spend(cost)
             try:
-                status, payload, extra = self._route(method, split.path, query, body)
+                status, payload, extra = self._route(method, path, query, body)
             except ApiError as e:
                 raise ApiError(e.status, e.body, {**limits, **e.headers}) from None
             return status, payload, {**limits, **extra}

@@ -6,6 +6,8 @@ import math
 import re
 import threading
 
+from connectors.sandbox_http import LOST_ANSWERS
+
 NOMINAL_LIMIT = 100_000  # requests/minute reported (and enforced) when no limit is configured
 AUTH_FAILED = {"error": "Couldn't authenticate you"}
 INVALID_TOKEN = {
@@ -59,7 +61,9 @@ class Budget:
 
 class Faults:
     """FIFO of injected faults: '429', '500', '503', '401', 'conn_reset', 'malformed:<id>'
-    or 'malformed:<id>:missing_id'; '<fault>@<path prefix>' limits a fault to those paths."""
+    or 'malformed:<id>:missing_id', and the answers lost after the request did its work
+    ('lost_reset', 'lost_cut', 'lost_502', 'lost_garbled'); '<fault>@<path prefix>' limits
+    a fault to those paths."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -67,7 +71,7 @@ class Faults:
 
     def add(self, fault: str) -> None:
         kind, _, prefix = fault.partition("@")
-        if kind not in (*FAULT_BODIES, "conn_reset") and not re.fullmatch(
+        if kind not in (*FAULT_BODIES, "conn_reset", *LOST_ANSWERS) and not re.fullmatch(
             r"malformed:\d+(:missing_id)?", kind
         ):
             raise ValueError(f"unknown fault {fault!r}")

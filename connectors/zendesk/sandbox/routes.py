@@ -222,6 +222,7 @@ class Routes:
             ("PUT", r"/api/v2/tickets/(\d+)", self.update),
             ("GET", r"/api/v2/tickets/(\d+)/comments", self.comments),
             ("GET", r"/api/v2/tickets/(\d+)/metrics", self.metrics),
+            ("GET", r"/api/v2/job_statuses", self.recent_jobs),
             ("GET", r"/api/v2/job_statuses/show_many", self.jobs),
             ("GET", r"/api/v2/job_statuses/([0-9a-f]+)", self.job),
             ("GET", r"/api/v2/users/(me|\d+)", self.user),
@@ -384,6 +385,27 @@ class Routes:
         ids = [i for i in self.query.get("ids", "").split(",") if i][:MAX_MANY]
         found = [j for j in map(self.store.job, ids) if j is not None]
         return 200, {"job_statuses": [self._job_json(j) for j in found]}, {}
+
+    def recent_jobs(self) -> Response:
+        """List Job Statuses, cursor-paginated (`page[size]` ≤ 100, `page[after]`):
+        https://developer.zendesk.com/api-reference/ticketing/ticket-management/job_statuses/"""
+        try:
+            size = min(max(int(self.query.get("page[size]", 100)), 1), 100)
+            start = int(self.query.get("page[after]", "j0").removeprefix("j"))
+        except ValueError:
+            raise bad_request("InvalidPaginationParameter", "page[size] or page[after]") from None
+        every = self.store.recent_jobs()
+        rows, more = every[start : start + size], start + size < len(every)
+        after = f"j{start + size}" if more else None
+        return (
+            200,
+            {
+                "job_statuses": [self._job_json(j) for j in rows],
+                "meta": {"has_more": more, "after_cursor": after, "before_cursor": f"j{start}"},
+                "links": {"next": None, "prev": None},
+            },
+            {},
+        )
 
     def comments(self, tid: str) -> Response:
         comments = comments_json(self.store, int(tid))

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from connectors.sandbox_http import SandboxLifecycle, SandboxServer
+from connectors.sandbox_http import LOST_ANSWERS, SandboxLifecycle, SandboxServer, lose_answer
 from connectors.zendesk.sandbox.limits import (
     AUTH_FAILED,
     EXPORT_LIMITED,
@@ -203,12 +203,20 @@ class ZendeskSandbox(SandboxLifecycle):
         fault = self._faults.take_request_fault(split.path)
         if fault == "conn_reset":
             return 0, None, {}
+        if fault in LOST_ANSWERS:  # the request does its work, then its answer is lost
+            status, payload, _ = self._answer(method, path, query, headers, body)
+            return lose_answer(fault, status, payload)
         if fault is not None:
             status, fault_body = FAULT_BODIES[fault]
             if status == 429 and path == EXPORT_PATH:
                 fault_body = EXPORT_LIMITED
             retry = {"Retry-After": "1"} if status in (429, 503) else {}
             return status, fault_body, {**self._peek(), **retry}
+        return self._answer(method, path, query, headers, body)
+
+    def _answer(
+        self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes
+    ) -> tuple[int, Json | None, dict[str, str]]:
         try:
             if path == "/oauth/tokens" and method == "POST":
                 return 201, self._issue_token(headers, body), {}

@@ -320,7 +320,7 @@ class Store:
     def job(self, job_id: str) -> Json | None:
         with self.lock:
             job = self._jobs.get(job_id)
-            return None if job is None else {k: v for k, v in job.items() if k != "_items"}
+            return None if job is None else {k: v for k, v in job.items() if not k.startswith("_")}
 
     def start_job(self, job_id: str) -> None:
         with self.lock:
@@ -338,6 +338,17 @@ class Store:
                 job["progress"] += 1
             stamp = time.strftime("%Y-%m-%d %H:%M:%S +0000", time.gmtime(self.clock()))
             job.update(status="completed", message=f"Completed at {stamp}", results=results)
+            job["_completed"] = self._next()
+
+    def recent_jobs(self) -> list[Json]:
+        """Every job kept, as List Job Statuses orders them: by completion, then creation,
+        newest first. Where unfinished jobs go is not documented: here, first."""
+        with self.lock:
+            ordered = sorted(
+                enumerate(self._jobs.values()),
+                key=lambda item: (-item[1].get("_completed", 1 << 62), -item[0]),
+            )
+            return [{k: v for k, v in job.items() if not k.startswith("_")} for _, job in ordered]
 
     def _job_item(self, tid: Any, change: Json) -> Json:
         try:
