@@ -63,7 +63,8 @@ class Faults:
     """FIFO of injected faults: '429', '500', '503', '401', 'conn_reset', 'malformed:<id>'
     or 'malformed:<id>:missing_id', and the answers lost after the request did its work
     ('lost_reset', 'lost_cut', 'lost_502', 'lost_garbled'); '<fault>@<path prefix>' limits
-    a fault to those paths."""
+    a fault to those paths, and a trailing '$' to that path without a query (an
+    update_many batch of notes, not a bulk `?ids=` call)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -78,10 +79,10 @@ class Faults:
         with self._lock:
             self._queue.append((kind, prefix))
 
-    def take_request_fault(self, path: str) -> str | None:
+    def take_request_fault(self, path: str, query: str = "") -> str | None:
         with self._lock:
             for i, (kind, prefix) in enumerate(self._queue):
-                if not kind.startswith("malformed:") and path.startswith(prefix):
+                if not kind.startswith("malformed:") and _aimed(prefix, path, query):
                     return self._queue.pop(i)[0]
         return None
 
@@ -94,3 +95,9 @@ class Faults:
                     found[int(parts[1])] = parts[2] if len(parts) > 2 else "bad_date"
                     self._queue.remove((kind, prefix))
         return found
+
+
+def _aimed(prefix: str, path: str, query: str) -> bool:
+    if prefix.endswith("$"):
+        return not query and path.removesuffix(".json") == prefix[:-1]
+    return path.startswith(prefix)

@@ -200,7 +200,7 @@ class ZendeskSandbox(SandboxLifecycle):
         self._log.append((method, split.path))
         if self.latency_ms:
             time.sleep(self.latency_ms / 1000)
-        fault = self._faults.take_request_fault(split.path)
+        fault = self._faults.take_request_fault(split.path, split.query)
         if fault == "conn_reset":
             return 0, None, {}
         if fault in LOST_ANSWERS:  # the request does its work, then its answer is lost
