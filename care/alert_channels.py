@@ -152,3 +152,16 @@ def open_channels(settings: AlertSettings, session: requests.Session) -> list[Al
     if settings.prefect_block:
         channels.append(PrefectBlockChannel(settings.prefect_block))
     return channels
+
+
+def send_everywhere(settings: AlertSettings, alert: Alert) -> dict[str, str]:
+    """`alert` sent once to every configured channel, for alerts outside the action log
+    (`outage_alert`): the caller decides it is news. Returns each failing channel's error."""
+    errors: dict[str, str] = {}
+    with requests.Session() as session:
+        for channel in open_channels(settings, session):
+            try:
+                channel.send(alert)
+            except DeliveryError as exc:
+                errors[channel.name] = str(exc)
+    return errors

@@ -7,6 +7,7 @@ bookkeeping in `care.store.alerts` and `tasks.alerts` (where the delivery contra
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ _HEADLINES = {
     (RESPONSE_SLA, "breached"): "Response SLA breached",
     (SURVEY_ANSWER, ""): 'Customer answered "No, not yet"',
 }
+OUTAGE = "care.outage"  # an alert about CARE itself, not a ticket: `outage_alert`
 _EMOJI = {
     TWO_INTERACTIONS: ":rotating_light:",
     RESPONSE_SLA: ":alarm_clock:",
@@ -51,7 +53,16 @@ class Alert:
 
     @property
     def headline(self) -> str:
+        if self.rule == OUTAGE:  # its variant is the headline: `outage_alert`
+            return self.variant
         return _HEADLINES.get((self.rule, self.variant)) or f"{self.rule} {self.variant}".strip()
+
+
+def outage_alert(flow: str, headline: str, reason: str, now: datetime) -> Alert:
+    """An alert that `flow` cannot do its work until someone acts on `reason`. Its key (the
+    Idempotency-Key) is the same for the same reason, so a receiver can drop a repeat."""
+    digest = hashlib.sha256(reason.encode()).hexdigest()[:16]
+    return Alert(f"{OUTAGE}:{flow}:{digest}", "", "", None, OUTAGE, headline, reason, now, None)
 
 
 def webhook_payload(alert: Alert) -> dict[str, Any]:
@@ -59,8 +70,8 @@ def webhook_payload(alert: Alert) -> dict[str, Any]:
     return {
         "type": "care.alert",
         "idempotency_key": alert.key,
-        "helpdesk": alert.helpdesk,
-        "ticket_id": alert.ticket_id,
+        "helpdesk": alert.helpdesk or None,
+        "ticket_id": alert.ticket_id or None,
         "ticket_url": alert.ticket_url,
         "rule": alert.rule,
         "variant": alert.variant,
@@ -74,6 +85,10 @@ def webhook_payload(alert: Alert) -> dict[str, Any]:
 def slack_payload(alert: Alert) -> dict[str, Any]:
     """A Slack incoming-webhook message in mrkdwn, linking the ticket."""
     emoji = _EMOJI.get(alert.rule, ":bell:")
+    if alert.rule == OUTAGE:
+        return {
+            "text": f":warning: *{_slack_escape(alert.headline)}*\n{_slack_escape(alert.reason)}"
+        }
     ticket = f"#{_slack_escape(alert.ticket_id)}"
     if alert.ticket_url:
         ticket = f"<{_slack_escape(alert.ticket_url)}|{ticket}>"
@@ -87,6 +102,8 @@ def slack_payload(alert: Alert) -> dict[str, Any]:
 def block_message(alert: Alert) -> tuple[str, str]:
     """(body, subject) in plain text for a Prefect notification block's `notify`."""
     subject = f"CARE: {alert.headline} ({alert.helpdesk} #{alert.ticket_id})"
+    if alert.rule == OUTAGE:
+        subject = f"CARE: {alert.headline}"
     lines = [f"{alert.rule}: {alert.reason}"]
     if alert.ticket_url:
         lines.append(alert.ticket_url)

@@ -53,7 +53,13 @@ from care.store.database import (
     known_revisions,
     schema_revisions,
 )
-from care.surveys.transport import SmtpTransport, TransportError, transport_from_env
+from care.surveys.transport import (
+    CHECK_SERVER,
+    CHECK_TLS,
+    SmtpTransport,
+    TransportError,
+    transport_from_env,
+)
 from connectors.base import Helpdesk
 from connectors.errors import AuthError, HelpdeskError, Transient
 from connectors.factory import zendesk_from_config
@@ -395,22 +401,20 @@ def check_smtp(env: Mapping[str, str], policy: Policy, timeout: float = 10.0) ->
     try:
         transport.verify()
     except TransportError as exc:
-        return CheckResult("smtp", Outcome.FAIL, exc.message, _smtp_hint(exc.message))
+        return CheckResult("smtp", Outcome.FAIL, exc.message, _smtp_hint(exc))
     if not transport.user:
         return CheckResult("smtp", Outcome.OK, f"{where}: connected, no login (no CARE_SMTP_USER)")
-    message = f"{where}: logged in as {transport.user}"
-    if transport.tls == "none":
-        hint = "set CARE_SMTP_TLS=starttls (port 587) or ssl (port 465)"
-        return CheckResult("smtp", Outcome.WARN, f"{message} without TLS: in clear text", hint)
-    return CheckResult("smtp", Outcome.OK, message)
+    # transport_from_env refuses a login without TLS unless the relay is on this machine.
+    local = " without TLS (a relay on this machine)" if transport.tls == "none" else ""
+    return CheckResult("smtp", Outcome.OK, f"{where}: logged in as {transport.user}{local}")
 
 
-def _smtp_hint(message: str) -> str:
-    if "login" in message:
-        return "check CARE_SMTP_USER and CARE_SMTP_PASSWORD"
-    if "TLS" in message or "certificate" in message:
-        return "check CARE_SMTP_TLS and CARE_SMTP_PORT, and the server's certificate"
-    return "check CARE_SMTP_HOST and CARE_SMTP_PORT, and that the server can be reached"
+def _smtp_hint(exc: TransportError) -> str:
+    if exc.check == CHECK_TLS:
+        return f"check {CHECK_TLS}, and the server's certificate"
+    if exc.check == CHECK_SERVER:
+        return f"check {CHECK_SERVER}, and that the server can be reached"
+    return f"check {exc.check}" if exc.check else "check the CARE_SMTP_* variables"
 
 
 def _config_hint(message: str) -> str:

@@ -6,10 +6,12 @@ from __future__ import annotations
 from contextlib import ExitStack
 from functools import partial
 
-from prefect import flow
+from prefect import flow, get_run_logger
 from prefect.utilities.annotations import quote
 
-from care.config import ConfigError, load_settings
+from care.alert_channels import send_everywhere
+from care.alerts import outage_alert
+from care.config import AlertSettings, ConfigError, load_settings
 from care.report_text import interrupted_note, outcome_words
 from care.summary import failure_lines, table
 from care.surveys import transport_from_env
@@ -19,7 +21,14 @@ from flows.artifacts import publish, published_on_failure
 from tasks.answers import write_back_answers
 from tasks.context import utc_now
 from tasks.runtime import open_store
-from tasks.surveys import BATCH, DispatchContext, DispatchResult, claimed_batches, send_batch
+from tasks.surveys import (
+    BATCH,
+    DispatchContext,
+    DispatchResult,
+    MailServerDown,
+    claimed_batches,
+    send_batch,
+)
 
 KEY, DESCRIPTION = "dispatch-surveys", "CARE surveys"
 
@@ -59,9 +68,25 @@ def _dispatch(result: DispatchResult, dry_run: bool, limit: int) -> None:
         else:
             batches = claimed_batches(ctx, limit)
         for batch in batches:
-            result.add(send_batch(quote(ctx), quote(batch), dry_run))
+            try:
+                result.add(send_batch(quote(ctx), quote(batch), dry_run))
+            except MailServerDown as down:
+                if down.first:
+                    _alert(settings.alerts, down)
+                raise
         if not dry_run:
             result.write_backs = write_back_answers(quote(store), quote(settings))
+
+
+def _alert(alerts: AlertSettings, down: MailServerDown) -> None:
+    """Tell the alert channels, once per outage: a run every 15 minutes that finds the
+    same server down says so in its own failure, not in another alert."""
+    if not alerts.enabled:
+        return
+    headline = "Survey e-mails held: the mail server cannot be used"
+    errors = send_everywhere(alerts, outage_alert(KEY, headline, str(down), utc_now()))
+    for channel, error in errors.items():
+        get_run_logger().warning("the %s alert channel did not take the outage: %s", channel, error)
 
 
 def markdown_summary(result: DispatchResult, dry_run: bool, failed: str | None = None) -> str:

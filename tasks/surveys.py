@@ -7,6 +7,11 @@ transport is called, so a dispatcher killed mid-send leaves a trace: the one tha
 takes its claim over asks the transport whether that e-mail went out, and records
 it sent, sends it, or records it failed as interrupted (never a second send that
 may be a duplicate). The transitions are listed in care/store/surveys.py.
+
+A mail server that cannot be used at all (login refused, nothing listening, TLS failing)
+is not the surveys' fault: the one that met it goes back to due with the error, the rest
+of its batch is given back untouched, and the run stops with `MailServerDown` (the flow
+alerts once per outage). Nothing is marked failed for good, so all go out once it is fixed.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from typing import Any
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from care.config import Settings
+from care.config import ConfigError, Settings
 from care.model import Ticket
 from care.store import Store, SurveyRecord
 from care.store.surveys import STALE_CLAIM
@@ -47,6 +52,19 @@ INTERRUPTED_UNKNOWN = "interrupted: may have been delivered"  # recorded failed,
 CLAIM_LOST = "claim taken over"  # another dispatcher owns it now: nothing done here
 SENT_CLAIM_LOST = "sent, claim taken over"  # sent, but its outcome is the new owner's to record
 _NEEDS_A_LOOK = {INTERRUPTED_UNKNOWN, CLAIM_LOST, SENT_CLAIM_LOST}  # logged as warnings
+
+
+class MailServerDown(ConfigError):
+    """No survey can be sent until the SMTP settings named in the message (or the server)
+    are fixed; the due surveys were given back, none failed. `first`: the surveys did not
+    already carry this error, so no earlier run has reported this outage."""
+
+    def __init__(self, message: str, first: bool = True) -> None:
+        super().__init__(message)
+        self.first = first
+
+    def __reduce__(self) -> tuple[type[MailServerDown], tuple[str, bool]]:
+        return (type(self), (str(self), self.first))  # pickled by Prefect
 
 
 @dataclass
@@ -112,8 +130,11 @@ def send_surveys(
     """`send_batch` outside Prefect: each survey of a claimed batch sent or settled."""
     result = DispatchResult()
     fresh = _fresh_tickets(ctx, batch)  # re-read just before sending, a request per 100
-    for record in batch:
-        label = _dispatch_one(ctx, record, fresh[(record.helpdesk, record.ticket_id)], dry_run)
+    for i, record in enumerate(batch):
+        try:
+            label = _dispatch_one(ctx, record, fresh[(record.helpdesk, record.ticket_id)], dry_run)
+        except _ServerDown as down:
+            raise _give_back(ctx, batch, i, down.error, log) from None
         result.outcomes[label] += 1
         if label in ("sent", SENT_CLAIM_LOST):
             result.sent_to.append(f"{record.helpdesk}:{record.ticket_id}")
@@ -219,6 +240,8 @@ def _send(
     try:
         ctx.transport.send(message)
     except TransportError as exc:
+        if exc.check:  # not this survey's fault, and nothing was sent: it stays due
+            raise _ServerDown(f"{exc.message}: check {exc.check}") from None
         retry = record.attempts + 1 < MAX_SEND_ATTEMPTS and exc.retryable
         backoff = RETRY_BACKOFF[min(record.attempts, len(RETRY_BACKOFF) - 1)]
         retry_at = now + backoff if retry else None
@@ -229,6 +252,37 @@ def _send(
     if not store.mark_survey_sent(record.id, now, message_id, token=token):
         return SENT_CLAIM_LOST
     return "sent"
+
+
+class _ServerDown(Exception):
+    def __init__(self, error: str) -> None:
+        self.error = error
+
+
+def _give_back(
+    ctx: DispatchContext,
+    batch: Sequence[SurveyRecord],
+    at: int,
+    error: str,
+    log: logging.Logger | logging.LoggerAdapter[Any],
+) -> MailServerDown:
+    """The survey at `at` back to due with `error` (its due time kept; its attempts count
+    the try, though no number of them gives it up), the unhandled rest of the batch back
+    to due as they were. Whether this outage is news is read from the surveys: one that
+    already carries the same error was given back by an earlier run, which reported it."""
+    now, token = ctx.clock(), ctx.claim_token
+    record = batch[at]
+    ctx.store.mark_survey_failed(record.id, error, now, record.due_at, token=token)
+    for rest in batch[at + 1 :]:
+        ctx.store.reschedule_survey(rest.id, rest.due_at, now, token=token)
+    first = not any(r.last_error == error for r in batch)
+    left = len(batch) - at
+    log.error("survey e-mails held: %s (%d surveys given back, still due)", error, left)
+    return MailServerDown(
+        f"survey e-mails cannot be sent: {error}; the due surveys stay due and go out at the "
+        "first run after that",
+        first,
+    )
 
 
 def _candidate(record: SurveyRecord) -> SurveyCandidate:

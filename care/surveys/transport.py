@@ -1,11 +1,14 @@
 """Where survey e-mails go: an SMTP server in production, an outbox folder by default.
 
-    TransportError(retryable)   every failure of a transport, translated at this boundary
+    TransportError(retryable, check)   every failure of a transport, translated at this boundary
       retryable=True            4xx replies, refused or dropped connections, timeouts
       retryable=False           5xx replies (rejected recipient, failed login), bad TLS setup
+      check="CARE_SMTP_…"       the server cannot be used at all (unreachable, TLS failing,
+                                login or sender refused): every message would fail alike
 
-`transport_from_env` picks one from CARE_SMTP_* (SPEC §7). The password is never
-logged nor shown in a repr or an error message.
+`transport_from_env` picks one from CARE_SMTP_* (SPEC §7). The password is held as a
+SecretStr and never logged nor shown in a repr or an error message; a login crosses the
+network only under TLS (CARE_SMTP_TLS=none with a login is for a relay on loopback).
 """
 
 from __future__ import annotations
@@ -23,6 +26,10 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Final, Literal, Protocol, cast, get_args, runtime_checkable
 
+from pydantic import SecretStr
+
+from care.config_secrets import as_secret
+from care.config_urls import is_loopback
 from care.policy import Policy
 from care.surveys.message import SURVEY_HEADER
 
@@ -31,18 +38,26 @@ log = logging.getLogger(__name__)
 TlsMode = Literal["starttls", "ssl", "none"]
 TLS_MODES: Final[tuple[str, ...]] = get_args(TlsMode)
 DEFAULT_PORTS: Final[dict[str, int]] = {"starttls": 587, "ssl": 465, "none": 25}
+# What to check when the server cannot be used at all, by where it failed:
+CHECK_SERVER: Final = "CARE_SMTP_HOST and CARE_SMTP_PORT"
+CHECK_TLS: Final = "CARE_SMTP_TLS and CARE_SMTP_PORT"
+CHECK_LOGIN: Final = "CARE_SMTP_USER and CARE_SMTP_PASSWORD"
+CHECK_SENDER: Final = "survey.sender in care.toml"
 
 
 class TransportError(Exception):
-    """Sending failed. `retryable` says whether the same message may go through later."""
+    """Sending failed. `retryable` says whether the same message may go through later;
+    `check`, when set, that no message can go through until the settings it names (or the
+    server) are fixed: the message itself was not the problem and was not sent."""
 
-    def __init__(self, retryable: bool, message: str) -> None:
+    def __init__(self, retryable: bool, message: str, check: str | None = None) -> None:
         super().__init__(message)
         self.retryable = retryable
         self.message = message
+        self.check = check
 
-    def __reduce__(self) -> tuple[type[TransportError], tuple[bool, str]]:
-        return (type(self), (self.retryable, self.message))  # survives pickling (Prefect)
+    def __reduce__(self) -> tuple[type[TransportError], tuple[bool, str, str | None]]:
+        return (type(self), (self.retryable, self.message, self.check))  # pickled by Prefect
 
 
 @runtime_checkable
@@ -155,7 +170,7 @@ class SmtpTransport:
         host: str,
         port: int,
         user: str | None = None,
-        password: str | None = None,
+        password: SecretStr | str | None = None,
         tls: TlsMode = "starttls",
         timeout: float = 30.0,
         *,
@@ -166,7 +181,7 @@ class SmtpTransport:
         self.host = host
         self.port = port
         self.user = user
-        self._password = password
+        self._password = as_secret(password)
         self.tls = tls
         self.timeout = timeout
         self._ssl_context = ssl_context
@@ -179,16 +194,13 @@ class SmtpTransport:
 
     def send(self, msg: EmailMessage) -> None:
         where = f"SMTP {self.host}:{self.port}"
+        client = self._open(where)
         try:
-            client = self._connect()
-        except OSError as exc:  # smtplib's and ssl's errors are OSErrors too
-            raise _translate(exc, where) from exc
-        try:
-            if self.user:
-                client.login(self.user, self._password or "")
             refused = client.send_message(msg)
         except OSError as exc:
             client.close()
+            if isinstance(exc, smtplib.SMTPSenderRefused):  # MAIL FROM: every message alike
+                raise _unusable(exc, where, CHECK_SENDER) from exc
             raise _translate(exc, where) from exc
         try:
             client.quit()
@@ -206,22 +218,29 @@ class SmtpTransport:
     def verify(self) -> None:
         """Connect, EHLO, TLS as configured, log in when a user is set, QUIT: no mail is
         sent. Raises `TransportError` (the password never in it)."""
-        where = f"SMTP {self.host}:{self.port}"
-        try:
-            client = self._connect()
-        except OSError as exc:
-            raise _translate(exc, where) from exc
-        try:
-            client.ehlo_or_helo_if_needed()
-            if self.user:
-                client.login(self.user, self._password or "")
-        except OSError as exc:
-            client.close()
-            raise _translate(exc, where) from exc
+        client = self._open(f"SMTP {self.host}:{self.port}")
         try:
             client.quit()
         except (smtplib.SMTPException, OSError):
             client.close()
+
+    def _open(self, where: str) -> smtplib.SMTP:
+        """Connected, TLS as configured, logged in: or `TransportError` with `check` set,
+        since a server that fails here fails every message alike."""
+        try:
+            client = self._connect()
+        except OSError as exc:  # smtplib's and ssl's errors are OSErrors too
+            raise _unusable(exc, where, CHECK_SERVER) from exc
+        try:
+            client.ehlo_or_helo_if_needed()
+            if self.user:
+                password = self._password.get_secret_value() if self._password else ""
+                client.login(self.user, password)
+        except OSError as exc:
+            client.close()
+            check = CHECK_LOGIN if isinstance(exc, smtplib.SMTPAuthenticationError) else None
+            raise _unusable(exc, where, check or CHECK_SERVER) from exc
+        return client
 
     def _connect(self) -> smtplib.SMTP:
         context = self._ssl_context or ssl.create_default_context()
@@ -265,12 +284,28 @@ def transport_from_env(policy: Policy, environ: Mapping[str, str] | None = None)
             )
         port = int(port_text)
     user = env.get("CARE_SMTP_USER", "").strip() or None
-    password = env.get("CARE_SMTP_PASSWORD") or None
+    password = as_secret(env.get("CARE_SMTP_PASSWORD") or None)
     if user and not password:
         raise ValueError("CARE_SMTP_USER is set but CARE_SMTP_PASSWORD is not: set both or neither")
     if password and not user:
         raise ValueError("CARE_SMTP_PASSWORD is set but CARE_SMTP_USER is not: set both or neither")
+    if user and tls == "none" and not is_loopback(host):
+        raise ValueError(
+            "CARE_SMTP_TLS=none with CARE_SMTP_USER set would send the login and "
+            "CARE_SMTP_PASSWORD unencrypted: set CARE_SMTP_TLS=starttls (port 587) or ssl "
+            "(port 465); TLS may be off only for a relay on this machine (127.0.0.1)"
+        )
     return SmtpTransport(host, port, user, password, tls=cast(TlsMode, tls))
+
+
+def _unusable(exc: OSError, where: str, check: str) -> TransportError:
+    """`exc` translated, marked as a server no message can go through: the settings to
+    check are the TLS ones whenever TLS is what failed."""
+    translated = _translate(exc, where)
+    tls_failed = isinstance(exc, ssl.SSLError | smtplib.SMTPNotSupportedError)
+    return TransportError(
+        translated.retryable, translated.message, CHECK_TLS if tls_failed else check
+    )
 
 
 def _translate(exc: OSError, where: str) -> TransportError:

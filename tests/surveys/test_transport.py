@@ -357,3 +357,83 @@ def test_invalid_tls_names_the_variable_and_the_allowed_values() -> None:
 def test_user_without_password_is_a_configuration_error() -> None:
     with pytest.raises(ValueError, match="CARE_SMTP_PASSWORD is not"):
         transport_from_env(POLICY, {"CARE_SMTP_HOST": "h", "CARE_SMTP_USER": USER})
+
+
+# --- a server no message can go through, and logins only under TLS -----------------------
+
+
+def plain_email(to: str = "jane@example.com") -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "help@acme.test", to, "Did we solve it?"
+    msg["Message-ID"] = "<care-survey.zendesk.42@acme.test>"
+    msg.set_content("Yes or no?")
+    return msg
+
+
+def test_a_refused_login_names_the_login_variables_and_never_the_password(
+    smtp_server: Server,
+) -> None:
+    with pytest.raises(TransportError) as caught:
+        transport(smtp_server, user=USER, password="wrong " + PASSWORD).send(plain_email())
+    assert caught.value.check == "CARE_SMTP_USER and CARE_SMTP_PASSWORD"
+    assert "535" in caught.value.message and PASSWORD not in caught.value.message
+    assert smtp_server.mailbox.received == []
+
+
+def test_a_closed_port_names_the_server_variables() -> None:
+    smtp = SmtpTransport("127.0.0.1", free_port(), tls="none", timeout=2)
+    with pytest.raises(TransportError) as caught:
+        smtp.send(plain_email())
+    assert caught.value.check == "CARE_SMTP_HOST and CARE_SMTP_PORT"
+
+
+def test_tls_that_fails_names_the_tls_variables(smtp_server: Server) -> None:
+    for tls in ("starttls", "ssl"):  # against a server that speaks neither
+        with pytest.raises(TransportError) as caught:
+            transport(smtp_server, tls=tls, timeout=2).send(plain_email())
+        assert caught.value.check == "CARE_SMTP_TLS and CARE_SMTP_PORT"
+
+
+def test_a_refused_recipient_is_about_that_message_only(smtp_server: Server) -> None:
+    for address in ("reject@example.com", "later@example.com"):
+        with pytest.raises(TransportError) as caught:
+            transport(smtp_server).send(plain_email(to=address))
+        assert caught.value.check is None
+    transport(smtp_server).send(plain_email())
+    assert len(smtp_server.mailbox.received) == 1
+
+
+def test_what_to_check_survives_pickling() -> None:
+    error = TransportError(False, "535 no", check="CARE_SMTP_USER and CARE_SMTP_PASSWORD")
+    assert pickle.loads(pickle.dumps(error)).check == error.check
+
+
+@pytest.mark.parametrize("host", ["smtp.acme.test", "10.0.0.5", "192.168.1.20"])
+def test_a_login_without_tls_to_another_host_is_refused(host: str) -> None:
+    env = {
+        "CARE_SMTP_HOST": host,
+        "CARE_SMTP_TLS": "none",
+        "CARE_SMTP_USER": USER,
+        "CARE_SMTP_PASSWORD": PASSWORD,
+    }
+    with pytest.raises(ValueError) as raised:
+        transport_from_env(POLICY, env)
+    message = str(raised.value)
+    assert message.startswith("CARE_SMTP_TLS=none with CARE_SMTP_USER set")
+    assert "CARE_SMTP_TLS=starttls" in message and PASSWORD not in message and host not in message
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1"])
+def test_a_login_without_tls_to_a_relay_on_this_machine_is_allowed(host: str) -> None:
+    env = {"CARE_SMTP_HOST": host, "CARE_SMTP_TLS": "none"}
+    chosen = transport_from_env(POLICY, {**env, "CARE_SMTP_USER": USER, "CARE_SMTP_PASSWORD": "p"})
+    assert isinstance(chosen, SmtpTransport) and chosen.user == USER
+
+
+def test_the_smtp_password_is_held_as_a_secret(smtp_server: Server) -> None:
+    env = {"CARE_SMTP_HOST": "127.0.0.1", "CARE_SMTP_PORT": str(smtp_server.port)}
+    env |= {"CARE_SMTP_TLS": "none", "CARE_SMTP_USER": USER, "CARE_SMTP_PASSWORD": PASSWORD}
+    chosen = transport_from_env(POLICY, env)
+    assert PASSWORD not in repr(chosen) and PASSWORD not in repr(vars(chosen))
+    chosen.send(plain_email())  # and still logs in with it
+    assert smtp_server.mailbox.logins[-1][1] == USER.encode()
