@@ -31,6 +31,9 @@ class Transient(HelpdeskError):
     # what came back was lost, cut or a 5xx): harmless for a read or an idempotent write,
     # a duplicate for a note sent again blind.
     maybe_applied: bool = False
+    # Raised after the HTTP layer retried it for as long as a request may wait: retrying
+    # again around it (a Prefect task retry) would multiply the waits into many minutes.
+    exhausted: bool = False
 
 
 class RateLimited(Transient):

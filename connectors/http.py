@@ -13,6 +13,8 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
 import requests
@@ -39,6 +41,11 @@ log = logging.getLogger("care.http")
 MAX_ATTEMPTS = 6
 MAX_BACKOFF_S = 30.0
 DEFAULT_RETRY_AFTER_S = 10.0
+# A worker waits this long at most on one Retry-After, and this long in all for one
+# request: a helpdesk asking for more (an hour, after a burst) ends the request as
+# RateLimited, the run reports it and the next scheduled poll resumes from its cursor.
+MAX_RETRY_AFTER_S = 120.0
+WAIT_BUDGET_S = 180.0
 _ID = re.compile(r"/\d+(?=/|$)")
 
 
@@ -128,7 +135,7 @@ class HelpdeskHttp:
         malformed one, a 5xx) raises `OutcomeUnknown` at once instead of sending it
         again; only failures that prove it was not acted on (429, no connection) retry."""
         renewed = False
-        attempt = 1
+        attempt, waited = 1, 0.0
         while True:
             try:
                 return self._send_once(method, path, params, json, kind, cost)
@@ -143,17 +150,31 @@ class HelpdeskHttp:
                         timed_out=bool(getattr(exc, "timed_out", False)),
                     ) from exc
                 if attempt >= self.max_attempts:
+                    exc.exhausted = True
                     raise
+                if isinstance(exc, RateLimited):
+                    self._stats.rate_limited += 1
+                delay = self._delay(exc, attempt)
+                if delay > MAX_RETRY_AFTER_S or waited + delay > WAIT_BUDGET_S:
+                    limited = RateLimited(
+                        f"{self.vendor}: {exc}; it asks to wait {delay:.0f} s more, beyond "
+                        f"the {WAIT_BUDGET_S:.0f} s a request waits: the next run resumes",
+                        retry_after=delay,
+                    )
+                    limited.exhausted = True
+                    raise limited from exc
                 attempt += 1
+                waited += delay
                 self._stats.retries += 1
-                delay = self._delay(exc, attempt - 1)
+                if exc.retry_after is not None:
+                    self._stats.rate_limit_wait_s += delay
                 log.warning("%s %s: %s; retrying in %.1f s", method, path, exc, delay)
                 self._sleep(delay)
 
     def _delay(self, exc: Transient, attempt: int) -> float:
-        if isinstance(exc, RateLimited):
-            self._stats.rate_limited += 1
-            self._stats.rate_limit_wait_s += exc.retry_after
+        """Seconds before the next attempt: what the helpdesk asked for (429, or a 503
+        with Retry-After), else exponential backoff with jitter."""
+        if exc.retry_after is not None:
             return exc.retry_after
         return min(MAX_BACKOFF_S, 0.25 * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)
 
@@ -214,7 +235,7 @@ class HelpdeskHttp:
         body = _body(response)
         what = f"{method} {path} → {status} {_describe(body)}"
         if status == 429:
-            return RateLimited(what, retry_after=_retry_after(response))
+            return RateLimited(what, retry_after=retry_after(response))
         if status in (401, 403):
             reason = (
                 "the account behind it lacks the rights this needs (an admin is required)"
@@ -227,7 +248,10 @@ class HelpdeskHttp:
         if status == 404:
             return NotFound(what)
         if status >= 500:
-            return ServerError(what)
+            error = ServerError(what)
+            if "Retry-After" in response.headers:  # a 503 saying when to come back
+                error.retry_after = retry_after(response)
+            return error
         return RequestRejected(what, status, body)
 
 
@@ -263,12 +287,21 @@ def _reached(exc: requests.RequestException) -> bool:
     return not isinstance(reason, NewConnectionError)  # NameResolutionError is one too
 
 
-def _retry_after(response: requests.Response) -> float:
-    value = response.headers.get("Retry-After", "")
+def retry_after(response: requests.Response) -> float:
+    """Retry-After in seconds: a number of seconds or an HTTP-date (RFC 9110 §10.2.3)."""
+    value = response.headers.get("Retry-After", "").strip()
     try:
         return max(0.0, float(value))
     except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
         return DEFAULT_RETRY_AFTER_S
+    if when.tzinfo is None:  # an HTTP-date is always GMT
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
 
 
 def _body(response: requests.Response) -> object:

@@ -31,11 +31,12 @@ MAX_HOLD = timedelta(minutes=2)  # longest a change waits for a fuller bulk call
 
 
 def retry_transient(task, task_run, state) -> bool:
-    """Retry only what may succeed later (429, 5xx, timeouts); never auth or bad requests."""
+    """Retry only what may succeed later (429, 5xx, timeouts); never auth or bad requests,
+    nor what the HTTP layer already retried as long as a request may wait."""
     try:
         state.result()
-    except Transient:
-        return True
+    except Transient as exc:
+        return not exc.exhausted
     except Exception:
         return False
     return False

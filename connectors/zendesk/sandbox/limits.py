@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+from email.utils import formatdate
 
 from connectors.sandbox_http import LOST_ANSWERS
 
@@ -62,9 +63,10 @@ class Budget:
 class Faults:
     """FIFO of injected faults: '429', '500', '503', '401', 'conn_reset', 'malformed:<id>'
     or 'malformed:<id>:missing_id', and the answers lost after the request did its work
-    ('lost_reset', 'lost_cut', 'lost_502', 'lost_garbled'); '<fault>@<path prefix>' limits
-    a fault to those paths, and a trailing '$' to that path without a query (an
-    update_many batch of notes, not a bulk `?ids=` call)."""
+    ('lost_reset', 'lost_cut', 'lost_502', 'lost_garbled'), and 429/503 with a chosen
+    Retry-After ('429:3600' in seconds, '503:date+5' as an HTTP-date).
+    '<fault>@<path prefix>' limits a fault to those paths, and a trailing '$' to that path
+    without a query (an update_many batch of notes, not a bulk `?ids=` call)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -73,7 +75,7 @@ class Faults:
     def add(self, fault: str) -> None:
         kind, _, prefix = fault.partition("@")
         if kind not in (*FAULT_BODIES, "conn_reset", *LOST_ANSWERS) and not re.fullmatch(
-            r"malformed:\d+(:missing_id)?", kind
+            r"malformed:\d+(:missing_id)?|(429|503):(date\+)?\d+", kind
         ):
             raise ValueError(f"unknown fault {fault!r}")
         with self._lock:
@@ -101,3 +103,12 @@ def _aimed(prefix: str, path: str, query: str) -> bool:
     if prefix.endswith("$"):
         return not query and path.removesuffix(".json") == prefix[:-1]
     return path.startswith(prefix)
+
+
+def retry_after_value(wait: str, now: float) -> str:
+    """Retry-After as seconds ('3600') or as an HTTP-date ('date+5': 5 s from now); both
+    forms are HTTP's (RFC 9110 §10.2.3), and Zendesk documents the header on 429 and 503:
+    https://developer.zendesk.com/api-reference/introduction/rate-limits/"""
+    if wait.startswith("date+"):
+        return formatdate(now + int(wait.removeprefix("date+")), usegmt=True)
+    return wait

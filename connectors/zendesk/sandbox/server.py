@@ -33,6 +33,7 @@ from connectors.zendesk.sandbox.limits import (
     NOMINAL_LIMIT,
     Budget,
     Faults,
+    retry_after_value,
 )
 from connectors.zendesk.sandbox.records import AGENT_BASE, AGENTS, GROUP_BASE, GROUPS
 from connectors.zendesk.sandbox.routes import EXPORT_PATH, Routes, comments_json, ticket_json
@@ -207,10 +208,13 @@ class ZendeskSandbox(SandboxLifecycle):
             status, payload, _ = self._answer(method, path, query, headers, body)
             return lose_answer(fault, status, payload)
         if fault is not None:
+            fault, _, wait = fault.partition(":")  # '429:3600', '503:date+5'
             status, fault_body = FAULT_BODIES[fault]
             if status == 429 and path == EXPORT_PATH:
                 fault_body = EXPORT_LIMITED
-            retry = {"Retry-After": "1"} if status in (429, 503) else {}
+            retry = {"Retry-After": retry_after_value(wait, self.clock())} if wait else {}
+            if status in (429, 503) and not wait:
+                retry = {"Retry-After": "1"}
             return status, fault_body, {**self._peek(), **retry}
         return self._answer(method, path, query, headers, body)
 
