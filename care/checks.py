@@ -44,6 +44,7 @@ from care.config import (
     zendesk_config,
 )
 from care.config_secrets import MAKE_A_SURVEY_SECRET, survey_secret
+from care.config_urls import redact_url_passwords
 from care.policy import Policy
 from care.rules.enhance import SURVEY
 from care.store.database import (
@@ -139,7 +140,7 @@ def _part(name: str, file: ConfigFile, build: Callable[[], T]) -> T | CheckResul
         if file.secrets != "prefect":
             raise
         # A Prefect Secret block could not be read: the Prefect API is down or not set.
-        message = f"cannot read the secrets: {type(exc).__name__}: {exc}"
+        message = f"cannot read the secrets: {type(exc).__name__}: {redact_url_passwords(str(exc))}"
         hint = "check PREFECT_API_URL, or set the secrets in the environment"
         return CheckResult(name, Outcome.FAIL, message, hint)
 

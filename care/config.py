@@ -51,7 +51,7 @@ class ZendeskSection(_Section):
     url: str | None = None
     per_page: int = Field(1000, ge=1, le=1000)
     oauth_scope: str = "read write"
-    oauth_token_lifetime_s: int = Field(3600, ge=300, le=172800)
+    oauth_token_lifetime_s: int = Field(3600, gt=300, lt=172800)  # as Zendesk documents it
     api_budget_per_minute: int = Field(0, ge=0, le=MAX_API_BUDGET)  # 0: not shared
 
 

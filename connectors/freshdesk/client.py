@@ -43,6 +43,9 @@ class ApiKey:
 
     describe = "CARE_FRESHDESK_API_KEY"
 
+    def __repr__(self) -> str:  # the header is the key, merely base64-encoded
+        return "ApiKey('**********')"
+
     def __init__(self, api_key: str) -> None:
         self._header = "Basic " + base64.b64encode(f"{api_key}:X".encode()).decode()
 

@@ -30,6 +30,9 @@ class ApiToken:
     token: str
     describe: str = "CARE_ZENDESK_EMAIL / CARE_ZENDESK_TOKEN (legacy API token)"
 
+    def __repr__(self) -> str:  # never the token: reprs end up in logs and tracebacks
+        return f"ApiToken(email={self.email!r}, token='**********')"
+
     def header(self) -> str:
         raw = f"{self.email}/token:{self.token}".encode()
         return "Basic " + base64.b64encode(raw).decode()
@@ -43,6 +46,9 @@ class StaticBearer:
     token: str
     describe: str = "CARE_ZENDESK_OAUTH_TOKEN"
 
+    def __repr__(self) -> str:
+        return "StaticBearer(token='**********')"
+
     def header(self) -> str:
         return f"Bearer {self.token}"
 
@@ -54,6 +60,9 @@ class ClientCredentials:
     """OAuth client-credentials grant with renewal before expiry."""
 
     describe = "CARE_ZENDESK_CLIENT_ID / CARE_ZENDESK_CLIENT_SECRET (OAuth client)"
+
+    def __repr__(self) -> str:  # neither the secret nor the bearer token it was given
+        return f"ClientCredentials(client_id={self._client_id!r}, client_secret='**********')"
 
     def __init__(
         self,

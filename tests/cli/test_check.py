@@ -386,3 +386,60 @@ def test_a_config_error_with_square_brackets_reaches_the_terminal_whole(tmp_path
     assert result.returncode == 1
     assert f"{folder / 'care.toml'} is invalid:" in result.stdout  # "[freshdesk]" included
     assert "freshdesk.key: unknown key" in result.stdout
+
+
+# --- settings that cannot be safe are refused, naming the variable, never the value -------
+
+
+def test_a_short_survey_secret_fails_naming_it_and_how_to_make_one(tmp_path, env) -> None:
+    result = care_check(tmp_path, {**env, "CARE_SURVEY_SECRET": "short-s3cret"})
+    assert result.returncode == 1
+    secret = line(result, "survey secret")
+    assert secret.startswith("✗") and "CARE_SURVEY_SECRET is shorter than 32 bytes" in secret
+    assert "fix: set CARE_SURVEY_SECRET to the output of `openssl rand -hex 32`" in secret
+    assert line(result, "zendesk").startswith("✓")  # the others are still checked
+    no_secret_in(result, "short-s3cret")
+
+
+@pytest.mark.parametrize(
+    ("toml", "key"),
+    [
+        ('[smtp]\npass = "smtp-pa55-s3cret"\n' + SENDER_TOML, "smtp: unknown key"),
+        ('freshdesk.apikey = "fd-key-s3cret"\n' + SENDER_TOML, "freshdesk.apikey: unknown key"),
+        (SENDER_TOML + 'delay_hours = "s3cret-pasted-here"\n', "survey.delay_hours: "),
+    ],
+)
+def test_a_secret_in_the_wrong_place_of_care_toml_is_named_never_shown(
+    tmp_path, env, toml, key
+) -> None:
+    result = care_check(tmp_path, env, toml=toml)
+    assert result.returncode == 1
+    assert line(result, "configuration").startswith("✗") and key in result.stdout
+    assert "s3cret" not in result.stdout + result.stderr
+
+
+def test_a_plain_http_helpdesk_fails_saying_https(tmp_path, env) -> None:
+    result = care_check(tmp_path, {**env, "CARE_FRESHDESK_URL": "http://northwind.freshdesk.com"})
+    assert result.returncode == 1
+    settings = line(result, "freshdesk settings")
+    assert settings.startswith("✗") and "CARE_FRESHDESK_URL must use https://" in settings
+    assert "northwind" not in result.stdout
+    assert line(result, "zendesk").startswith("✓")  # a sandbox on loopback: http is fine
+
+
+def test_an_smtp_login_without_tls_to_another_host_fails_before_connecting(tmp_path, env) -> None:
+    remote = {"CARE_SMTP_HOST": "smtp.acme-support.com", "CARE_SMTP_TLS": "none"}
+    result = care_check(tmp_path, {**env, **remote})
+    assert result.returncode == 1
+    smtp = line(result, "smtp")
+    assert smtp.startswith("✗") and "CARE_SMTP_TLS=none with CARE_SMTP_USER set" in smtp
+    assert "CARE_SMTP_TLS=starttls" in smtp
+    no_secret_in(result)
+
+
+def test_an_smtp_login_without_tls_on_this_machine_is_fine(tmp_path, env, certificate) -> None:
+    with smtp_server(certificate, tls="none") as plain:
+        local = {"CARE_SMTP_PORT": str(plain.port), "CARE_SMTP_TLS": "none"}
+        result = care_check(tmp_path, {**env, **local})
+    smtp = line(result, "smtp")
+    assert smtp.startswith("✓") and f"logged in as {USER} without TLS" in smtp
