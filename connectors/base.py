@@ -78,6 +78,7 @@ class RequestStats:
     reads: int = 0  # ticket reads (export pages, single tickets, comments)
     writes: int = 0  # update calls
     job_polls: int = 0  # job status checks that follow the writes
+    token_requests: int = 0  # OAuth tokens obtained (or asked for)
     rate_limited: int = 0  # 429 answers received
     rate_limit_wait_s: float = 0.0
     retries: int = 0

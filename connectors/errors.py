@@ -82,9 +82,10 @@ class Unreachable(Final):
 class AuthError(Final):
     """A configuration problem: the message names the credential to fix."""
 
-    def __init__(self, message: str, status: int = 401) -> None:
+    def __init__(self, message: str, status: int = 401, body: object = None) -> None:
         super().__init__(message)
         self.status = status
+        self.body = body
 
 
 class NotFound(Final):

@@ -80,6 +80,7 @@ class HelpdeskHttp:
         self.vendor = vendor
         self.url_setting = url_setting or f"CARE_{vendor.upper()}_URL"
         self._answered = False  # has anything ever answered at base_url?
+        self._authorized = False  # has a request with these credentials ever succeeded?
         self.budget = budget or Unlimited()  # shared with other processes, see budget.py
         self._pace = pace  # seconds to wait after a response, from its rate-limit headers
         self.base_url = base_url.rstrip("/")
@@ -192,7 +193,9 @@ class HelpdeskHttp:
             with self._stats_lock:
                 self._stats.rate_limit_wait_s += waited
         url = path if path.startswith("http") else self.base_url + path
-        headers = {"Authorization": self._credentials.header(), "Accept": "application/json"}
+        headers = {"Accept": "application/json"}
+        if authorization := self._credentials.header():
+            headers["Authorization"] = authorization
         with self._stats_lock:  # pages are read ahead on another thread
             setattr(self._stats, kind, getattr(self._stats, kind) + 1)
             self._stats.by_endpoint[f"{method} {_ID.sub('/{id}', path.split('?')[0])}"] += 1
@@ -214,6 +217,7 @@ class HelpdeskHttp:
             ) from None
         self._answered = True
         if response.status_code < 300:
+            self._authorized = True
             wait = self._pace(response.headers) if self._pace else 0.0
             if wait > 0:  # slow down before the budget runs out, rather than after a 429
                 with self._stats_lock:
@@ -242,8 +246,13 @@ class HelpdeskHttp:
                 if status == 403
                 else "the credential was refused"
             )
+            hint = getattr(self._credentials, "forbidden_hint", None)
+            if status == 403 and hint is not None and not self._authorized:
+                return AuthError(f"{self.vendor}: {what}: {hint()}", status, body)
             return AuthError(
-                f"{self.vendor}: {what}: {reason}: check {self._credentials.describe}", status
+                f"{self.vendor}: {what}: {reason}: check {self._credentials.describe}",
+                status,
+                body,
             )
         if status == 404:
             return NotFound(what)
@@ -301,7 +310,6 @@ def retry_after(response: requests.Response) -> float:
     if when.tzinfo is None:  # an HTTP-date is always GMT
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
 
 
 def _body(response: requests.Response) -> object:

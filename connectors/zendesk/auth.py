@@ -17,11 +17,14 @@ from dataclasses import dataclass
 
 import requests
 
-from connectors.errors import AuthError, ConnectionFailed, RateLimited, ServerError, Unreachable
-from connectors.http import wrong_address
+from connectors.base import RequestStats
+from connectors.errors import AuthError, MalformedAnswer, RequestRejected
+from connectors.http import HelpdeskHttp
 from connectors.zendesk.endpoints import OAUTH_TOKENS
 
 RENEW_MARGIN_S = 60.0
+TOKEN_ATTEMPTS = 3
+MIN_EXPIRES_IN_S, MAX_EXPIRES_IN_S = 300, 172_800  # exclusive bounds
 
 
 @dataclass
@@ -57,7 +60,11 @@ class StaticBearer:
 
 
 class ClientCredentials:
-    """OAuth client-credentials grant with renewal before expiry."""
+    """OAuth client-credentials grant with renewal before expiry.
+
+    The token request goes through the same `HelpdeskHttp` as every other call: its
+    retries, Retry-After (seconds or an HTTP-date) and budget, and a wrong URL named
+    on first contact."""
 
     describe = "CARE_ZENDESK_CLIENT_ID / CARE_ZENDESK_CLIENT_SECRET (OAuth client)"
 
@@ -75,19 +82,43 @@ class ClientCredentials:
         expires_in: int = 3600,
         timeout: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self._url = base_url.rstrip("/") + OAUTH_TOKENS
+        # "Must be more than 300 seconds (5 minutes) and less than 172,800 seconds (2 days)":
+        # https://developer.zendesk.com/api-reference/ticketing/oauth/grant_type_tokens/
+        if not MIN_EXPIRES_IN_S < expires_in < MAX_EXPIRES_IN_S:
+            raise ValueError(
+                f"zendesk.oauth_token_lifetime_s must be more than {MIN_EXPIRES_IN_S} and less "
+                f"than {MAX_EXPIRES_IN_S} seconds (Zendesk refuses others)"
+            )
+        self._base_url, self._session, self._timeout = base_url, session, timeout
+        self._http = self._token_http(RequestStats(), sleep)
         self._client_id = client_id
         self._client_secret = client_secret
-        self._session = session
         self._scope = scope
         self._expires_in = expires_in
-        self._timeout = timeout
         self._clock = clock
         self._lock = threading.Lock()
         self._token: str | None = None
         self._expires_at = 0.0
         self.tokens_obtained = 0
+
+    def share(self, stats: RequestStats, sleep: Callable[[float], None]) -> None:
+        """Count and wait with the connector: token requests in its stats, 429s and 5xx
+        waited out with its sleep."""
+        self._http = self._token_http(stats, sleep)
+
+    def _token_http(self, stats: RequestStats, sleep: Callable[[float], None]) -> HelpdeskHttp:
+        return HelpdeskHttp(
+            "Zendesk",
+            self._base_url,
+            _NoCredential(self.describe),
+            self._session,
+            stats,
+            timeout=self._timeout,
+            max_attempts=TOKEN_ATTEMPTS,
+            sleep=sleep,
+        )
 
     def header(self) -> str:
         with self._lock:
@@ -101,6 +132,15 @@ class ClientCredentials:
             self._obtain()
         return True
 
+    def forbidden_hint(self) -> str:
+        """Why every call may answer 403 with a token just issued: Zendesk issues one even
+        for a scope that grants nothing."""
+        return (
+            f"Zendesk issued a token for scope {self._scope!r} but refuses it this call: "
+            "check the OAuth scope (CARE needs 'read write', and the OAuth client in Admin "
+            "Center must allow it) and that the client belongs to an admin"
+        )
+
     def _obtain(self) -> None:
         body = {
             "grant_type": "client_credentials",
@@ -109,36 +149,43 @@ class ClientCredentials:
             "scope": self._scope,
             "expires_in": self._expires_in,
         }
-        try:
-            response = self._session.post(self._url, json=body, timeout=self._timeout)
-        except requests.RequestException as exc:
-            refused = None if self.tokens_obtained else wrong_address(exc)
-            if refused:  # the first contact of a poll: a wrong URL, not an outage
-                raise Unreachable(
-                    f"Zendesk: nothing answers at the address in CARE_ZENDESK_URL ({refused}): "
-                    "check CARE_ZENDESK_URL"
-                ) from None
-            raise ConnectionFailed(f"cannot reach {self._url}: {type(exc).__name__}") from None
-        if response.status_code in (400, 401, 403):
-            raise AuthError(
-                f"Zendesk refused the OAuth client credentials ({_oauth_error(response)}): "
-                f"check {self.describe}"
+        try:  # asking for a token twice harms nothing: retried like a read
+            payload = self._http.request(
+                "POST", OAUTH_TOKENS, json=body, kind="token_requests", idempotent=True
             )
-        if response.status_code == 429:
-            retry_after = float(response.headers.get("Retry-After") or 10)
-            raise RateLimited("Zendesk token endpoint: 429 Too Many Requests", retry_after)
-        if response.status_code >= 300:
-            raise ServerError(f"Zendesk token endpoint answered {response.status_code}")
-        payload = response.json()
-        self._token = payload["access_token"]
-        lifetime = float(payload.get("expires_in") or self._expires_in)
+        except (AuthError, RequestRejected) as exc:
+            raise AuthError(
+                f"Zendesk refused the OAuth client credentials ({_oauth_error(exc)}): "
+                f"check {self.describe}"
+            ) from None
+        token = payload.get("access_token") if isinstance(payload, dict) else None
+        if not isinstance(token, str) or not token:
+            raise MalformedAnswer("Zendesk's token endpoint answered without an access_token")
+        try:
+            lifetime = float(payload.get("expires_in") or self._expires_in)
+        except (TypeError, ValueError):
+            lifetime = float(self._expires_in)
+        self._token = token
         self._expires_at = self._clock() + lifetime
         self.tokens_obtained += 1
 
 
-def _oauth_error(response: requests.Response) -> str:
-    try:
-        payload = response.json()
-    except ValueError:
-        return f"HTTP {response.status_code}"
-    return str(payload.get("error_description") or payload.get("error") or response.status_code)
+class _NoCredential:
+    """The token request itself carries no Authorization header (the client id and
+    secret travel in its body)."""
+
+    def __init__(self, describe: str) -> None:
+        self.describe = describe
+
+    def header(self) -> str:
+        return ""
+
+    def renew(self) -> bool:
+        return False
+
+
+def _oauth_error(exc: AuthError | RequestRejected) -> str:
+    payload = exc.body
+    if isinstance(payload, dict):
+        return str(payload.get("error_description") or payload.get("error") or exc.status)
+    return f"HTTP {exc.status}"

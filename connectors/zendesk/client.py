@@ -57,6 +57,8 @@ class ZendeskHelpdesk:
         self.stats = RequestStats()
         self._session = make_session()
         creds = credentials(self._session) if callable(credentials) else credentials
+        if share := getattr(creds, "share", None):  # token requests count and wait with ours
+            share(self.stats, sleep)
         self.http = HelpdeskHttp(
             "Zendesk", self.base_url, creds, self._session, self.stats, timeout=timeout, sleep=sleep
         )

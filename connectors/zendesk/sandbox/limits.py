@@ -42,6 +42,7 @@ EXPORT_LIMITED = {
 FAULT_BODIES = {
     "429": (429, LIMITED),
     "401": (401, AUTH_FAILED),
+    "403": (403, FORBIDDEN),
     "500": (500, {"error": "InternalError", "description": "Something went wrong"}),
     "503": (503, {"error": "ServiceUnavailable", "description": "Service temporarily unavailable"}),
 }
@@ -61,7 +62,7 @@ class Budget:
 
 
 class Faults:
-    """FIFO of injected faults: '429', '500', '503', '401', 'conn_reset', 'malformed:<id>'
+    """FIFO of injected faults: '429', '500', '503', '401', '403', 'conn_reset', 'malformed:<id>'
     or 'malformed:<id>:missing_id', and the answers lost after the request did its work
     ('lost_reset', 'lost_cut', 'lost_502', 'lost_garbled'), and 429/503 with a chosen
     Retry-After ('429:3600' in seconds, '503:date+5' as an HTTP-date).

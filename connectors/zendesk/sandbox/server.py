@@ -225,7 +225,7 @@ class ZendeskSandbox(SandboxLifecycle):
             if path == "/oauth/tokens" and method == "POST":
                 return 201, self._issue_token(headers, body), {}
             scope = self._authenticate(headers.get("Authorization", ""))
-            if method != "GET" and "write" not in scope.split():
+            if not _grants(scope.split(), method):
                 raise ApiError(403, FORBIDDEN)
             limits = self._spend(path == EXPORT_PATH)
             try:
@@ -290,8 +290,10 @@ class ZendeskSandbox(SandboxLifecycle):
                 },
             )
         expires_in = data.get("expires_in")
+        # "Must be more than 300 seconds (5 minutes) and less than 172,800 seconds (2 days)":
+        # https://developer.zendesk.com/api-reference/ticketing/oauth/grant_type_tokens/
         if expires_in is not None and not (
-            isinstance(expires_in, int) and 300 <= expires_in <= 172_800
+            isinstance(expires_in, int) and 300 < expires_in < 172_800
         ):
             raise ApiError(
                 400,
@@ -346,6 +348,15 @@ class ZendeskSandbox(SandboxLifecycle):
             self.spending.append((now, 1))
             headers["X-Rate-Limit-Remaining"] = str(remaining - 1)
             return headers
+
+
+def _grants(scopes: list[str], method: str) -> bool:
+    """Whether a token's scopes allow the request. "read" gives GET endpoints, "write"
+    POST/PUT/DELETE ones, `<resource>:read|write` the same per resource; a token is
+    issued whatever the scope, and a call it does not cover answers 403 Forbidden:
+    https://developer.zendesk.com/api-reference/ticketing/oauth/oauth_tokens/#scopes"""
+    needed = "read" if method == "GET" else "write"
+    return any(scope == needed or scope.endswith(f":{needed}") for scope in scopes)
 
 
 def serve_forever(
