@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +18,7 @@ from sqlalchemy import make_url
 from care.store import ActionRecord, ActionState, Store
 from care.store.actions import STALE_CLAIM
 from care.store.overview import Overview, SurveyTotals
+from care.store.quarantine import QuarantinedRecord
 from connectors.errors import MalformedRecord
 from connectors.freshdesk.client import Window
 from connectors.timestamps import parse_time
@@ -50,6 +51,7 @@ class HelpdeskStatus:
     tickets_stored: int  # distinct tickets with a snapshot
     last_page_saved_at: datetime | None = None  # a page with tickets; None: none saved yet
     caught_up_at: datetime | None = None  # end of the last poll that read every change
+    quarantined: int = 0  # tickets set aside, waiting for their next change
 
     @property
     def polled(self) -> bool:
@@ -82,6 +84,10 @@ class Status:
     actions_by_rule: dict[str, dict[str, dict[str, int]]]  # helpdesk -> rule -> state -> n
     recent_actions: list[ActionRecord]  # newest first
     failed_actions: list[ActionRecord]  # failed: given up, to be retried, or claim gone stale
+    quarantined: list[QuarantinedRecord] = field(default_factory=list)  # latest seen first
+
+
+QUARANTINE_RETRY = "read again when it next changes in the helpdesk"
 
 
 def read_status(
@@ -119,6 +125,7 @@ def collect_status(
         actions_by_rule=overview.actions_by_rule,
         recent_actions=overview.recent_actions,
         failed_actions=overview.failed_actions,
+        quarantined=overview.quarantined,
     )
 
 
@@ -143,6 +150,7 @@ def _helpdesk(overview: Overview, name: str, configured: bool, now: datetime) ->
         tickets_stored=tickets.count if tickets else 0,
         last_page_saved_at=info.last_page_saved_at if info else None,
         caught_up_at=caught_up_at,
+        quarantined=overview.quarantined_by_helpdesk.get(name, 0),
     )
 
 
@@ -211,6 +219,7 @@ def status_json(status: Status) -> dict[str, Any]:
             "recent": [_action_json(a, now) for a in status.recent_actions],
             "failed": [_action_json(a, now) for a in status.failed_actions],
         },
+        "quarantined": [_quarantined_json(q) for q in status.quarantined],
     }
 
 
@@ -231,6 +240,7 @@ def _helpdesk_json(h: HelpdeskStatus) -> dict[str, Any]:
         "up_to_date_as_of": _iso(h.up_to_date_as_of),
         "last_successful_poll_at": _iso(h.caught_up_at),
         "last_page_saved_at": _iso(h.last_page_saved_at),
+        "quarantined": h.quarantined,
     }
 
 
@@ -250,6 +260,20 @@ def _action_json(a: ActionRecord, now: datetime) -> dict[str, Any]:
         "last_error": a.last_error,
         "alert_error": a.notify_error if a.notified_at is None else None,
         "retry_at": _iso(retry_at),  # claimable again from then; None: given up, or no wait
+    }
+
+
+def _quarantined_json(q: QuarantinedRecord) -> dict[str, Any]:
+    return {
+        "helpdesk": q.helpdesk,
+        "ticket_id": q.ticket_id,
+        "stage": q.stage,
+        "reason": q.reason,
+        "ticket_updated_at": _iso(q.ticket_updated_at),
+        "first_seen_at": _iso(q.first_seen_at),
+        "last_seen_at": _iso(q.last_seen_at),
+        "times_seen": q.times_seen,
+        "retried": QUARANTINE_RETRY,
     }
 
 

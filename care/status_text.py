@@ -18,6 +18,7 @@ from rich.table import Table
 from care.status import (
     FAILED,
     NEVER_POLLED,
+    QUARANTINE_RETRY,
     UP_TO_DATE,
     HelpdeskStatus,
     Status,
@@ -47,6 +48,7 @@ def print_status(console: Console, status: Status) -> None:
             _failing(console, a, now)
     else:
         _line(console, "[green]No failing actions.[/]")
+    _quarantined(console, status)
 
 
 def _helpdesk(console: Console, h: HelpdeskStatus, now: datetime) -> None:
@@ -83,6 +85,29 @@ def _helpdesk(console: Console, h: HelpdeskStatus, now: datetime) -> None:
     _detail(console, "tickets", f"{h.tickets_stored:,} stored, {h.tickets_seen:,} reads in all")
     if h.cursor:
         _detail(console, "cursor", escape(h.cursor))
+    if h.quarantined:
+        _detail(console, "quarantined", f"[yellow]{_tickets(h.quarantined)}[/] (listed below)")
+
+
+def _quarantined(console: Console, status: Status) -> None:
+    if not status.quarantined:
+        _line(console, "[green]No quarantined tickets.[/]")
+        return
+    total = sum(h.quarantined for h in status.helpdesks)
+    shown = (
+        f"{len(status.quarantined)} latest of {total}" if total > len(status.quarantined) else total
+    )
+    _heading(console, f"Quarantined tickets ({shown})")
+    for q in status.quarantined:
+        _line(console, f"  {escape(f'{q.helpdesk} ticket {q.ticket_id}')}: {QUARANTINE_RETRY}")
+        _detail(console, f"why ({q.stage})", f"[yellow]{escape(q.reason)}[/]")
+        seen = f"since {_iso(q.first_seen_at)}, last {_iso(q.last_seen_at)}"
+        polls = "1 poll" if q.times_seen == 1 else f"{q.times_seen} polls"
+        _detail(console, "set aside", f"{seen} (by {polls})")
+
+
+def _tickets(n: int) -> str:
+    return f"{n} ticket" if n == 1 else f"{n} tickets"
 
 
 def _failing(console: Console, a: ActionRecord, now: datetime) -> None:

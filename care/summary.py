@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from tasks.alerts import AlertResult
 from tasks.poll import PageResult
 
+MAX_QUARANTINED_SHOWN = 50
+
 # RequestStats.snapshot() keys as an admin reads them; a key not named here is shown
 # with its underscores turned into spaces.
 REQUEST_COLUMNS = {
@@ -27,7 +29,7 @@ class PollSummary:
     dry_run: bool = False
     pages: int = 0
     tickets: int = 0  # distinct tickets read (see `add`)
-    skipped: int = 0
+    skipped: int = 0  # tickets quarantined in this run
     new_actions: Counter[str] = field(default_factory=Counter)
     applied: int = 0
     failed: int = 0
@@ -39,6 +41,8 @@ class PollSummary:
     alerts: AlertResult = field(default_factory=AlertResult)
     ticket_reads: int = 0  # tickets read, a ticket read twice counted twice
     ticket_ids: set[str] = field(default_factory=set, repr=False)
+    quarantined: list[tuple[str, str]] = field(default_factory=list)  # (ticket id, reason)
+    released: int = 0  # quarantined tickets read normally again
 
     @property
     def read(self) -> str:
@@ -56,6 +60,8 @@ class PollSummary:
         self.ticket_ids.update(ticket_ids)
         self.tickets = len(self.ticket_ids)
         self.skipped += page.skipped
+        self.quarantined += page.quarantined
+        self.released += page.released
         self.new_actions.update(page.new_actions)
         self.applied += page.applied
         self.failed += page.failed
@@ -84,7 +90,7 @@ class PollSummary:
             table(
                 [
                     "Tickets read",
-                    "Skipped (malformed)",
+                    "Quarantined",
                     "Pages",
                     "New actions",
                     "Applied",
@@ -107,6 +113,7 @@ class PollSummary:
             ),
             "",
             *self._reread_lines(),
+            *self._quarantine_lines(),
             "## Actions by rule",
             "",
             table(
@@ -128,6 +135,32 @@ class PollSummary:
         return [
             f"{counted(again, 'ticket')} came back in the list after CARE's own updates "
             "moved them and were read again; each counts once above.",
+            "",
+        ]
+
+    def _quarantine_lines(self) -> list[str]:
+        lines = []
+        if self.released:
+            lines += [
+                f"{counted(self.released, 'quarantined ticket')} changed since and "
+                f"{'was' if self.released == 1 else 'were'} read normally: out of quarantine.",
+                "",
+            ]
+        if not self.quarantined:
+            return lines
+        shown = self.quarantined[:MAX_QUARANTINED_SHOWN]
+        rows = [[escape(ticket_id), escape(reason)] for ticket_id, reason in shown]
+        more = len(self.quarantined) - len(shown)
+        return [
+            *lines,
+            "## Quarantined tickets",
+            "",
+            "Set aside on their own: the rest of their pages was recorded and the cursor "
+            "moved on. Each is read again when it next changes in the helpdesk; "
+            "`care status` lists those still waiting.",
+            "",
+            table(["Ticket", "Reason"], rows),
+            *([f"… and {counted(more, 'more ticket')}."] if more > 0 else []),
             "",
         ]
 

@@ -22,6 +22,7 @@ from care.actions import Action, action_ref
 from care.model import Ticket, tracked_hops, waiting_since
 from care.rules import evaluate
 from care.store import ActionRecord, SurveyRequest
+from care.store.quarantine import READ, RULES, STORE, SetAside
 from connectors.base import UNCONFIRMED_JOB, ApplyReport, Change, Jobs, Page
 from connectors.errors import Transient
 from tasks.context import PollContext
@@ -46,12 +47,14 @@ def retry_transient(task, task_run, state) -> bool:
 class PageResult:
     pages: int = 1
     tickets: int = 0
-    skipped: int = 0
+    skipped: int = 0  # tickets quarantined (len of `quarantined`)
     new_actions: Counter[str] = field(default_factory=Counter)  # rule -> count
     applied: int = 0
     failed: int = 0
     surveys_scheduled: int = 0
     examples: list[tuple[str, str]] = field(default_factory=list)  # (rule, rendered note)
+    quarantined: list[tuple[str, str]] = field(default_factory=list)  # (ticket id, reason)
+    released: int = 0  # quarantined tickets read normally again
 
 
 @task(
@@ -67,29 +70,73 @@ def read_page(ctx: PollContext, cursor: str | None, start: datetime) -> Page:
 
 @task(name="handle-page", cache_policy=NO_CACHE)
 def handle_page(ctx: PollContext, page: Page, dry_run: bool = False) -> PageResult:
-    """Evaluate the CARE rules on a page, record the new decisions, then apply them."""
-    log = get_run_logger()
-    now = ctx.clock()
-    for skipped in page.skipped:
-        log.warning("skipped ticket %s: %s", skipped.ticket_id, skipped.reason)
+    """Evaluate the CARE rules on a page, record the new decisions, then apply them.
+
+    A ticket that cannot be read, whose rules raise, or that the database refuses is
+    quarantined on its own (`care.store.quarantine`): the rest of the page is recorded,
+    so the cursor moves on and one bad ticket never blocks the others.
+    """
+    now, name = ctx.clock(), ctx.helpdesk.name
+    aside = [SetAside(name, s.ticket_id, READ, s.reason, s.updated_at) for s in page.skipped]
     tickets = with_history(ctx, with_requester_history(ctx, page.tickets))
-    decided = [a for t in tickets for a in evaluate(t, ctx.policy, now, ctx.faq)]
-    known = ctx.store.known_keys(ctx.helpdesk.name, {t.id for t in tickets})
-    fresh = [
-        (a, ctx.notes.render(a.note, a) if a.note else None) for a in decided if a.key not in known
-    ]
-    result = PageResult(tickets=len(page.tickets), skipped=len(page.skipped))
+    known = ctx.store.known_keys(name, {t.id for t in tickets})
+    kept, decided, fresh = _decide(ctx, tickets, known, now, aside)
+    result = PageResult(tickets=len(page.tickets))
+    if not dry_run:
+        # The decisions are durable before anything is applied. Every solve is passed on,
+        # not only new ones: a reopened ticket solved again is rescheduled.
+        recorded = ctx.store.record_page(kept, fresh, _survey_requests(decided, kept), now)
+        updated = {t.id: t.updated_at for t in kept}
+        aside += [SetAside(name, i, STORE, why, updated[i]) for i, why in recorded.refused.items()]
+        fresh = [(a, note) for a, note in fresh if a.ticket_id not in recorded.refused]
+        # A record without an id cannot be retried by id: the run's artifact lists it.
+        if by_id := [e for e in aside if e.ticket_id != "?"]:
+            ctx.store.quarantine(by_id, now)
+        result.surveys_scheduled, result.released = recorded.surveys_scheduled, recorded.released
     result.new_actions.update(action.rule for action, _ in fresh)
     result.examples = [(action.rule, note) for action, note in fresh if note][:20]
+    result.quarantined = [(e.ticket_id, e.reason) for e in aside]
+    result.skipped = len(aside)
+    for entry in aside:
+        _log().warning("ticket %s quarantined (%s): %s", entry.ticket_id, entry.stage, entry.reason)
     if dry_run:
         return result
-    # The decisions are durable before anything is applied. Every solve is passed on, not
-    # only new ones: a reopened ticket solved again is rescheduled.
-    surveys = _survey_requests(decided, tickets)
-    result.surveys_scheduled = ctx.store.record_page(tickets, fresh, surveys, now)
-    claimed = ctx.store.claim_pending(ctx.helpdesk.name, ctx.claim_token, limit=CLAIM_LIMIT)
+    claimed = ctx.store.claim_pending(name, ctx.claim_token, limit=CLAIM_LIMIT)
     apply_claimed(ctx, claimed, result)
     return result
+
+
+def _decide(
+    ctx: PollContext,
+    tickets: Sequence[Ticket],
+    known: set[str],
+    now: datetime,
+    aside: list[SetAside],
+) -> tuple[list[Ticket], list[Action], list[tuple[Action, str | None]]]:
+    """The tickets whose rules ran, every decision, and the new ones with their notes
+    rendered. A ticket whose rules or notes raise goes to `aside` (a bug or an input no
+    one foresaw must not cost the other tickets their SLA tags and escalations)."""
+    kept: list[Ticket] = []
+    decided: list[Action] = []
+    fresh: list[tuple[Action, str | None]] = []
+    for t in tickets:
+        try:
+            actions = evaluate(t, ctx.policy, now, ctx.faq)
+            new = [
+                (a, ctx.notes.render(a.note, a) if a.note else None)
+                for a in actions
+                if a.key not in known
+            ]
+        except Exception as exc:
+            _log().exception("the rules failed on ticket %s", t.id)
+            aside.append(
+                SetAside(t.helpdesk, t.id, RULES, f"{type(exc).__name__}: {exc}", t.updated_at)
+            )
+            continue
+        kept.append(t)
+        decided += actions
+        fresh += new
+    return kept, decided, fresh
 
 
 def apply_claimed(

@@ -9,9 +9,10 @@ from typing import Any
 from sqlalchemy import Table, func, or_, select
 from sqlalchemy.engine import Connection
 
-from care.store import actions, answers, cursors, snapshots, surveys
+from care.store import actions, answers, cursors, quarantine, snapshots, surveys
 from care.store.actions import ActionRecord
 from care.store.cursors import CursorInfo
+from care.store.quarantine import QuarantinedRecord
 from care.store.schema import SurveyState
 
 
@@ -39,14 +40,20 @@ class Overview:
     recent_actions: list[ActionRecord]  # newest first
     failed_actions: list[ActionRecord]  # failed: given up, to be retried, or claim gone stale
     surveys: SurveyTotals
+    quarantined: list[QuarantinedRecord]  # seen most recently first
+    quarantined_by_helpdesk: dict[str, int]  # all of them, counted
 
     @property
     def helpdesks(self) -> list[str]:
         """Every helpdesk the store knows of."""
-        return sorted({*self.cursors, *self.tickets, *self.actions_by_rule})
+        return sorted(
+            {*self.cursors, *self.tickets, *self.actions_by_rule, *self.quarantined_by_helpdesk}
+        )
 
 
-def read_overview(conn: Connection, now: datetime, recent: int, failed: int) -> Overview:
+def read_overview(
+    conn: Connection, now: datetime, recent: int, failed: int, quarantined: int = 50
+) -> Overview:
     return Overview(
         cursors=_cursors(conn),
         tickets=_tickets(conn),
@@ -54,6 +61,8 @@ def read_overview(conn: Connection, now: datetime, recent: int, failed: int) -> 
         recent_actions=actions.recent(conn, recent),
         failed_actions=actions.failing(conn, now, failed),
         surveys=_surveys(conn, now),
+        quarantined=quarantine.listed(conn, quarantined),
+        quarantined_by_helpdesk=quarantine.counts(conn),
     )
 
 

@@ -266,6 +266,23 @@ class SurveyOptOut(Base):
     ticket_id: Mapped[str | None]
 
 
+class QuarantinedTicket(Base):
+    """A ticket a poll set aside: it could not be mapped or stored, for `reason`. The rest
+    of its page went on; it is read again when it next changes, and leaves this table once
+    a version at least as new (`ticket_updated_at`) is recorded."""
+
+    __tablename__ = "quarantined_tickets"
+
+    helpdesk: Mapped[str] = mapped_column(primary_key=True)
+    ticket_id: Mapped[str] = mapped_column(primary_key=True)
+    stage: Mapped[str]  # "read" (mapping), "rules" or "store"
+    reason: Mapped[str] = mapped_column(Text)
+    ticket_updated_at: Mapped[datetime | None]  # of the version set aside, when readable
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    times_seen: Mapped[int] = mapped_column(server_default=text("1"))
+
+
 # The per-requester cooldown looks sends up by address, case-insensitively.
 Index(
     "ix_survey_outbox_email_sent_at",

@@ -12,16 +12,20 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Self
 
+from sqlalchemy.engine import Connection
+
 from care.actions import Action
 from care.model import CountedReplies, Previous, Ticket
 from care.report.metrics import GroupActivity, Thresholds
-from care.store import accounts, actions, cursors, reports, snapshots, surveys
+from care.store import accounts, actions, cursors, quarantine, reports, snapshots, surveys
 from care.store import alerts as alert_outbox
 from care.store.actions import ActionRecord
 from care.store.base import now_utc
 from care.store.cursors import CursorInfo
 from care.store.database import open_engine_read_only
 from care.store.overview import Overview, read_overview
+from care.store.pages import RecordedPage, refused_data, why_refused
+from care.store.quarantine import QuarantinedRecord, SetAside
 from care.store.survey_methods import SurveyMethods
 from care.store.surveys import SurveyRequest
 
@@ -93,16 +97,47 @@ class Store(SurveyMethods):
         items: Sequence[tuple[Action, str | None]],
         surveys_due: Sequence[SurveyRequest],
         now: datetime,
-    ) -> int:
-        """A page's snapshots, decisions and survey schedules in one transaction.
+    ) -> RecordedPage:
+        """A page's snapshots, decisions and survey schedules in one transaction; the
+        tickets recorded leave quarantine.
 
-        All or nothing: a crash leaves the page as if unread, so it is read again.
-        Returns how many surveys were scheduled or rescheduled.
+        All or nothing, but for one case: when the database refuses the page's data (a
+        text it cannot take), each ticket is recorded in a transaction of its own and
+        those refused come back in `RecordedPage.refused` with why, to be quarantined:
+        one bad ticket never keeps the rest of its page out. Any other error (the
+        database is down, a crash) leaves the page as if unread, so it is read again.
         """
+        try:
+            with self._write() as conn:
+                return _record(conn, tickets, items, surveys_due, now)
+        except Exception as exc:
+            if not refused_data(exc):
+                raise
+        recorded = RecordedPage()
+        for ticket_id, page in _by_ticket(tickets, items, surveys_due).items():
+            try:
+                with self._write() as conn:
+                    one = _record(conn, *page, now)
+            except Exception as exc:
+                if not refused_data(exc):
+                    raise
+                recorded.refused[ticket_id] = why_refused(exc)
+                continue
+            recorded.surveys_scheduled += one.surveys_scheduled
+            recorded.released += one.released
+        return recorded
+
+    # -- quarantine (care/store/quarantine.py) -----------------------------
+
+    def quarantine(self, entries: Sequence[SetAside], now: datetime) -> None:
+        """Set these tickets aside with their reasons (again: one more sighting)."""
         with self._write() as conn:
-            snapshots.upsert_all(conn, tickets, now)
-            actions.record(conn, items, now)
-            return surveys.schedule(conn, surveys_due, now)
+            quarantine.add(conn, entries, now)
+
+    def quarantined(self, limit: int = 100) -> list[QuarantinedRecord]:
+        """The quarantined tickets, seen most recently first."""
+        with self._read() as conn:
+            return quarantine.listed(conn, limit)
 
     def previous(self, helpdesk: str, ticket_ids: Iterable[str]) -> dict[str, Previous]:
         """What the last poll stored of these tickets: the start of a wait, group, hops."""
@@ -291,3 +326,33 @@ class Store(SurveyMethods):
         [start, end), and the first-response times (see `care.report.metrics`)."""
         with self._read() as conn:
             return reports.activity(conn, start, end, thresholds)
+
+
+def _record(
+    conn: Connection,
+    tickets: Sequence[Ticket],
+    items: Sequence[tuple[Action, str | None]],
+    surveys_due: Sequence[SurveyRequest],
+    now: datetime,
+) -> RecordedPage:
+    snapshots.upsert_all(conn, tickets, now)
+    actions.record(conn, items, now)
+    scheduled = surveys.schedule(conn, surveys_due, now)
+    return RecordedPage(surveys_scheduled=scheduled, released=quarantine.release(conn, tickets))
+
+
+def _by_ticket(
+    tickets: Sequence[Ticket],
+    items: Sequence[tuple[Action, str | None]],
+    surveys_due: Sequence[SurveyRequest],
+) -> dict[str, tuple[list[Ticket], list[tuple[Action, str | None]], list[SurveyRequest]]]:
+    """A page cut into one page per ticket (id -> its tickets, decisions and surveys)."""
+    pages: dict[str, tuple[list[Ticket], list[tuple[Action, str | None]], list[SurveyRequest]]]
+    pages = {t.id: ([], [], []) for t in tickets}
+    for t in tickets:
+        pages[t.id][0].append(t)
+    for item in items:
+        pages.setdefault(item[0].ticket_id, ([], [], []))[1].append(item)
+    for survey in surveys_due:
+        pages.setdefault(survey.ticket_id, ([], [], []))[2].append(survey)
+    return pages

@@ -182,6 +182,7 @@ def test_json_document_has_stable_keys_and_iso_times(store: Store) -> None:
         "helpdesks",
         "surveys",
         "actions",
+        "quarantined",
     ]
     assert document["generated_at"] == "2026-03-02T09:30:00+00:00"
     zendesk = document["helpdesks"][0]

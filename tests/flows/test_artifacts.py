@@ -102,7 +102,7 @@ def test_the_poll_artifact_lists_requests_by_endpoint_in_words(zendesk):
     for endpoint, count in summary.endpoints.items():  # ...and every one is listed
         assert rows(text, f"`{endpoint}`") == [[f"`{endpoint}`", str(count)]]
     assert "| Rule | New actions |" in text
-    assert "| Tickets read | Skipped (malformed) | Pages | New actions | Applied |" in text
+    assert "| Tickets read | Quarantined | Pages | New actions | Applied |" in text
     (requests,) = table(text, "Reads")
     assert requests["Reads"] == str(summary.requests["reads"])
     assert {"Rate-limited (429)", "Waiting on rate limits (s)", "Job status checks"} <= set(
