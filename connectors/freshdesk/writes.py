@@ -16,6 +16,7 @@ read for its ref before it is posted again (`_post_note`).
 from __future__ import annotations
 
 import html
+import logging
 import time
 from collections import defaultdict
 from collections.abc import Sequence
@@ -27,11 +28,17 @@ from connectors.errors import HelpdeskError, MalformedRecord, OutcomeUnknown
 from connectors.freshdesk import endpoints as ep
 from connectors.http import HelpdeskHttp
 
+log = logging.getLogger("care.freshdesk")
 PRIORITY_CODES = {Priority.LOW: 1, Priority.NORMAL: 2, Priority.HIGH: 3, Priority.URGENT: 4}
 TAG_WRITE_ATTEMPTS = 3
 LOST_ANSWER_ROUNDS = 3  # a note whose answer is lost: look, then post it if missing
 LOST_GRACE_S = 5.0  # after a timeout, the time a late request gets to reach Freshdesk
-JOB_DONE = {"COMPLETED", "FAILED"}
+# GET /api/v2/jobs/{id}: Freshdesk's server reports QUEUED and IN_PROGRESS while a job
+# runs, then SUCCESS, PARTIAL (some items failed) or FAILED (BulkApiJobsHelper's
+# BULK_API_JOB_STATUSES in its public server code); COMPLETED and "IN PROGRESS" are the
+# words of older docs' examples, read as well.
+JOB_RUNNING = {"QUEUED", "IN_PROGRESS"}
+JOB_FINISHED = {"SUCCESS", "PARTIAL", "FAILED", "COMPLETED"}
 OPEN = 2  # Freshdesk's status code for Open
 
 
@@ -63,18 +70,43 @@ def settle(http: HelpdeskHttp, jobs: Jobs) -> tuple[ApplyReport, Jobs]:
     report, running = ApplyReport(), {}
     for job_id, by_ticket in jobs.items():
         status = http.get(ep.JOB.format(id=job_id), kind="job_polls")
-        if str(status.get("status", "")).upper().replace("_", " ") not in JOB_DONE:
+        state = str(status.get("status") or "").strip().upper().replace(" ", "_")
+        if state not in JOB_FINISHED:
+            if state not in JOB_RUNNING:
+                log.warning("Freshdesk job %s reports status %r: still waiting", job_id, state)
             running[job_id] = by_ticket
             continue
-        results = {str(item.get("id")): item for item in status.get("data") or ()}
-        for ticket_id, refs in by_ticket.items():
-            item = results.get(ticket_id) or {}
-            if item.get("success"):
-                report.applied.extend(refs)
-            else:
-                why = item.get("error") or f"no result in job {job_id}"
-                report.failed.update(dict.fromkeys(refs, f"ticket {ticket_id}: {why}"))
+        report.applied.extend(_job_outcome(job_id, state, status, by_ticket, report.failed))
     return report, running
+
+
+def _job_outcome(
+    job_id: str,
+    state: str,
+    status: dict[str, Any],
+    by_ticket: dict[str, list[int]],
+    failed: dict[int, str],
+) -> list[int]:
+    """The refs a finished job applied; the others go into `failed` with why. Per-ticket
+    results are read from `data` (the API docs) or `payload` (the server), tolerantly:
+    a job that succeeded as a whole applied every ticket it does not say otherwise of."""
+    items = status.get("data") or status.get("payload") or ()
+    results = {
+        str(item.get("id")): item for item in items if isinstance(item, dict) and "id" in item
+    }
+    applied: list[int] = []
+    for ticket_id, refs in by_ticket.items():
+        item = results.get(ticket_id)
+        whole = state == "SUCCESS"
+        ok = item.get("success", whole) is True if item is not None else whole
+        if ok and state != "FAILED":
+            applied.extend(refs)
+            continue
+        why = (item or {}).get("error") or (item or {}).get("errors")
+        if not why:
+            why = f"job {job_id} {state.lower()}" if state == "FAILED" else "no result in job"
+        failed.update(dict.fromkeys(refs, f"ticket {ticket_id}: {why}"))
+    return applied
 
 
 def _write_ticket(

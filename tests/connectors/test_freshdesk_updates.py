@@ -8,6 +8,7 @@ import pytest
 
 from care.model import Priority
 from connectors.base import Change
+from connectors.freshdesk import writes
 from connectors.freshdesk.client import FreshdeskHelpdesk
 from connectors.freshdesk.sandbox import FreshdeskSandbox
 
@@ -122,3 +123,31 @@ def test_a_note_keeps_its_lines_and_shows_markup_as_text(sandbox):
     note = sandbox.notes(7)[-1]
     assert "<script>" not in note["body"] and "&lt;script&gt;" in note["body"]
     assert note["body_text"] == comment  # what the agent reads: the text as written
+
+
+def test_a_bulk_job_that_partly_failed_applies_the_rest_and_says_why(sandbox):
+    changes = [Change(ref=1, ticket_id="1", set_priority=Priority.HIGH)]
+    changes.append(Change(ref=2, ticket_id="99999", set_priority=Priority.HIGH))
+    report = client(sandbox).apply(changes)
+    assert report.applied == [1] and "99999" in report.failed[2]
+    assert sandbox.ticket(1)["priority"] == 3
+
+
+@pytest.mark.parametrize(
+    ("job", "applied", "failed"),
+    [
+        ({"status": "SUCCESS", "data": []}, [1, 2], []),  # no per-ticket results: all done
+        ({"status": "SUCCESS", "payload": [{"id": 1, "success": True}]}, [1, 2], []),
+        ({"status": "PARTIAL", "payload": [{"id": 1, "success": True}]}, [1], [2]),
+        ({"status": "FAILED"}, [], [1, 2]),
+        ({"status": "IN PROGRESS"}, [], []),  # an older docs' spelling: still running
+    ],
+)
+def test_job_statuses_are_read_as_freshdesk_reports_them(job, applied, failed):
+    class Http:
+        def get(self, path, params=None, *, kind="reads", cost=1):
+            return job
+
+    report, running = writes.settle(Http(), {"j1": {"1": [1], "2": [2]}})  # type: ignore[arg-type]
+    assert sorted(report.applied) == applied and sorted(report.failed) == failed
+    assert bool(running) == (not applied and not failed)

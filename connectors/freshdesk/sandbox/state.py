@@ -290,9 +290,12 @@ class Store:
             n = len(self._jobs) + 1
             job_id = hashlib.md5(f"{self.seed.seed}:{n}".encode()).hexdigest()
             now = iso(self.clock())
+            # The statuses Freshdesk's server reports on GET /api/v2/jobs/{id}: QUEUED,
+            # IN_PROGRESS, then SUCCESS, PARTIAL or FAILED (BULK_API_JOB_STATUSES in its
+            # BulkApiJobsHelper); per-ticket results in `data`, as the API docs show them.
             self._jobs[job_id] = {
                 "id": job_id,
-                "status": "IN PROGRESS",
+                "status": "QUEUED",
                 "created_at": now,
                 "updated_at": now,
                 "status_updated_at": now,
@@ -305,6 +308,7 @@ class Store:
     def run_job(self, job_id: str) -> None:
         with self._lock:
             ids, props = self._jobs[job_id].pop("_work")
+            self._jobs[job_id].update(status="IN_PROGRESS", status_updated_at=iso(self.clock()))
         data = []
         for ticket_id in ids:
             try:
@@ -315,8 +319,10 @@ class Store:
                 data.append({"id": ticket_id, "success": False, "error": error})
         with self._lock:
             now = iso(self.clock())
+            done = sum(item["success"] for item in data)
+            status = "SUCCESS" if done == len(data) else "PARTIAL" if done else "FAILED"
             self._jobs[job_id].update(
-                status="COMPLETED", progress=100, data=data, updated_at=now, status_updated_at=now
+                status=status, progress=100, data=data, updated_at=now, status_updated_at=now
             )
 
     def job(self, job_id: str) -> Json:
