@@ -100,6 +100,7 @@ class ZendeskHelpdesk:
             "per_page": self._per_page,
             "include": ep.EXPORT_SIDELOADS,
             "exclude_deleted": "true",
+            "support_type_scope": ep.EXPORT_SCOPE,
         }
         if cursor:
             params["cursor"] = cursor

@@ -16,6 +16,9 @@ GROUPS_PAGE_SIZE = 100  # cursor pagination: page[size] up to 100
 
 EXPORT_PAGE_SIZE = 1000  # the incremental export's maximum per_page
 EXPORT_SIDELOADS = "metric_sets,users"
+# The export's default scope, "agent", leaves out tickets Zendesk AI agents handle: the
+# ones CARE must watch most. "all" lists every ticket.
+EXPORT_SCOPE = "all"
 SHOW_MANY_MAX_IDS = 100
 UPDATE_MANY_MAX_IDS = 100  # per bulk (?ids=) or batch ({"tickets": [...]}) call
 EXPORT_MIN_AGE_S = 60  # start_time must be at least a minute in the past

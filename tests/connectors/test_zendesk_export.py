@@ -76,3 +76,9 @@ def test_tickets_are_re_read_a_hundred_per_request_and_a_missing_one_is_none(san
     assert found["999999"] is None
     assert found["34"].status is Status.OPEN and found["34"].requester.email
     assert client.ticket("35").status is Status.SOLVED
+
+
+def test_tickets_handled_by_ai_agents_are_read_too(sandbox):
+    sandbox.ai_agent_tickets.add(12)
+    page = oauth_client(sandbox).read_page(None, month_ago())
+    assert "12" in {t.id for t in page.tickets} and len(page.tickets) == 250

@@ -274,6 +274,8 @@ class Routes:
         else:
             raise bad_request("InvalidValue", "start_time or cursor is required")
         recs, more = self.store.page(after, per_page, cutoff)
+        every = recs  # the cursor moves past tickets the scope leaves out, too
+        recs = [r for r in recs if self._in_scope(r.id)]
         tickets = [ticket_json(r, self.base) for r in recs]
         sideloads = self._sideloads(recs)
         serve_zendesk(self.store.tampering, tickets, sideloads)
@@ -284,10 +286,14 @@ class Routes:
             else:
                 broken.update(created_at="not a date", via=None, tags=None)
         after_cursor = (
-            encode_cursor((recs[-1].gts, recs[-1].id)) if recs else (before or encode_cursor(after))
+            encode_cursor((every[-1].gts, every[-1].id))
+            if every
+            else (before or encode_cursor(after))
         )
         keep = "".join(
-            f"&{k}={quote(self.query[k])}" for k in ("per_page", "include") if k in self.query
+            f"&{k}={quote(self.query[k])}"
+            for k in ("per_page", "include", "support_type_scope")
+            if k in self.query
         )
         link = f"{self.base}{EXPORT_PATH}.json?cursor="
         return (
@@ -303,6 +309,16 @@ class Routes:
             },
             {},
         )
+
+    def _in_scope(self, tid: int) -> bool:
+        """`support_type_scope`: "all", "agent" or "ai_agent", default "agent": tickets
+        handled by AI agents are exported only when asked for:
+        https://developer.zendesk.com/api-reference/ticketing/ticket-management/incremental_exports/"""
+        scope = self.query.get("support_type_scope", "agent")
+        if scope not in ("all", "agent", "ai_agent"):
+            raise bad_request("InvalidValue", "support_type_scope must be all, agent or ai_agent")
+        by_ai = tid in self.sb.ai_agent_tickets
+        return scope == "all" or by_ai == (scope == "ai_agent")
 
     def show(self, tid: str) -> Response:
         rec = self.store.rec(int(tid))

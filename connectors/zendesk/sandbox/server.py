@@ -85,6 +85,7 @@ class ZendeskSandbox(SandboxLifecycle):
         for fault in faults or ():
             self._faults.add(fault)
         self._log: list[tuple[str, str]] = []
+        self.ai_agent_tickets: set[int] = set()  # handled by Zendesk AI agents (see routes)
         self._jobs: queue.Queue[str | None] = queue.Queue()
         self._port = port
         self._httpd: SandboxServer | None = None
