@@ -10,6 +10,7 @@ import requests
 
 from connectors.freshdesk.client import FreshdeskHelpdesk
 from connectors.freshdesk.sandbox import FreshdeskSandbox
+from connectors.freshdesk.sandbox import records as freshdesk_records
 from connectors.zendesk.sandbox import ZendeskSandbox
 from tests.connectors.conftest import month_ago, oauth_client
 
@@ -116,3 +117,20 @@ def test_freshdesk_a_broken_record_is_set_aside_with_its_reason_and_the_page_goe
         ("5", "requester_id is '1\\x00', not an integer id"),
     }
     assert len(page.tickets) == 37 and by_id(page, 6).requester.name == ""
+
+
+def test_group_names_from_either_helpdesk_arrive_clean(zendesk, freshdesk, monkeypatch):
+    # Group names reach the report and notes naming hops: an admin may paste anything.
+    hostile = ("Sup\x00port", f"Bill{RLO}ing", "Tech\r\nsupport", "A", "S", "E")
+    monkeypatch.setattr("connectors.zendesk.sandbox.records.GROUP_NAMES", hostile)
+    monkeypatch.setitem(freshdesk_records.GROUP_NAMES, 501, f"Bill{RLO}ing\x00")
+
+    zendesk_names = oauth_client(zendesk).group_names()
+    freshdesk_names = FreshdeskHelpdesk(freshdesk.url, freshdesk.api_key).group_names()
+
+    assert [zendesk_names[str(i)] for i in (360001, 360002, 360003)] == [
+        "Support",
+        "Billing",
+        "Tech support",
+    ]
+    assert freshdesk_names["501"] == "Billing"
