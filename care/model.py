@@ -82,6 +82,9 @@ class Ticket:
     group_hops: int = 0  # times the ticket moved from one group to another
     assignee_hops: int = 0  # times it moved from one assignee to another
     url: str | None = None  # the agent-facing link, for notes and alerts
+    # The helpdesk refuses every change to it: a closed Zendesk ticket. A closed Freshdesk
+    # ticket still takes notes and fields (only archived ones are read-only).
+    read_only: bool = False
     # Context the flow adds from the store (the rules stay pure):
     requester_ticket_times: tuple[datetime, ...] = field(default=())
     """Creation times of the requester's other tickets known to the store, opened within

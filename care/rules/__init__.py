@@ -14,7 +14,7 @@ from types import MappingProxyType
 
 from care.actions import Action
 from care.faq import FaqIndex
-from care.model import Status, Ticket
+from care.model import Ticket
 from care.policy import Policy
 from care.rules import assist, connect, enhance, resolve
 
@@ -42,14 +42,14 @@ def rules(faq: FaqIndex | None) -> Mapping[str, RuleFn]:
 def evaluate(ticket: Ticket, policy: Policy, now: datetime, faq: FaqIndex | None) -> list[Action]:
     """The actions of every enabled rule for one ticket, in rule order.
 
-    A closed ticket is archived: helpdesks refuse changes to it, so only actions
-    that leave the ticket alone (the survey schedule) are kept.
+    A ticket the helpdesk keeps read-only (a closed Zendesk ticket) takes no change:
+    only actions that leave the ticket alone (the survey schedule) are kept.
     """
     actions: list[Action] = []
     for name, rule in rules(faq).items():
         if policy.enabled(name):
             actions.extend(rule(ticket, policy, now))
-    if ticket.status is Status.CLOSED:
+    if ticket.read_only:
         return [a for a in actions if not (a.changes_ticket or a.note)]
     return actions
 

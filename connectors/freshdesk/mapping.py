@@ -26,6 +26,10 @@ from connectors import fields
 from connectors.errors import MalformedRecord
 from connectors.timestamps import parse_time
 
+# A closed (5) ticket still takes notes and field changes in Freshdesk: only archiving,
+# of tickets closed and untouched for 120 days, makes one read-only, and archived tickets
+# leave the ticket list. So a mapped ticket is never `read_only` here:
+# https://partnersupport.freshworks.com/en/support/solutions/articles/212901-ticket-archiving
 STATUSES = {2: Status.OPEN, 3: Status.PENDING, 4: Status.SOLVED, 5: Status.CLOSED}
 PRIORITIES = {1: Priority.LOW, 2: Priority.NORMAL, 3: Priority.HIGH, 4: Priority.URGENT}
 SOURCES = {1: "email", 2: "web", 3: "phone", 7: "chat", 9: "web_widget", 10: "email"}

@@ -84,6 +84,9 @@ def to_ticket(
             0, fields.count(m.get("assignee_stations"), "metric_set.assignee_stations") - 1
         ),
         url=f"{base_url.rstrip('/')}/agent/tickets/{raw['id']}",
+        # Zendesk locks a closed ticket: every update answers 422 "Status: closed prevents
+        # ticket update" (RecordInvalid, as client libraries handle it; the sandbox too).
+        read_only=status is Status.CLOSED,
     )
 
 

@@ -104,3 +104,8 @@ def test_custom_statuses_map_as_configured_and_unknown_ones_count_as_open():
         Status.OPEN,
         Status.OPEN,
     )
+
+
+def test_a_closed_freshdesk_ticket_still_takes_notes_and_tags():
+    t = to_ticket(raw_ticket(status=5), helpdesk="f", base_url="https://x")
+    assert t.status is Status.CLOSED and not t.read_only

@@ -98,3 +98,10 @@ def test_mapping_does_not_mutate_its_input():
 def test_malformed_record_is_rejected_with_its_reason(overrides, reason):
     with pytest.raises(MalformedRecord, match=reason):
         to_ticket(raw_ticket(**overrides), USERS, METRICS, helpdesk="zendesk", base_url="https://x")
+
+
+@pytest.mark.parametrize(("status", "read_only"), [("closed", True), ("solved", False)])
+def test_a_closed_zendesk_ticket_is_read_only(status, read_only):
+    raw = raw_ticket(status=status)
+    t = to_ticket(raw, USERS, METRICS, helpdesk="zendesk", base_url="https://acme.zendesk.com")
+    assert t.read_only is read_only

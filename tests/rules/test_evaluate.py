@@ -69,12 +69,25 @@ def test_a_solved_ticket_only_gets_its_survey_and_lasting_tags() -> None:
     assert [a.rule for a in evaluate(t, policy(), NOW, INDEX)] == ["enhance.survey"]
 
 
-def test_closed_ticket_is_not_changed_but_still_surveyed() -> None:
+def test_a_read_only_closed_ticket_is_not_changed_but_still_surveyed() -> None:
     from tests.rules.builders import requester, ticket
 
     closed = ticket(
         status=Status.CLOSED,
         solved_at=NOW - 2 * DAY,
         requester=requester(created_at=NOW - 1000 * DAY),
+        read_only=True,  # a closed Zendesk ticket
     )
     assert [a.rule for a in evaluate(closed, policy(), NOW, None)] == ["enhance.survey"]
+
+
+def test_a_closed_ticket_the_helpdesk_still_writes_to_gets_its_tags() -> None:
+    from tests.rules.builders import requester, ticket
+
+    closed = ticket(  # a closed Freshdesk ticket: notes and tags are still taken
+        status=Status.CLOSED,
+        solved_at=NOW - 2 * DAY,
+        requester=requester(created_at=NOW - 1000 * DAY),
+    )
+    fired = [a.rule for a in evaluate(closed, policy(), NOW, None)]
+    assert "connect.loyal_customer" in fired and "enhance.survey" in fired
