@@ -22,7 +22,6 @@ from typing import Final, Literal
 
 from care.actions import Action, NoteDraft
 from care.config import ConfigError, Settings
-from care.model import Status
 from care.notes import NoteRenderer
 from care.policy import Policy
 from care.rules.enhance import SURVEY_ANSWER, SURVEY_COMMENT
@@ -185,8 +184,9 @@ def _skip_closed(
     result: WriteBackResult,
     max_attempts: int,
 ) -> list[AnswerRecord]:
-    """The records whose ticket can still take a write; a closed ticket (Zendesk closes
-    solved tickets after a few days and then refuses every update) is given up at once."""
+    """The records whose ticket can still take a write; a read-only ticket (a closed Zendesk
+    ticket: Zendesk closes solved tickets after a few days and then refuses every update;
+    a closed Freshdesk ticket still takes them) is given up at once."""
     try:
         fresh = helpdesk.tickets([r.ticket_id for r in records])
     except HelpdeskError:
@@ -194,7 +194,7 @@ def _skip_closed(
     open_ones = []
     for record in records:
         ticket = fresh.get(record.ticket_id)
-        if ticket is not None and ticket.status is Status.CLOSED:
+        if ticket is not None and ticket.read_only:
             reason = (
                 f"{name} ticket {record.ticket_id} is closed and takes no more updates: "
                 "the answer stays recorded in CARE (care status, the report)"
