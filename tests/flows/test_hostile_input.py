@@ -155,3 +155,28 @@ def test_a_ticket_the_database_refuses_is_quarantined_and_the_page_goes_on(
     assert {(q["ticket_id"], q["stage"]) for q in document["quarantined"]} == {
         (ticket_id, "store") for ticket_id in quarantined
     }
+
+
+def test_a_ticket_whose_rules_raise_is_quarantined_and_the_others_are_handled(
+    helpdesk, database_url, monkeypatch
+):
+    from tasks import poll as poll_tasks
+
+    evaluate = poll_tasks.evaluate
+
+    def fails_on_one(ticket, *args):
+        if ticket.id == str(LOYAL):
+            raise ZeroDivisionError("an input no rule foresaw")
+        return evaluate(ticket, *args)
+
+    monkeypatch.setattr(poll_tasks, "evaluate", fails_on_one)
+
+    summary = poll(helpdesk)
+
+    assert summary.quarantined == [(str(LOYAL), "ZeroDivisionError: an input no rule foresaw")]
+    assert "care_escalated" in helpdesk.ticket(TWO_INTERACTIONS)["tags"]
+    document, _ = status_of(helpdesk, database_url)
+    assert [(q["ticket_id"], q["stage"]) for q in document["quarantined"]] == [
+        (str(LOYAL), "rules")
+    ]
+    assert document["helpdesks"][0]["state"] == "up_to_date"
