@@ -294,4 +294,6 @@ def _candidate(record: SurveyRecord) -> SurveyCandidate:
         subject=record.subject or "",
         solved_at=record.solved_at,
         due_at=record.due_at,
+        survey_id=record.id,
+        link_nonce=record.link_nonce,
     )

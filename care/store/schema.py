@@ -230,6 +230,10 @@ class SurveyOutboxEntry(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     send_started_at: Mapped[datetime | None]  # committed just before the transport is called
+    # Random, set when the row is created: the survey's links carry it, so a link is
+    # honoured only for this survey (care/surveys/links.py). None on rows sent before
+    # migration 0007, whose links are in the first token format.
+    link_nonce: Mapped[str | None]
 
 
 class SurveyAnswer(Base):

@@ -111,6 +111,11 @@ class SurveyMethods(StoreBase):
         with self._read() as conn:
             return surveys.get(conn, helpdesk, ticket_id)
 
+    def survey_by_id(self, id: int) -> SurveyRecord | None:
+        """The survey with this outbox id, in any state; None if there is none."""
+        with self._read() as conn:
+            return surveys.get_by_id(conn, id)
+
     # -- survey answers and opt-outs ------------------------------------------
 
     def record_survey_answer(

@@ -40,6 +40,7 @@ dispatcher whose claim was taken over never overwrites the new owner's outcome.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -90,6 +91,7 @@ class SurveyRecord:
     created_at: datetime
     updated_at: datetime
     send_started_at: datetime | None = None
+    link_nonce: str | None = None  # carried by the survey's links; see care/surveys/links.py
 
     @property
     def ticket_key(self) -> str:
@@ -165,6 +167,11 @@ def get(conn: Connection, helpdesk: str, ticket_id: str) -> SurveyRecord | None:
     o = outbox.c
     query = select(outbox).where(o.helpdesk == helpdesk, o.ticket_id == ticket_id)
     row = conn.execute(query).first()
+    return _record(row) if row else None
+
+
+def get_by_id(conn: Connection, id: int) -> SurveyRecord | None:
+    row = conn.execute(select(outbox).where(outbox.c.id == id)).first()
     return _record(row) if row else None
 
 
@@ -288,6 +295,8 @@ def _row(item: SurveyRequest, now: datetime) -> dict[str, Any]:
         "skip_reason": None,
         "last_error": None,
         "send_started_at": None,
+        # Kept when a reopened survey is scheduled again: no link carries it before it is sent.
+        "link_nonce": secrets.token_hex(16),
         "created_at": now,
         "updated_at": now,
     }

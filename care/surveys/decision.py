@@ -50,6 +50,10 @@ class SurveyCandidate:
     subject: str
     solved_at: datetime
     due_at: datetime
+    # The outbox row and its `link_nonce`: the e-mail's links carry both. A candidate
+    # made from a ticket has neither until the store schedules it.
+    survey_id: int | None = None
+    link_nonce: str | None = None
 
     @classmethod
     def from_ticket(cls, ticket: Ticket, policy: Policy) -> SurveyCandidate:

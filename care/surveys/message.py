@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 from care.policy import Policy
 from care.surveys.decision import SurveyCandidate
-from care.surveys.links import Answer, answer_url, sign
+from care.surveys.links import ANSWERS, SurveyRef, answer_url, sign
 from care.templating import template_environment
 
 LINK_VALIDITY: Final = timedelta(days=30)
@@ -56,8 +56,10 @@ def build_survey_email(
     `templates_dir` defaults to `policy.templates_dir`; `sender_domain` (the
     right-hand side of the Message-ID) defaults to the domain of
     `policy.survey.sender`. Links are absolute under `base_url` and valid for
-    `LINK_VALIDITY` from `now`. Raises `ValueError` for a requester address that
-    cannot be mailed, or a bad `survey.subject`/`survey.sender` setting.
+    `LINK_VALIDITY` from `now`, for this survey only (`candidate.survey_id` and
+    `link_nonce`, from its outbox row). Raises `ValueError` for a requester address
+    that cannot be mailed, a candidate without an outbox row, or a bad
+    `survey.subject`/`survey.sender` setting.
     """
     sender_name, sender_address = parseaddr(policy.survey.sender)
     domain = sender_domain or sender_address.rpartition("@")[2]
@@ -135,15 +137,14 @@ def _recipient(candidate: SurveyCandidate) -> Address:
 
 def _links(
     candidate: SurveyCandidate, base_url: str, secret: str, expires_at: datetime
-) -> dict[Answer, str]:
-    email = candidate.requester_email or ""
-    answers: tuple[Answer, ...] = ("solved", "unsolved", "unsubscribe")
+) -> dict[str, str]:
+    if candidate.survey_id is None or candidate.link_nonce is None:
+        raise ValueError(f"survey {candidate.key} has no outbox row to bind its links to")
+    survey = SurveyRef(
+        candidate.survey_id, candidate.helpdesk, candidate.ticket_id, candidate.link_nonce
+    )
     return {
-        answer: answer_url(
-            base_url,
-            sign(secret, candidate.helpdesk, candidate.ticket_id, email, answer, expires_at),
-        )
-        for answer in answers
+        answer: answer_url(base_url, sign(secret, survey, answer, expires_at)) for answer in ANSWERS
     }
 
 

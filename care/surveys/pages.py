@@ -15,12 +15,14 @@ e-mail (`care.templating.template_environment`), so a `survey.*.html.j2` file in
 
 Tokens sit in the URLs, so no page may leak them: `Referrer-Policy: no-referrer`,
 no external resource of any kind (the CSP allows one inline stylesheet, by nonce),
-and nothing is cached.
+and nothing is cached. Every page carries `SECURITY_HEADERS` itself (a 500 is sent
+from outside the middleware that adds them to every other response).
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from email.utils import parseaddr
 from typing import Any, Final
 
@@ -61,6 +63,7 @@ ERRORS: Final[dict[int, tuple[str, str]]] = {
         "Survey links work for 30 days. Thank you all the same: you can still reply to "
         "the e-mail about your request.",
     ),
+    408: ("Too slow", "What you sent took too long to arrive. Please try again."),
     413: ("Too long", "What you sent is too long."),
 }
 
@@ -112,12 +115,21 @@ def page(policy: Policy, template: str, status: int = 200, **fields: Any) -> HTM
         {"csp_nonce": nonce, "sender_name": sender_name, "title": _title(template), **fields}
     )
     csp = f"{BASE_CSP}; style-src 'nonce-{nonce}'"
-    return HTMLResponse(html, status_code=status, headers={"Content-Security-Policy": csp})
+    headers = {**SECURITY_HEADERS, "Content-Security-Policy": csp}
+    return HTMLResponse(html, status_code=status, headers=headers)
 
 
-def error_page(policy: Policy, status: int) -> HTMLResponse:
+def error_page(
+    policy: Policy, status: int, headers: Mapping[str, str] | None = None
+) -> HTMLResponse:
+    """The error page for `status`, with extra `headers` (e.g. `Connection: close`)."""
     heading, message = ERRORS.get(status, ("Something went wrong", "Please try again later."))
-    return page(policy, ERROR_PAGE, status, heading=heading, message=message, title=heading)
+    try:
+        response = page(policy, ERROR_PAGE, status, heading=heading, message=message, title=heading)
+    except Exception:  # an override that fails to render must not turn a 4xx into a crash
+        response = HTMLResponse(f"<h1>{heading}</h1>", status, headers=SECURITY_HEADERS)
+    response.headers.update(headers or {})
+    return response
 
 
 def mask_email(email: str) -> str:

@@ -15,15 +15,23 @@ it. If a GET answered, a scanner would answer "No, not yet" for the customer, re
 a solved ticket, and lock the customer's own answer out. Scanners fetch; they do not
 submit forms. The page that opens offers the other answer too, for a mis-click.
 
-A token that is forged, altered or malformed gets a 400 page, an expired one a 410
-page, and nothing is recorded. Write-backs run right after the page is sent: a
-helpdesk that is slow or down never keeps the requester waiting, and what it
-refuses stays pending for `write_back_pending`. Tokens and addresses are never
-logged in full.
+A token is honoured only for the survey it was mailed in: its outbox row must be
+`sent` and hold the token's nonce and ticket (`care.surveys.links`), and the answer
+is recorded for the address that survey went to. A token that is forged, altered,
+malformed or bound to no sent survey gets a 400 page, an expired one a 410 page,
+and nothing is recorded. Write-backs run right after the page is sent: a helpdesk
+that is slow or down never keeps the requester waiting, and what it refuses stays
+pending for `write_back_pending`. Tokens and addresses are never logged in full.
+
+Under abuse: every response carries the security headers (`pages.SECURITY_HEADERS`),
+500s included; a trailing slash is a 404, not a redirect built from the Host header;
+a form body that stalls gets a 408 after `body_timeout_s` and the connection closes;
+a client that goes away mid-request is an INFO line, not an ERROR traceback.
 """
 
 from __future__ import annotations
 
+import hmac
 import logging
 import re
 import threading
@@ -31,9 +39,9 @@ from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Final
-from urllib.parse import parse_qs
 
 from fastapi import BackgroundTasks, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -41,6 +49,11 @@ from starlette.exceptions import HTTPException
 from care.config import ConfigError, Settings
 from care.config_secrets import reveal
 from care.store import AnswerRecord, Store
+from care.store.answers import normalised
+from care.store.schema import SurveyState
+from care.store.surveys import SurveyRecord
+from care.surveys.forms import BODY_TIMEOUT_S, read_form
+from care.surveys.legacy_links import sign_legacy
 from care.surveys.links import (
     ANSWER_PATH,
     UNSUBSCRIBE_PATH,
@@ -70,7 +83,8 @@ from care.surveys.writeback import (
 log = logging.getLogger("care.surveys.server")
 
 MAX_COMMENT_CHARS: Final = 2000
-MAX_FORM_BYTES: Final = 32 * 1024  # a full comment, %-encoded, with room to spare
+# HMAC-SHA256 keys shorter than its 32-byte output are guessable offline from one link.
+MIN_SECRET_BYTES: Final = 32
 _CONTROL_CHARS: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # PostgreSQL refuses NUL
 
 
@@ -80,6 +94,7 @@ def create_app(
     store: Store | None = None,
     open_helpdesk: HelpdeskOpener | None = None,
     clock: Callable[[], datetime] | None = None,
+    body_timeout_s: float = BODY_TIMEOUT_S,
 ) -> FastAPI:
     """The survey endpoint as an ASGI app (serve it with uvicorn).
 
@@ -87,12 +102,10 @@ def create_app(
     closed with the app). `open_helpdesk(name)`: a connector for a helpdesk name
     (default: `connectors.factory.open_helpdesk` with the store as its memory).
     `clock`: the time tokens are checked against (default: now, UTC).
+    `body_timeout_s`: how long a form body may take to arrive (then 408).
+    Raises `ConfigError` without a signing key of at least `MIN_SECRET_BYTES`.
     """
-    if not settings.survey_secret:
-        raise ConfigError(
-            "CARE_SURVEY_SECRET is not set: the survey endpoint cannot check its links "
-            "(use the key the survey e-mails were signed with)"
-        )
+    signing_key(settings)
     check_templates(settings.policy)
     endpoint = SurveyEndpoint(
         settings,
@@ -113,13 +126,26 @@ def create_app(
         redoc_url=None,
         openapi_url=None,
         lifespan=lifespan,
+        # Starlette's redirect to the slash-less path builds its Location from the Host
+        # header: an open redirect on our domain. No route ends in "/": a 404 is right.
+        redirect_slashes=False,
     )
     app.add_middleware(SecurityHeaders)
     policy = settings.policy
 
     @app.exception_handler(HTTPException)
     async def refused(request: Request, exc: HTTPException) -> HTMLResponse:
-        return error_page(policy, exc.status_code)
+        return error_page(policy, exc.status_code, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def not_understood(request: Request, exc: RequestValidationError) -> HTMLResponse:
+        return error_page(policy, 400)
+
+    # Starlette sends a 500 from outside every middleware, so the page brings its own
+    # headers (`pages.page`); the traceback is still logged, as it should be.
+    @app.exception_handler(Exception)
+    async def failed(request: Request, exc: Exception) -> HTMLResponse:
+        return error_page(policy, 500)
 
     @app.get(ANSWER_PATH + "{token}", response_class=HTMLResponse)
     def answer_form(token: str) -> HTMLResponse:
@@ -127,7 +153,7 @@ def create_app(
 
     @app.post(ANSWER_PATH + "{token}", response_class=HTMLResponse)
     async def answer(token: str, request: Request, background: BackgroundTasks) -> HTMLResponse:
-        form = await _read_form(request)
+        form = await read_form(request, body_timeout_s)
         return await run_in_threadpool(endpoint.answer, token, form, background)
 
     @app.get(UNSUBSCRIBE_PATH + "{token}", response_class=HTMLResponse)
@@ -136,7 +162,7 @@ def create_app(
 
     @app.post(UNSUBSCRIBE_PATH + "{token}", response_class=HTMLResponse)
     async def unsubscribe(token: str, request: Request) -> HTMLResponse:
-        await _read_form(request)  # the body does not matter: the token is the proof
+        await read_form(request, body_timeout_s)  # its content does not matter: the token does
         return await run_in_threadpool(endpoint.unsubscribe, token, True)
 
     app.state.endpoint = endpoint
@@ -154,6 +180,7 @@ class SurveyEndpoint:
         clock: Callable[[], datetime],
     ) -> None:
         self.settings, self.store, self.clock = settings, store, clock
+        self.secret = signing_key(settings)
         self.policy = settings.policy
         self.open_helpdesk = open_helpdesk or helpdesk_opener(settings, store)
         self._writes = threading.Condition()
@@ -166,20 +193,19 @@ class SurveyEndpoint:
 
     def answer_form(self, token: str) -> HTMLResponse:
         """The page a link opens: the answer to send, or the one already recorded."""
-        claim = self._claim(token, ("solved", "unsolved"))
-        record = self.store.survey_answer(claim.helpdesk, claim.ticket_id)
+        claim, survey = self._claim(token, ("solved", "unsolved"))
+        record = self.store.survey_answer(survey.helpdesk, survey.ticket_id)
         if record is not None:
             return self._answer_page(record.answer, record.comment)
-        log.info("survey link for %s:%s opened, not sent yet", claim.helpdesk, claim.ticket_id)
+        log.info("survey link for %s opened, not sent yet", survey.ticket_key)
         other = "unsolved" if claim.answer == "solved" else "solved"
-        other_token = sign(
-            reveal(self.settings.survey_secret) or "",
-            claim.helpdesk,
-            claim.ticket_id,
-            claim.requester_email,
-            other,
-            claim.expires_at,
-        )
+        if claim.survey is not None:
+            other_token = sign(self.secret, claim.survey, other, claim.expires_at)
+        else:  # a first-format link's page links the other answer in that format
+            email = claim.requester_email or ""
+            other_token = sign_legacy(
+                self.secret, claim.helpdesk, claim.ticket_id, email, other, claim.expires_at
+            )
         return self._answer_page(
             claim.answer,
             None,
@@ -197,8 +223,8 @@ class SurveyEndpoint:
 
         The form on the page a link opens sends `send=answer`: its comment is optional.
         The comment form shown after the answer requires one."""
-        claim = self._claim(token, ("solved", "unsolved"))
-        record, first = self._record_answer(claim)
+        claim, survey = self._claim(token, ("solved", "unsolved"))
+        record, first = self._record_answer(claim, survey)
         parts: list[Part] = ["answer"] if first else []
         commented_now = False
         text = _clean((form.get("comment") or [""])[0])
@@ -211,7 +237,7 @@ class SurveyEndpoint:
                     record.answer, record.comment, first, error=problem, draft=text, status=400
                 )
             stored, commented_now = self.store.record_survey_comment(
-                claim.helpdesk, claim.ticket_id, text, self.clock()
+                survey.helpdesk, survey.ticket_id, text, self.clock()
             )
             assert stored is not None  # the answer was recorded just above
             record = stored
@@ -222,18 +248,19 @@ class SurveyEndpoint:
         return self._answer_page(record.answer, record.comment, first, comment_first=commented_now)
 
     def unsubscribe(self, token: str, confirmed: bool) -> HTMLResponse:
-        claim = self._claim(token, ("unsubscribe",))
-        email = claim.requester_email
+        _, survey = self._claim(token, ("unsubscribe",))
+        email = survey.requester_email or ""  # a sent survey has one (see _sent_survey)
         if confirmed:
-            new = self.store.record_opt_out(email, self.clock(), claim.helpdesk, claim.ticket_id)
+            new = self.store.record_opt_out(email, self.clock(), survey.helpdesk, survey.ticket_id)
             log.info("survey opt-out %s: %s", "recorded" if new else "again", mask_email(email))
         done = confirmed or self.store.opted_out(email)
         return page(self.policy, UNSUBSCRIBE_PAGE, email=email, done=done)
 
-    def _claim(self, token: str, answers: Collection[str]) -> SurveyClaim:
+    def _claim(self, token: str, answers: Collection[str]) -> tuple[SurveyClaim, SurveyRecord]:
+        """The verified claim of a token, and the sent survey it answers; else a 4xx."""
         try:
             claim = verify(
-                reveal(self.settings.survey_secret) or "",
+                self.secret,
                 token,
                 self.clock(),
                 allow_expired=set(answers) == {"unsubscribe"},
@@ -244,18 +271,53 @@ class SurveyEndpoint:
         if claim.answer not in answers:  # e.g. an unsubscribe token under /s/
             log.info("survey link refused: a %s token on the wrong route", claim.answer)
             raise HTTPException(400)
-        return claim
+        survey = self._sent_survey(claim)
+        if survey is None:
+            log.info(
+                "survey link refused: no survey sent for %s:%s matches it",
+                claim.helpdesk,
+                claim.ticket_id,
+            )
+            raise HTTPException(400)
+        return claim, survey
 
-    def _record_answer(self, claim: SurveyClaim) -> tuple[AnswerRecord, bool]:
+    def _sent_survey(self, claim: SurveyClaim) -> SurveyRecord | None:
+        """The outbox row the claim is bound to, if it was sent, else None.
+
+        A current token names the row and carries its nonce. A first-format token
+        (`care.surveys.legacy_links`) names the ticket and the address: it fits only a
+        survey sent before migration 0007 (no nonce), to that address."""
+        if claim.survey is not None:
+            row = self.store.survey_by_id(claim.survey.survey_id)
+            bound = (
+                row is not None
+                and row.link_nonce is not None
+                and hmac.compare_digest(row.link_nonce, claim.survey.nonce)
+            )
+        else:
+            row = self.store.survey(claim.helpdesk, claim.ticket_id)
+            bound = (
+                row is not None
+                and row.link_nonce is None
+                and normalised(row.requester_email or "") == normalised(claim.requester_email or "")
+            )
+        if row is None or not bound or row.state is not SurveyState.SENT:
+            return None
+        if (row.helpdesk, row.ticket_id) != (claim.helpdesk, claim.ticket_id):
+            return None
+        return row if row.requester_email else None
+
+    def _record_answer(self, claim: SurveyClaim, survey: SurveyRecord) -> tuple[AnswerRecord, bool]:
+        email = survey.requester_email or ""  # a sent survey has one (see _sent_survey)
         record, first = self.store.record_survey_answer(
-            claim.helpdesk, claim.ticket_id, claim.requester_email, claim.answer, self.clock()
+            survey.helpdesk, survey.ticket_id, email, claim.answer, self.clock()
         )
         log.info(
             "survey answer %s %s: %s from %s",
             record.ticket_key,
             "recorded" if first else "already recorded",
             record.answer,
-            mask_email(claim.requester_email),
+            mask_email(email),
         )
         return record, first
 
@@ -309,17 +371,22 @@ class SurveyEndpoint:
         )
 
 
-async def _read_form(request: Request) -> dict[str, list[str]]:
-    """An `application/x-www-form-urlencoded` body, refused (413) past `MAX_FORM_BYTES`."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
-        raise HTTPException(413)
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_FORM_BYTES:
-            raise HTTPException(413)
-    return parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+def signing_key(settings: Settings) -> str:
+    """`CARE_SURVEY_SECRET`, or `ConfigError` when it is missing or too short to be safe."""
+    secret = reveal(settings.survey_secret) or ""
+    make_one = "set it to the output of `openssl rand -hex 32`"
+    if not secret:
+        raise ConfigError(
+            "CARE_SURVEY_SECRET is not set: the survey endpoint cannot check its links "
+            f"(use the key the survey e-mails were signed with, or {make_one})"
+        )
+    if len(secret.encode()) < MIN_SECRET_BYTES:
+        raise ConfigError(
+            f"CARE_SURVEY_SECRET is shorter than {MIN_SECRET_BYTES} bytes: one survey link "
+            f"gives it away to an offline guess, and with it anyone can answer for anyone; "
+            f"{make_one} (links already sent with the old one stop working)"
+        )
+    return secret
 
 
 def _clean(text: str) -> str:

@@ -4,7 +4,9 @@
         requests.get(server.url + "/s/" + token)
 
 Uvicorn's access log is off in both: it would print every URL, tokens included.
-The endpoint logs each answer itself, with the address masked.
+The endpoint logs each answer itself, with the address masked. A request uvicorn
+cannot parse never reaches the app; its 400 carries the security headers too
+(`SecureH11Protocol`).
 """
 
 from __future__ import annotations
@@ -14,15 +16,45 @@ import time
 from types import TracebackType
 from typing import Self
 
+import h11
 import uvicorn
 from fastapi import FastAPI
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from care.surveys.pages import SECURITY_HEADERS
 
 START_TIMEOUT_S = 15.0
 
 
+class SecureH11Protocol(H11Protocol):
+    """Uvicorn's HTTP/1.1 protocol, whose own "400 Invalid HTTP request" (sent without
+    asking the app) carries `SECURITY_HEADERS` like every response of the app."""
+
+    def send_400_response(self, msg: str) -> None:
+        headers = [
+            (b"content-type", b"text/plain; charset=utf-8"),
+            (b"connection", b"close"),
+            *((name.encode(), value.encode()) for name, value in SECURITY_HEADERS.items()),
+        ]
+        for event in (
+            h11.Response(status_code=400, headers=headers, reason=b"Bad Request"),
+            h11.Data(data=msg.encode("ascii")),
+            h11.EndOfMessage(),
+        ):
+            self.transport.write(self.conn.send(event) or b"")
+        self.transport.close()
+
+
 def serve(app: FastAPI, host: str, port: int) -> None:
     """Serve until Ctrl-C (`care survey-server`)."""
-    uvicorn.run(app, host=host, port=port, access_log=False, server_header=False)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        access_log=False,
+        server_header=False,
+        http=SecureH11Protocol,
+    )
 
 
 class SurveyServer:
@@ -35,6 +67,7 @@ class SurveyServer:
             port=port,
             access_log=False,
             server_header=False,
+            http=SecureH11Protocol,
             log_level="warning",
             timeout_graceful_shutdown=10,
         )

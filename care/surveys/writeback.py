@@ -26,6 +26,7 @@ from care.notes import NoteRenderer
 from care.policy import Policy
 from care.rules.enhance import SURVEY_ANSWER, SURVEY_COMMENT
 from care.store import AnswerRecord, Store
+from care.surveys.links import valid_ticket_id
 from connectors.base import UNCONFIRMED_JOB, Change, Helpdesk
 from connectors.errors import HelpdeskError, Transient
 
@@ -83,6 +84,8 @@ def write_back(
     (`last_error`) and it stays pending for `write_back_pending`.
     """
     result = WriteBackResult()
+    if not valid_ticket_id(record.helpdesk, record.ticket_id):
+        return _not_a_ticket(store, record, result)
     retrying = record.write_attempts > 0
     changes: list[Change] = []
     try:
@@ -136,9 +139,12 @@ def write_back_pending(
     opener = open_helpdesk or helpdesk_opener(settings, store)
     notes = NoteRenderer(settings.policy.templates_dir)
     by_helpdesk: dict[str, list[AnswerRecord]] = {}
-    for record in store.pending_survey_write_backs(now - grace, limit, max_attempts):
-        by_helpdesk.setdefault(record.helpdesk, []).append(record)
     result = WriteBackResult()
+    for record in store.pending_survey_write_backs(now - grace, limit, max_attempts):
+        if valid_ticket_id(record.helpdesk, record.ticket_id):
+            by_helpdesk.setdefault(record.helpdesk, []).append(record)
+        else:
+            _not_a_ticket(store, record, result, max_attempts)
     for name, records in by_helpdesk.items():
         result.add(
             _write_all(store, opener, name, records, settings.policy, notes, now, max_attempts)
@@ -295,6 +301,23 @@ def _action(record: AnswerRecord, rule: str) -> Action:
         ticket_id=record.ticket_id,
         reason=f"the requester answered the survey: {record.answer}",
     )
+
+
+def _not_a_ticket(
+    store: Store,
+    record: AnswerRecord,
+    result: WriteBackResult,
+    max_attempts: int = MAX_WRITE_ATTEMPTS,
+) -> WriteBackResult:
+    """Give up an answer recorded for something that is no ticket id of its helpdesk.
+
+    Only a forged link, before links were bound to their survey, could record one; and
+    written back, "105,106,118" would tag and reopen three tickets."""
+    reason = f"{record.ticket_id!r} is not a {record.helpdesk} ticket id: never written back"
+    store.give_up_survey_write(record.helpdesk, record.ticket_id, reason, max_attempts)
+    result.failed[record.ticket_key] = reason
+    log.warning("survey answer %s not written back: %s", record.ticket_key, reason)
+    return result
 
 
 def _failed(

@@ -4,6 +4,7 @@ SLA breaches and a customer answering "No, not yet" through the survey endpoint.
 from __future__ import annotations
 
 import logging
+import os
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -13,7 +14,6 @@ import requests
 from care.config import load_settings
 from care.rules.enhance import SURVEY_ANSWER
 from care.store import ActionRecord, ActionState, Store
-from care.surveys.links import answer_url, sign
 from care.surveys.server import create_app
 from care.surveys.serving import SurveyServer
 from connectors.zendesk.sandbox import SCENARIOS, ZendeskSandbox
@@ -26,6 +26,7 @@ from tests.flows.webhooks import (
     Receiver,
     webhook_receiver,
 )
+from tests.surveys.sent import link_to, send_survey
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -228,17 +229,8 @@ def test_a_customer_answering_not_yet_is_alerted_once_with_a_link_to_the_ticket(
         Store.open(database_url) as store,
         SurveyServer(create_app(settings, store=store)) as server,
     ):
-        link = answer_url(
-            server.url,
-            sign(
-                settings.survey_secret,
-                "zendesk",
-                str(ticket),
-                "ada@example.com",
-                "unsolved",
-                expires,
-            ),
-        )
+        sent = send_survey(store, "zendesk", str(ticket), "ada@example.com")
+        link = link_to(server.url, os.environ["CARE_SURVEY_SECRET"], sent, "unsolved", expires)
         requests.get(link, timeout=10)  # a mail scanner, or the customer opening the page
         requests.post(link, data={"send": "answer", "comment": "Still broken."}, timeout=10)
         assert server.app.state.endpoint.wait_for_write_backs(timeout=30)

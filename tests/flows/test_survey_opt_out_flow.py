@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -9,13 +10,13 @@ import requests
 
 from care.config import load_settings
 from care.store import Store
-from care.surveys.links import answer_url, sign
 from care.surveys.server import create_app
 from care.surveys.serving import SurveyServer
 from connectors.zendesk.sandbox import SCENARIOS, ZendeskSandbox
 from flows.poll import poll_helpdesk
 from flows.surveys import dispatch_surveys
 from tests.flows.environment import configure, settled_past
+from tests.surveys.sent import link_to, send_survey
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -31,17 +32,16 @@ def test_a_requester_who_unsubscribed_is_skipped_as_opted_out(
             due = str(SCENARIOS["survey_due"].ticket_id)
             (opted,) = [s for s in store.due_surveys(datetime.now(UTC)) if s.ticket_id == due]
             assert opted.requester_email is not None
-            token = sign(
-                settings.survey_secret or "",
-                opted.helpdesk,
-                opted.ticket_id,
-                opted.requester_email.upper(),  # the address in another case: the same person
-                "unsubscribe",
-                datetime.now(UTC) + timedelta(days=30),
-            )
+            # The unsubscribe link of an earlier survey, sent to the address in another case:
+            # the same person.
+            earlier = send_survey(store, "zendesk", "9999", opted.requester_email.upper())
+            secret = os.environ["CARE_SURVEY_SECRET"]
+            expires = datetime.now(UTC) + timedelta(days=30)
             with SurveyServer(create_app(settings, store=store)) as server:
                 page = requests.post(
-                    answer_url(server.url, token), data="List-Unsubscribe=One-Click", timeout=10
+                    link_to(server.url, secret, earlier, "unsubscribe", expires),
+                    data="List-Unsubscribe=One-Click",
+                    timeout=10,
                 )
 
         result = dispatch_surveys()

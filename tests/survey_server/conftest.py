@@ -7,19 +7,21 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
 
 from care.config import Settings, load_settings
 from care.store import AnswerRecord, Store
-from care.surveys.links import Answer, answer_url, sign
+from care.surveys.links import Answer
 from care.surveys.server import create_app
 from care.surveys.serving import SurveyServer
 from care.surveys.writeback import HelpdeskOpener
 from connectors.freshdesk.sandbox import FreshdeskSandbox
 from connectors.zendesk.sandbox import ZendeskSandbox
 from tests.databases import temporary_database
+from tests.surveys.sent import link_to, send_survey
 
 SECRET = "test-signing-key-0123456789abcdef"
 REQUESTER = "Iris.Requester@example.com"
@@ -44,9 +46,11 @@ class Survey:
         expires_in: timedelta = timedelta(days=30),
         secret: str = SECRET,
     ) -> str:
+        """The link of `answer` in the e-mail of the ticket's survey, sent to REQUESTER
+        (recorded as sent now unless it was)."""
+        sent = send_survey(self.store, self.helpdesk, str(ticket_id), REQUESTER)
         expires_at = datetime.now(UTC) + expires_in
-        token = sign(secret, self.helpdesk, str(ticket_id), REQUESTER, answer, expires_at)
-        return answer_url(self.server.url, token)
+        return link_to(self.server.url, secret, sent, answer, expires_at)
 
     def get(self, url: str) -> requests.Response:
         return self._settled(requests.get(url, timeout=10, allow_redirects=False))
@@ -99,19 +103,21 @@ def settings_for(sandbox: Sandbox, database_url: str, tmp_path: Path, toml: str 
 
 @pytest.fixture
 def start_survey(database_url: str, tmp_path: Path) -> Iterator[Callable[..., Survey]]:
-    """start_survey(sandbox, toml="", open_helpdesk=None) -> a running `Survey`;
-    `open_helpdesk(settings)` gives the endpoint its connectors."""
+    """start_survey(sandbox, toml="", open_helpdesk=None, **app_options) -> a running
+    `Survey`; `open_helpdesk(settings)` gives the endpoint its connectors, `app_options`
+    go to `create_app`."""
     running: list[Survey] = []
 
     def start(
         sandbox: Sandbox,
         toml: str = "",
         open_helpdesk: Callable[[Settings], HelpdeskOpener] | None = None,
+        **app_options: Any,
     ) -> Survey:
         settings = settings_for(sandbox, database_url, tmp_path, toml)
         store = Store.open(database_url)
         opener = open_helpdesk(settings) if open_helpdesk else None
-        app = create_app(settings, store=store, open_helpdesk=opener)
+        app = create_app(settings, store=store, open_helpdesk=opener, **app_options)
         helpdesk = "zendesk" if isinstance(sandbox, ZendeskSandbox) else "freshdesk"
         survey = Survey(settings, store, SurveyServer(app).start(), sandbox, helpdesk)
         running.append(survey)

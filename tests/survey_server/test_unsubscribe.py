@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from care.surveys import SurveyCandidate, build_survey_email
 from tests.survey_server.conftest import REQUESTER, SECRET, Survey, solved_tickets
+from tests.surveys.sent import send_survey
 
 
 def test_opening_the_link_asks_first_and_the_button_unsubscribes(survey: Survey) -> None:
@@ -28,14 +29,17 @@ def test_opening_the_link_asks_first_and_the_button_unsubscribes(survey: Survey)
 def test_the_one_click_post_of_the_mail_header_unsubscribes(survey: Survey) -> None:
     """RFC 8058: the mail client POSTs `List-Unsubscribe=One-Click` to the header's URL."""
     now = datetime.now(UTC)
+    sent = send_survey(survey.store, "zendesk", str(solved_tickets(survey.sandbox)[0]), REQUESTER)
     candidate = SurveyCandidate(
         helpdesk="zendesk",
-        ticket_id=str(solved_tickets(survey.sandbox)[0]),
+        ticket_id=sent.ticket_id,
         requester_email=REQUESTER,
         requester_name="Iris Requester",
         subject="Parcel arrived",
         solved_at=now - timedelta(hours=25),
         due_at=now - timedelta(hours=1),
+        survey_id=sent.id,
+        link_nonce=sent.link_nonce,
     )
     message = build_survey_email(candidate, survey.settings.policy, survey.server.url, SECRET, now)
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import email
 import email.policy
 from dataclasses import replace
@@ -16,7 +17,7 @@ from jinja2.exceptions import SecurityError
 
 from care.policy import Policy, Survey
 from care.surveys.decision import SurveyCandidate
-from care.surveys.links import InvalidToken, SurveyClaim, answer_url, sign, verify
+from care.surveys.links import SurveyClaim, SurveyRef, answer_url, verify
 from care.surveys.message import build_survey_email, message_id
 
 NOW = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
@@ -31,7 +32,10 @@ CANDIDATE = SurveyCandidate(
     subject="Printer on fire",
     solved_at=NOW - timedelta(hours=25),
     due_at=NOW - timedelta(hours=1),
+    survey_id=7,
+    link_nonce="0f" * 16,
 )
+SURVEY = SurveyRef(7, "zendesk", "42", "0f" * 16)
 
 
 def build(candidate: SurveyCandidate = CANDIDATE, **kwargs: Any) -> EmailMessage:
@@ -116,12 +120,28 @@ def test_links_are_absolute_under_the_base_url_and_verify() -> None:
     expires = NOW + timedelta(days=30)
     claims = {label: verify(SECRET, token_of(url), NOW) for label, url in links.items()}
     assert claims == {
-        "Yes, solved": SurveyClaim("zendesk", "42", "jane@example.com", "solved", expires),
-        "No, not yet": SurveyClaim("zendesk", "42", "jane@example.com", "unsolved", expires),
+        "Yes, solved": SurveyClaim("zendesk", "42", "solved", expires, SURVEY),
+        "No, not yet": SurveyClaim("zendesk", "42", "unsolved", expires, SURVEY),
         "Unsubscribe from these surveys": SurveyClaim(
-            "zendesk", "42", "jane@example.com", "unsubscribe", expires
+            "zendesk", "42", "unsubscribe", expires, SURVEY
         ),
     }
+
+
+def test_links_name_no_address_in_any_form() -> None:
+    """Links land in proxy logs and forwarded mail: the address is not in them, not even
+    base64-encoded (the e-mail's own headers and greeting do carry it, as they must)."""
+    _, html = parts(received(build()))
+    for url in html_links(html).values():
+        payload = token_of(url).split(".")[0]
+        decoded = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+        assert b"jane" not in decoded.lower() and b"example.com" not in decoded
+        assert "jane" not in url.lower()
+
+
+def test_a_survey_without_an_outbox_row_gets_no_links() -> None:
+    with pytest.raises(ValueError, match="no outbox row"):
+        build(replace(CANDIDATE, survey_id=None, link_nonce=None))
 
 
 def test_text_part_carries_the_same_links() -> None:
@@ -258,76 +278,3 @@ def test_user_templates_run_in_a_sandbox(tmp_path: Path) -> None:
 def test_missing_templates_dir_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="is not a folder"):
         build(templates_dir=str(tmp_path / "nope"))
-
-
-# --- links --------------------------------------------------------------------------
-
-EXPIRES = NOW + timedelta(days=30)
-
-
-def jane_token(answer: Any = "solved", secret: str = SECRET) -> str:
-    return sign(secret, "zendesk", "42", "jane@example.com", answer, EXPIRES)
-
-
-def test_token_round_trip_gives_back_the_claim() -> None:
-    assert verify(SECRET, jane_token("unsolved"), NOW) == SurveyClaim(
-        "zendesk", "42", "jane@example.com", "unsolved", EXPIRES
-    )
-
-
-def test_token_is_url_safe_without_padding() -> None:
-    token = sign(SECRET, "zd", "1", "ünïcode+tag@example.com", "solved", EXPIRES)
-    assert set(token) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
-    assert verify(SECRET, token, NOW).requester_email == "ünïcode+tag@example.com"
-
-
-def test_every_changed_character_is_detected() -> None:
-    token = jane_token()
-    for i, char in enumerate(token):
-        changed = token[:i] + ("A" if char != "A" else "B") + token[i + 1 :]
-        with pytest.raises(InvalidToken) as caught:
-            verify(SECRET, changed, NOW)
-        assert caught.value.reason in ("tampered", "malformed")
-
-
-def test_token_signed_with_another_secret_is_tampered() -> None:
-    with pytest.raises(InvalidToken) as caught:
-        verify(SECRET, jane_token(secret="someone-else"), NOW)
-    assert caught.value.reason == "tampered"
-
-
-def test_claim_binds_the_email_address() -> None:
-    bob = sign(SECRET, "zendesk", "42", "bob@example.com", "solved", EXPIRES)
-    forged = bob.split(".")[0] + "." + jane_token().split(".")[1]
-    with pytest.raises(InvalidToken) as caught:
-        verify(SECRET, forged, NOW)
-    assert caught.value.reason == "tampered"
-    assert verify(SECRET, bob, NOW).requester_email == "bob@example.com"
-
-
-def test_token_expires_at_its_expiry_time() -> None:
-    assert verify(SECRET, jane_token(), EXPIRES - timedelta(seconds=1)).answer == "solved"
-    with pytest.raises(InvalidToken) as caught:
-        verify(SECRET, jane_token(), EXPIRES)
-    assert caught.value.reason == "expired"
-
-
-@pytest.mark.parametrize("token", ["", "abc", "a.b.c", "a b.c", "é.x", "x" * 3000, "a.b"])
-def test_malformed_tokens_are_refused(token: str) -> None:
-    with pytest.raises(InvalidToken) as caught:
-        verify(SECRET, token, NOW)
-    assert caught.value.reason in ("malformed", "tampered")
-
-
-def test_signing_needs_a_secret_and_a_known_answer() -> None:
-    with pytest.raises(ValueError, match="CARE_SURVEY_SECRET"):
-        jane_token(secret="")
-    with pytest.raises(ValueError, match="answer must be one of"):
-        jane_token(answer="maybe")
-
-
-def test_answer_url_strips_trailing_slashes_and_routes_unsubscribe() -> None:
-    assert answer_url("https://x.test//", "t.s") == "https://x.test/s/t.s"
-    unsubscribe = jane_token("unsubscribe")
-    assert answer_url("https://x.test/", unsubscribe) == f"https://x.test/unsubscribe/{unsubscribe}"
-    assert answer_url("http://127.0.0.1:8080", jane_token()).startswith("http://127.0.0.1:8080/s/")

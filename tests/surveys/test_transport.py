@@ -34,7 +34,15 @@ NOW = dt.datetime(2025, 3, 10, 12, 0, tzinfo=dt.UTC)
 
 def survey_email(ticket_id: str = "42", to: str = "jane@example.com") -> EmailMessage:
     candidate = SurveyCandidate(
-        "zendesk", ticket_id, to, "Jane Doe", "Printer on fire", NOW, NOW + dt.timedelta(days=1)
+        "zendesk",
+        ticket_id,
+        to,
+        "Jane Doe",
+        "Printer on fire",
+        NOW,
+        NOW + dt.timedelta(days=1),
+        survey_id=int(ticket_id),
+        link_nonce="0f" * 16,
     )
     policy = Policy(survey=Survey(sender="Acme Support <help@acme.test>"))
     return build_survey_email(candidate, policy, "https://care.test", "key", NOW)
