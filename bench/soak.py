@@ -46,6 +46,7 @@ from care.actions import action_ref  # noqa: E402
 from care.local_server import local_prefect_server  # noqa: E402
 from care.surveys.message import SURVEY_HEADER  # noqa: E402
 from connectors.freshdesk.sandbox import FreshdeskSandbox  # noqa: E402
+from connectors.sandbox_http import LOST_ANSWERS  # noqa: E402
 from connectors.zendesk.sandbox import ZendeskSandbox  # noqa: E402
 
 REF = re.compile(r"ref ([0-9a-f]{10,})")
@@ -55,8 +56,8 @@ WRITE_PATHS = {
 }
 # Faults every sandbox knows; each fires once, on the next (matching) request.
 BASE_FAULTS = ["429", "500", "503", "conn_reset"]
-# Faults that apply a write and then lose its answer, if the sandbox offers them.
-LOST_ANSWER_FAULTS = ["lost_reset", "lost_cut", "lost_502", "lost_500", "lost_504"]
+# Faults that apply a write and then lose its answer: reset, cut body, 502, broken JSON.
+LOST_ANSWER_FAULTS = list(LOST_ANSWERS)
 OPERATIONS = ["poll", "poll", "poll-killed", "agents", "surveys", "surveys-killed"]
 
 

@@ -158,7 +158,7 @@ class BusinessHours(_Section):
     @model_validator(mode="after")
     def _start_before_end(self) -> BusinessHours:
         if self.start >= self.end:
-            raise ValueError(f"start {self.start} must be before end {self.end}")
+            raise ValueError("start must be before end")
         if not self.days:
             raise ValueError("days must name at least one weekday")
         return self

@@ -272,16 +272,12 @@ def transport_from_env(policy: Policy, environ: Mapping[str, str] | None = None)
 
     tls = env.get("CARE_SMTP_TLS", "").strip().lower() or "starttls"
     if tls not in TLS_MODES:
-        raise ValueError(
-            f"CARE_SMTP_TLS must be one of {', '.join(TLS_MODES)}; got {env['CARE_SMTP_TLS']!r}"
-        )
+        raise ValueError(f"CARE_SMTP_TLS must be one of {', '.join(TLS_MODES)}")
     port_text = env.get("CARE_SMTP_PORT", "").strip()
     port = DEFAULT_PORTS[tls]
     if port_text:
         if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
-            raise ValueError(
-                f"CARE_SMTP_PORT must be a whole number from 1 to 65535; got {port_text!r}"
-            )
+            raise ValueError("CARE_SMTP_PORT must be a whole number from 1 to 65535")
         port = int(port_text)
     user = env.get("CARE_SMTP_USER", "").strip() or None
     password = as_secret(env.get("CARE_SMTP_PASSWORD") or None)

@@ -200,3 +200,18 @@ def test_a_webhook_pasted_as_the_prefect_block_is_not_shown(tmp_path):
     toml = '[alerts]\nprefect_block = "https://hooks.slack.com/services/T0/B0/s3cret"\n'
     message = refused(tmp_path, {}, toml)
     assert "alerts.prefect_block" in message and "s3cret" not in message
+
+
+@pytest.mark.parametrize(
+    ("toml", "expected"),
+    [
+        (
+            '[business_hours]\nstart = "18:00"\nend = "09:00"\n',
+            "business_hours: start must be before end",
+        ),
+        ('[rules.error_page]\nmin_priority = "s3cret"\n', "rules.error_page.min_priority: Input"),
+    ],
+)
+def test_a_value_checked_as_a_whole_is_explained_without_it(tmp_path, toml, expected):
+    message = refused(tmp_path, {}, toml)
+    assert expected in message and "18:00" not in message and "s3cret" not in message
