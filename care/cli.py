@@ -340,7 +340,8 @@ FaultOption = Annotated[
     list[str] | None,
     typer.Option(
         help="Fault for the next matching request, repeatable: 429, 500, 503, 401, "
-        "conn_reset, malformed:<ticket id>; add @<path prefix> to aim it."
+        "conn_reset, malformed:<ticket id>, and answers lost after the write was done: "
+        "lost_reset, lost_cut, lost_502, lost_garbled; add @<path prefix> to aim it."
     ),
 ]
 
