@@ -132,3 +132,34 @@ def test_a_new_outage_after_a_recovery_is_alerted_again(
     with pytest.raises(MailServerDown):
         dispatch_surveys()
     assert len(alerts.on(GENERIC_PATH)) == 2
+
+
+def test_care_run_surveys_ends_with_one_error_line_naming_what_to_check(
+    sandbox, database_url, tmp_path, monkeypatch, server
+):
+    import os
+    import subprocess
+    import sys
+
+    from prefect.settings import PREFECT_API_URL
+
+    use_smtp(monkeypatch, server.port, password="wrong " + PASSWORD)
+    env = {k: v for k, v in os.environ.items() if k.startswith("CARE_")}
+    env |= {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    env |= {"PREFECT_API_URL": str(PREFECT_API_URL.value()), "PREFECT_LOGGING_LEVEL": "WARNING"}
+    result = subprocess.run(
+        [sys.executable, "-m", "care", "run", "surveys"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 2  # what `care` exits with for a setting to fix
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: survey e-mails cannot be sent: SMTP 127.0.0.1:")
+    assert (
+        "refused the login: 535" in last and "check CARE_SMTP_USER and CARE_SMTP_PASSWORD" in last
+    )
+    assert "Traceback" not in result.stderr and PASSWORD not in result.stderr + result.stdout
+    assert failed(database_url) == 0
