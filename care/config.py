@@ -179,7 +179,7 @@ class AlertSettings:
 @dataclass(frozen=True)
 class Settings:
     policy: Policy
-    database_url: str
+    database_url: str = field(repr=False)  # may hold a password
     backfill_days: float
     zendesk: ZendeskConfig | None
     freshdesk: FreshdeskConfig | None = None
@@ -279,7 +279,7 @@ def read_config_file(
 class StoreSettings:
     """What a command that only reads the store needs (`care status`): no credential."""
 
-    database_url: str
+    database_url: str = field(repr=False)  # may hold a password
     helpdesks: tuple[str, ...]  # those with a URL set; their credentials are not checked
     source: str
 

@@ -215,3 +215,13 @@ def test_a_webhook_pasted_as_the_prefect_block_is_not_shown(tmp_path):
 def test_a_value_checked_as_a_whole_is_explained_without_it(tmp_path, toml, expected):
     message = refused(tmp_path, {}, toml)
     assert expected in message and "18:00" not in message and "s3cret" not in message
+
+
+def test_the_database_password_is_not_in_the_settings_repr(tmp_path):
+    from care.config import load_store_settings
+
+    env = {"CARE_DATABASE_URL": "postgresql+psycopg://care:db-pa55@db.internal/care"}
+    settings = load_settings(config_file(tmp_path), env=env)
+    assert settings.database_url.endswith("@db.internal/care")  # as given, for the store
+    assert "db-pa55" not in repr(settings)
+    assert "db-pa55" not in repr(load_store_settings(config_file(tmp_path), env=env))
