@@ -11,24 +11,20 @@ authenticated read each, the SMTP server a login and QUIT without a message.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from email.utils import parseaddr
-from enum import StrEnum
 from functools import partial
 from pathlib import Path
 from typing import TypeVar
-from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from care.check_result import CheckResult, Outcome
+from care.checks_mail import check_smtp, check_survey_links, check_survey_sender  # and listed
 from care.config import (
-    DEFAULT_SURVEY_BASE_URL,
     AlertSettings,
     ConfigError,
     ConfigFile,
@@ -54,13 +50,6 @@ from care.store.database import (
     known_revisions,
     schema_revisions,
 )
-from care.surveys.transport import (
-    CHECK_SERVER,
-    CHECK_TLS,
-    SmtpTransport,
-    TransportError,
-    transport_from_env,
-)
 from connectors.base import Helpdesk
 from connectors.errors import AuthError, HelpdeskError, Transient
 from connectors.factory import zendesk_from_config
@@ -73,24 +62,7 @@ HOW_TO_FIX = {
     "OAuth clients; set CARE_ZENDESK_CLIENT_ID and CARE_ZENDESK_CLIENT_SECRET",
     "freshdesk": "Freshdesk → Profile settings → View API key; set CARE_FRESHDESK_API_KEY",
 }
-# Reserved for examples (RFC 2606, RFC 6761): no one reads mail at these domains.
-EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org", "example")
 T = TypeVar("T")
-
-
-class Outcome(StrEnum):
-    OK = "ok"
-    WARN = "warn"  # works, but needs attention; does not fail `care check`
-    FAIL = "fail"
-    SKIPPED = "skipped"  # not configured, or depends on a check that failed
-
-
-@dataclass(frozen=True, slots=True)
-class CheckResult:
-    name: str
-    outcome: Outcome
-    message: str  # never holds a secret's value
-    hint: str | None = None  # what to do, for a failure or a warning
 
 
 def run_checks(
@@ -305,117 +277,6 @@ def check_alerts(alerts: AlertSettings) -> CheckResult:
         return CheckResult("alerts", Outcome.SKIPPED, "no channel set: escalations raise no alerts")
     where = ", ".join(name for name, value in channels.items() if value)
     return CheckResult("alerts", Outcome.OK, f"escalation alerts go to {where}")
-
-
-# -- survey e-mails ---------------------------------------------------------------------
-
-
-def check_survey_links(env: Mapping[str, str], policy: Policy) -> CheckResult:
-    """The links in survey e-mails must reach `care survey-server` from the customer's
-    machine; a loopback one is fine while e-mails only go to the outbox folder (the demo)."""
-    if not policy.enabled(SURVEY):
-        return CheckResult("survey links", Outcome.SKIPPED, f"surveys are off ({SURVEY})")
-    base = env.get("CARE_SURVEY_BASE_URL", "").strip()
-    problem = _survey_link_problem(base)
-    if problem is None:
-        return CheckResult("survey links", Outcome.OK, f"survey e-mails link to {base}")
-    hint = "set CARE_SURVEY_BASE_URL to the public https:// address of `care survey-server`"
-    if _over_smtp(env):
-        message = f"{problem}; CARE_SMTP_HOST is set, so these e-mails reach customers"
-        return CheckResult("survey links", Outcome.FAIL, message, hint)
-    message = f"{problem}; fine while e-mails go to the outbox folder, not over SMTP"
-    return CheckResult("survey links", Outcome.WARN, message, hint)
-
-
-def _survey_link_problem(base: str) -> str | None:
-    if not base:
-        return (
-            f"CARE_SURVEY_BASE_URL is not set: every link in the e-mails would point at "
-            f"{DEFAULT_SURVEY_BASE_URL}, the customer's own machine"
-        )
-    try:
-        parts = urlsplit(base)
-        host = parts.hostname
-    except ValueError:  # e.g. an unclosed [ of an IPv6 address
-        return "CARE_SURVEY_BASE_URL is not a URL"
-    if parts.scheme not in ("http", "https") or not host:
-        return "CARE_SURVEY_BASE_URL is not an absolute https:// URL"
-    if _loopback(host):
-        return (
-            f"CARE_SURVEY_BASE_URL points at {host}, a loopback address: every link in the "
-            "e-mails would point at the customer's own machine"
-        )
-    if parts.scheme != "https":
-        return "CARE_SURVEY_BASE_URL is http://: the answers would travel unencrypted"
-    return None
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return address.is_loopback or address.is_unspecified
-
-
-def check_survey_sender(env: Mapping[str, str], policy: Policy) -> CheckResult:
-    """survey.sender must be an address of the operator's: the example one's mail goes nowhere."""
-    if not policy.enabled(SURVEY):
-        return CheckResult("survey sender", Outcome.SKIPPED, f"surveys are off ({SURVEY})")
-    address = parseaddr(policy.survey.sender)[1]
-    domain = address.rpartition("@")[2].lower() if "@" in address else ""
-    hint = 'set sender in the [survey] section of care.toml, e.g. "Support <support@your.domain>"'
-    if not domain:
-        message = "survey.sender has no e-mail address: no survey e-mail can be sent"
-        return CheckResult("survey sender", Outcome.FAIL, message, hint)
-    if not any(domain == d or domain.endswith(f".{d}") for d in EXAMPLE_DOMAINS):
-        return CheckResult("survey sender", Outcome.OK, f"survey e-mails come from {address}")
-    message = f"survey.sender is the example address {address}: replies would go nowhere"
-    if _over_smtp(env):
-        return CheckResult("survey sender", Outcome.FAIL, message, hint)
-    message += "; fine while e-mails go to the outbox folder, not over SMTP"
-    return CheckResult("survey sender", Outcome.WARN, message, hint)
-
-
-def _over_smtp(env: Mapping[str, str]) -> bool:
-    return bool(env.get("CARE_SMTP_HOST", "").strip())  # as transport_from_env decides
-
-
-# -- SMTP -------------------------------------------------------------------------------
-
-
-def check_smtp(env: Mapping[str, str], policy: Policy, timeout: float = 10.0) -> CheckResult:
-    """With CARE_SMTP_HOST: connect, TLS as configured, log in if a user is set, QUIT."""
-    try:
-        transport = transport_from_env(policy, env)
-    except ValueError as exc:  # names the variable
-        return CheckResult("smtp", Outcome.FAIL, str(exc), "set the variable named above")
-    if not isinstance(transport, SmtpTransport):
-        message = (
-            f"CARE_SMTP_HOST not set: survey e-mails go to the folder {policy.survey.outbox_dir}"
-        )
-        return CheckResult("smtp", Outcome.SKIPPED, message)
-    transport.timeout = timeout
-    where = f"{transport.host}:{transport.port} ({transport.tls})"
-    try:
-        transport.verify()
-    except TransportError as exc:
-        return CheckResult("smtp", Outcome.FAIL, exc.message, _smtp_hint(exc))
-    if not transport.user:
-        return CheckResult("smtp", Outcome.OK, f"{where}: connected, no login (no CARE_SMTP_USER)")
-    # transport_from_env refuses a login without TLS unless the relay is on this machine.
-    local = " without TLS (a relay on this machine)" if transport.tls == "none" else ""
-    return CheckResult("smtp", Outcome.OK, f"{where}: logged in as {transport.user}{local}")
-
-
-def _smtp_hint(exc: TransportError) -> str:
-    if exc.check == CHECK_TLS:
-        return f"check {CHECK_TLS}, and the server's certificate"
-    if exc.check == CHECK_SERVER:
-        return f"check {CHECK_SERVER}, and that the server can be reached"
-    return f"check {exc.check}" if exc.check else "check the CARE_SMTP_* variables"
 
 
 def _config_hint(message: str) -> str:
