@@ -8,6 +8,7 @@ The applier groups actions whose helpdesk change is identical into bulk calls.
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -49,7 +50,7 @@ class Action:
 
     @property
     def ref(self) -> str:
-        """A short stable reference printed in notes, to recognise our own notes later."""
+        """The unkeyed reference notes carried before refs were keyed (`action_ref`)."""
         return action_ref(self.key)
 
     @property
@@ -62,9 +63,14 @@ class Action:
         return bool(self.add_tags or self.set_priority or self.set_group)
 
 
-def action_ref(key: str) -> str:
-    """The short reference for an action key (see `Action.ref`)."""
-    return hashlib.sha1(key.encode()).hexdigest()[:10]
+def action_ref(key: str, secret: bytes | None = None) -> str:
+    """The short reference a note prints to be recognised as CARE's after a crash: an
+    HMAC of the action key with the store's own `secret`, so that a customer, who can
+    guess how keys are made, cannot type a ref CARE would take for a note it posted.
+    Without a secret: the unkeyed form notes carried before (still read back from them)."""
+    if secret is None:
+        return hashlib.sha1(key.encode()).hexdigest()[:10]
+    return hmac.new(secret, key.encode(), hashlib.sha256).hexdigest()[:10]
 
 
 def action_key(helpdesk: str, ticket_id: str, rule: str, variant: str) -> str:

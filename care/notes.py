@@ -6,14 +6,16 @@ An ops engineer may override any of them from a folder of their own
 `care/templates/` second, and everything is then rendered in Jinja2's sandbox
 so a template cannot reach into Python.
 
-Every internal note starts with "[CARE] <rule>" and ends with a footer holding
-`Action.ref`, even when a custom template forgets them: agents see which rule
-wrote a note, and the product can recognise its own notes later. A public reply
-(the greeting in `reply` mode) goes to the customer and is left unframed.
+Every internal note starts with "[CARE] <rule>" and ends with a footer holding its
+ref (`care.actions.action_ref`, keyed with the store's secret), even when a custom
+template forgets them: agents see which rule wrote a note, and the product can
+recognise its own notes later (`ref_in`). A public reply (the greeting in `reply`
+mode) goes to the customer and is left unframed.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -29,24 +31,37 @@ from jinja2 import (
 )
 from jinja2.sandbox import SandboxedEnvironment
 
-from care.actions import Action, NoteDraft
+from care.actions import Action, NoteDraft, action_ref
 from care.business_hours import format_duration
 
 BUNDLED_DIR = Path(__file__).parent / "templates"
+
+
+REF = re.compile(r"· ref ([0-9a-f]{10})\s*$")
 
 
 def header(action: Action) -> str:
     return f"[CARE] {action.rule}"
 
 
-def footer(action: Action) -> str:
-    return f"— CARE pipelines · ref {action.ref}"
+def footer(ref: str) -> str:
+    return f"— CARE pipelines · ref {ref}"
+
+
+def ref_in(note: str | None) -> str | None:
+    """The ref a rendered note ends with (keyed, or unkeyed in notes made before)."""
+    match = REF.search(note.strip()) if note else None
+    return match[1] if match else None
 
 
 class NoteRenderer:
-    """Renders drafts with the user's templates first, the bundled ones second."""
+    """Renders drafts with the user's templates first, the bundled ones second.
 
-    def __init__(self, templates_dir: str | None = None) -> None:
+    `ref_key`: the store's secret for note refs (`Store.note_ref_key`); without it the
+    refs are unkeyed, as in tests that look at wording only."""
+
+    def __init__(self, templates_dir: str | None = None, ref_key: bytes | None = None) -> None:
+        self._ref_key = ref_key
         loaders = [FileSystemLoader(BUNDLED_DIR)]
         env_class: type[Environment] = Environment
         if templates_dir:
@@ -65,10 +80,14 @@ class NoteRenderer:
         self.env.filters["duration"] = _duration
         self.env.filters["plural"] = _plural
 
+    def ref(self, action: Action) -> str:
+        return action_ref(action.key, self._ref_key)
+
     def render(self, draft: NoteDraft, action: Action) -> str:
         """The note text; raises ValueError naming the template file on any template error."""
-        text = self._render_template(f"{draft.template}.j2", _context(draft, action))
-        return text.strip() if draft.public else _framed(text, action)
+        ref = self.ref(action)
+        text = self._render_template(f"{draft.template}.j2", _context(draft, action, ref))
+        return text.strip() if draft.public else _framed(text, action, ref)
 
     def _render_template(self, name: str, context: dict[str, Any]) -> str:
         try:
@@ -90,26 +109,26 @@ class NoteRenderer:
             ) from None
 
 
-def _context(draft: NoteDraft, action: Action) -> dict[str, Any]:
+def _context(draft: NoteDraft, action: Action, ref: str) -> dict[str, Any]:
     return {
         **draft.fields,
         "rule": action.rule,
         "variant": action.variant,
         "reason": action.reason,
-        "ref": action.ref,
+        "ref": ref,
         "helpdesk": action.helpdesk,
         "ticket_id": action.ticket_id,
         "public": draft.public,
     }
 
 
-def _framed(text: str, action: Action) -> str:
+def _framed(text: str, action: Action, ref: str) -> str:
     """Guarantee the "[CARE] <rule>" first line and the footer with the ref."""
     text = text.strip()
     if not text.startswith((header(action), action.rule)):
         text = f"{header(action)}\n\n{text}" if text else header(action)
-    if action.ref not in text.rsplit("\n", 1)[-1]:
-        text = f"{text}\n\n{footer(action)}"
+    if ref_in(text) != ref:
+        text = f"{text}\n\n{footer(ref)}"
     return text
 
 

@@ -20,6 +20,7 @@ from prefect.exceptions import MissingContextError
 
 from care.actions import Action, action_ref
 from care.model import Ticket, tracked_hops, waiting_since
+from care.notes import ref_in
 from care.rules import evaluate
 from care.store import ActionRecord, SurveyRequest
 from care.store.quarantine import READ, RULES, STORE, SetAside
@@ -343,6 +344,7 @@ def _change(record: ActionRecord) -> Change:
         set_group=record.set_group,
         note=record.note,
         note_public=record.note_public,
-        note_ref=action_ref(record.key),
+        # The ref the note was rendered with (keyed; unkeyed in notes recorded before).
+        note_ref=ref_in(record.note) or action_ref(record.key),
         job_id=record.job_id,
     )

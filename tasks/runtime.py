@@ -35,7 +35,7 @@ def poll_context(helpdesk: str) -> Iterator[tuple[PollContext, float]]:
                 store=store,
                 policy=policy,
                 faq=FaqIndex.load(policy.rules.faq.catalogue),
-                notes=NoteRenderer(policy.templates_dir),
+                notes=NoteRenderer(policy.templates_dir, ref_key=store.note_ref_key()),
                 alerts=settings.alerts,
             )
             try:

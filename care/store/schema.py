@@ -287,6 +287,18 @@ class QuarantinedTicket(Base):
     times_seen: Mapped[int] = mapped_column(server_default=text("1"))
 
 
+class LocalKey(Base):
+    """A secret this installation generated for itself and never sends anywhere: the
+    key of the refs printed in notes ("note_refs"), so text a customer typed cannot pass
+    for a note CARE posted."""
+
+    __tablename__ = "local_keys"
+
+    name: Mapped[str] = mapped_column(primary_key=True)
+    secret: Mapped[str]  # hex
+    created_at: Mapped[datetime]
+
+
 # The per-requester cooldown looks sends up by address, case-insensitively.
 Index(
     "ix_survey_outbox_email_sent_at",

@@ -17,7 +17,16 @@ from sqlalchemy.engine import Connection
 from care.actions import Action
 from care.model import CountedReplies, Previous, Ticket
 from care.report.metrics import GroupActivity, Thresholds
-from care.store import accounts, actions, cursors, quarantine, reports, snapshots, surveys
+from care.store import (
+    accounts,
+    actions,
+    cursors,
+    keys,
+    quarantine,
+    reports,
+    snapshots,
+    surveys,
+)
 from care.store import alerts as alert_outbox
 from care.store.actions import ActionRecord
 from care.store.base import now_utc
@@ -46,6 +55,13 @@ class Store(SurveyMethods):
         `StoreError` for a schema at another revision than this release's head.
         """
         return cls(open_engine_read_only(url))
+
+    # -- local secrets ----------------------------------------------------
+
+    def note_ref_key(self) -> bytes:
+        """The key of the refs printed in notes (see `care.actions.action_ref`)."""
+        with self._write() as conn:
+            return keys.secret(conn, keys.NOTE_REFS)
 
     # -- cursors ----------------------------------------------------------
 

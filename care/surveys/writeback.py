@@ -22,7 +22,7 @@ from typing import Final, Literal
 
 from care.actions import Action, NoteDraft
 from care.config import ConfigError, Settings
-from care.notes import NoteRenderer
+from care.notes import NoteRenderer, ref_in
 from care.policy import Policy
 from care.rules.enhance import SURVEY_ANSWER, SURVEY_COMMENT
 from care.store import AnswerRecord, Store
@@ -137,7 +137,7 @@ def write_back_pending(
     """
     now = now or datetime.now(UTC)
     opener = open_helpdesk or helpdesk_opener(settings, store)
-    notes = NoteRenderer(settings.policy.templates_dir)
+    notes = NoteRenderer(settings.policy.templates_dir, ref_key=store.note_ref_key())
     by_helpdesk: dict[str, list[AnswerRecord]] = {}
     result = WriteBackResult()
     for record in store.pending_survey_write_backs(now - grace, limit, max_attempts):
@@ -227,7 +227,7 @@ def write_back_now(
     except (ConfigError, HelpdeskError) as exc:
         return _failed(store, record, str(exc), result)
     try:
-        notes = NoteRenderer(policy.templates_dir)
+        notes = NoteRenderer(policy.templates_dir, ref_key=store.note_ref_key())
         return write_back(store, helpdesk, record, policy, notes, datetime.now(UTC), parts)
     finally:
         helpdesk.close()
@@ -274,7 +274,7 @@ def _note(ref: int, record: AnswerRecord, text: str, action: Action, retrying: b
         ref=ref,
         ticket_id=record.ticket_id,
         note=text,
-        note_ref=action.ref,
+        note_ref=ref_in(text) or action.ref,  # a public note carries none
         job_id=UNCONFIRMED_JOB if retrying else None,
     )
 

@@ -26,6 +26,7 @@ TABLES = {
     "survey_answers",
     "survey_opt_outs",
     "quarantined_tickets",
+    "local_keys",
 }
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 
@@ -47,7 +48,7 @@ def test_open_migrates_a_fresh_database_to_head(store_url: str) -> None:
         assert set(inspect(engine).get_table_names()) == {*TABLES, "alembic_version"}
     finally:
         engine.dispose()
-    assert HEAD == "0007"
+    assert HEAD == "0008"
     assert _revision(store_url) == HEAD
 
 

@@ -98,7 +98,12 @@ def test_a_note_that_reached_the_ticket_before_a_crash_is_not_posted_again(start
         policy = survey.settings.policy
         try:
             write_back(
-                CrashAfterWriting(survey.store), helpdesk, record, policy, NoteRenderer(), answered
+                CrashAfterWriting(survey.store),
+                helpdesk,
+                record,
+                policy,
+                NoteRenderer(ref_key=survey.store.note_ref_key()),
+                answered,
             )
         except SystemExit:
             pass
