@@ -7,11 +7,13 @@ connection resets, the body is cut short, a gateway answers 502, or the JSON is 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
 from care.model import Priority
-from connectors.base import Change
+from connectors.base import UNCONFIRMED_JOB, Change
+from connectors.errors import OutcomeUnknown
 from connectors.freshdesk.client import FreshdeskHelpdesk
 from connectors.freshdesk.sandbox import FreshdeskSandbox
 from connectors.zendesk.sandbox import ZendeskSandbox
@@ -148,3 +150,33 @@ def test_freshdesk_bulk_priority_whose_answer_is_lost_is_applied(freshdesk, faul
     report = client.apply(changes)
     assert sorted(report.applied) == [1, 2, 3] and not report.failed
     assert all(freshdesk.ticket(i)["priority"] == 3 for i in (1, 2, 3))
+
+
+def test_zendesk_notes_whose_answers_keep_failing_are_left_to_a_retry_that_looks_first(zendesk):
+    client = oauth_client(zendesk, sleep=FakeSleep())
+    change = Change(ref=1, ticket_id="4", note=note("f000000004"), note_ref="f000000004")
+    for _ in range(3):
+        zendesk.inject("500@/api/v2/tickets/update_many$")
+    with pytest.raises(OutcomeUnknown):
+        client.apply([change])
+    # The run fails; the action keeps its unconfirmed mark and the next run looks first.
+    report = client.apply([replace(change, job_id=UNCONFIRMED_JOB)])
+    assert report.applied == [1]
+    assert copies([c["body"] for c in zendesk.comments(4)], "f000000004") == 1
+
+
+def test_freshdesk_note_whose_answers_keep_failing_is_left_to_a_retry_that_looks_first(freshdesk):
+    client = FreshdeskHelpdesk(freshdesk.url, freshdesk.api_key, sleep=FakeSleep())
+    change = Change(ref=1, ticket_id="9", note=note("f000000009"), note_ref="f000000009")
+    for fault in ("500", "lost_502", "500"):  # the second one did post it
+        freshdesk.inject(f"{fault}@/api/v2/tickets/9/notes")
+    report = client.apply([change])
+    assert report.applied == [1]
+    assert copies([n["body"] for n in freshdesk.notes(9)], "f000000009") == 1
+    for _ in range(3):
+        freshdesk.inject("500@/api/v2/tickets/10/notes")
+    other = Change(ref=2, ticket_id="10", note=note("f000000010"), note_ref="f000000010")
+    with pytest.raises(OutcomeUnknown):
+        client.apply([other])
+    assert client.apply([replace(other, job_id=UNCONFIRMED_JOB)]).applied == [2]
+    assert copies([n["body"] for n in freshdesk.notes(10)], "f000000010") == 1
