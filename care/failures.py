@@ -8,6 +8,7 @@ import logging
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from care.config import ConfigError
+from care.config_urls import redact_url_passwords
 from care.store.database import StoreError, error_line
 from connectors.errors import HelpdeskError
 
@@ -15,7 +16,12 @@ DEBUG_HINT = "run again with --debug for the details"
 
 
 def one_line(exc: BaseException) -> str:
-    """What went wrong and what to do, in one line, for any exception a command raises."""
+    """What went wrong and what to do, in one line, for any exception a command raises;
+    a password inside a URL it quotes is masked."""
+    return redact_url_passwords(_explained(exc))
+
+
+def _explained(exc: BaseException) -> str:
     if isinstance(exc, ConfigError | HelpdeskError | StoreError):
         return _first_line(str(exc))
     if isinstance(exc, OperationalError):

@@ -95,6 +95,8 @@ def test_one_line_names_the_fix_for_what_prefect_raises():
         "or check CARE_DATABASE_URL"
     )
     assert one_line(ValueError("odd\nsecond line")).startswith("ValueError: odd; run again")
+    leaky = RuntimeError("cannot open postgresql://care:hunter2@db/care")
+    assert "hunter2" not in one_line(leaky) and "care:***@db" in one_line(leaky)
 
 
 def test_prefect_s_temporary_server_gets_time_to_start_unless_the_user_says_otherwise(tmp_path):
