@@ -26,7 +26,7 @@ def print_poll_summary(console: Console, summary: PollSummary) -> None:
     console.print(table)
     r = summary.requests
     console.print(
-        f"applied {summary.applied}, failed {summary.failed}, skipped tickets {summary.skipped}, "
+        f"applied {summary.applied}, failed {summary.failed}, quarantined {summary.skipped}, "
         f"surveys scheduled {summary.surveys_scheduled} · requests: {r.get('reads', 0):.0f} reads, "
         f"{r.get('writes', 0):.0f} writes, {r.get('rate_limited', 0):.0f} rate-limited"
     )
