@@ -57,13 +57,15 @@ def local_prefect_server(port: int, log_path: Path) -> Iterator[str]:
         )
     api = f"http://127.0.0.1:{port}/api"
     try:
-        _wait_healthy(api, process, log_path)
+        wait_healthy(api, process, log_path)
         yield api
     finally:
         stop_process_group(process)
 
 
 def stop_process_group(process: subprocess.Popen, grace_s: float = 10) -> None:
+    """SIGTERM to the whole process group (a server's or worker's children too), then
+    SIGKILL after `grace_s` seconds."""
     if process.poll() is not None:
         return
     os.killpg(process.pid, signal.SIGTERM)
@@ -79,11 +81,17 @@ def _in_use(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _wait_healthy(api: str, process: subprocess.Popen, log_path: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
+def wait_healthy(
+    api: str, process: subprocess.Popen, log_path: Path, timeout: float = START_TIMEOUT_S
+) -> None:
+    """Until the server at `api` answers its health check; `LocalServerError` if it exits
+    or stays silent for `timeout` seconds (the message ends with the tail of its log)."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise LocalServerError(f"the Prefect server exited at start; its log: {log_path}")
+            raise LocalServerError(
+                f"the Prefect server exited at start; its log: {log_path}{_tail(log_path)}"
+            )
         try:
             if requests.get(f"{api}/health", timeout=2).ok:
                 return
@@ -91,5 +99,13 @@ def _wait_healthy(api: str, process: subprocess.Popen, log_path: Path) -> None:
             pass
         time.sleep(0.5)
     raise LocalServerError(
-        f"the Prefect server did not answer within {START_TIMEOUT_S} s; its log: {log_path}"
+        f"the Prefect server did not answer within {timeout:.0f} s; its log: {log_path}"
+        + _tail(log_path)
     )
+
+
+def _tail(log_path: Path) -> str:
+    try:
+        return "\n" + log_path.read_text(errors="replace")[-3000:]
+    except OSError:
+        return ""

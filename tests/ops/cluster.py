@@ -5,16 +5,13 @@ PostgreSQL, a process work pool, `prefect deploy --all` from the repo root and
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-import requests
-
+from care.local_server import stop_process_group, wait_healthy
 from tests.ports import free_port
 
 ROOT = Path(__file__).parents[2]
@@ -84,10 +81,10 @@ def prefect_server(
     )
     api = f"http://127.0.0.1:{port}/api"
     try:
-        _wait_healthy(api, process, home / "server.log")
+        wait_healthy(api, process, home / "server.log")
         yield api
     finally:
-        _stop(process)
+        stop_process_group(process, grace_s=20)
         log.close()
 
 
@@ -122,31 +119,5 @@ def worker(c: Cluster, n: int) -> Iterator[subprocess.Popen]:
     try:
         yield process
     finally:
-        _stop(process)
+        stop_process_group(process, grace_s=20)
         log.close()
-
-
-def _wait_healthy(api: str, process: subprocess.Popen, log: Path, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"prefect server exited:\n{log.read_text()[-3000:]}")
-        try:
-            if requests.get(f"{api}/health", timeout=2).ok:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    raise AssertionError(f"prefect server did not start:\n{log.read_text()[-3000:]}")
-
-
-def _stop(process: subprocess.Popen) -> None:
-    """SIGTERM to the whole process group (a worker's flow-run children too), then SIGKILL."""
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
