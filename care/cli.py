@@ -181,7 +181,8 @@ def serve(
     With PREFECT_API_URL unset it starts a Prefect server on 127.0.0.1 itself (Prefect's
     temporary server has no scheduler) and stops it on exit.
     """
-    from contextlib import ExitStack
+    import signal
+    from contextlib import ExitStack, suppress
     from pathlib import Path
 
     from prefect.settings import PREFECT_API_URL, PREFECT_HOME, PREFECT_UI_URL, temporary_settings
@@ -194,7 +195,10 @@ def serve(
     if not settings.helpdesk_names():
         raise _fail("no helpdesk is configured: set CARE_ZENDESK_URL or CARE_FRESHDESK_URL")
     quiet_prefect_shutdown()
-    with ExitStack() as stack:
+    # Until the runner takes over SIGTERM, it stops the start-up the way Ctrl-C does, so
+    # the Prefect server started here is stopped too, not left behind.
+    signal.signal(signal.SIGTERM, _interrupt)
+    with suppress(KeyboardInterrupt), ExitStack() as stack:
         api = configured_api_url()
         if api is None:
             log = Path(PREFECT_HOME.value()) / "care-serve-server.log"
@@ -220,6 +224,10 @@ def serve(
         out.print(f"Prefect UI: {ui or api} · Ctrl-C to stop", highlight=False)
         serve_all(settings)
     out.print("stopped", highlight=False)
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
 
 
 @app.command("survey-server")

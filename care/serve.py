@@ -100,8 +100,12 @@ def serve_all(settings: Settings) -> None:
     for deployment in runner_deployments(settings):
         runner.add_deployment(deployment)
     # Ctrl-C or SIGTERM: the runner has stopped, and paused its schedules.
-    with suppress(KeyboardInterrupt, asyncio.CancelledError):
-        asyncio.run(runner.start())
+    before = signal.getsignal(signal.SIGTERM)
+    try:
+        with suppress(KeyboardInterrupt, asyncio.CancelledError):
+            asyncio.run(runner.start())
+    finally:  # the runner's handler needs its loop, which is gone now
+        signal.signal(signal.SIGTERM, before)
 
 
 def _runner_class() -> type:

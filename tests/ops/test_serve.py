@@ -68,6 +68,28 @@ def test_care_serve_without_a_prefect_server_starts_one_that_schedules_runs(tmp_
         requests.get(f"{api}/health", timeout=2)
 
 
+def test_care_serve_stopped_while_its_prefect_server_starts_stops_that_server_too(tmp_path):
+    port = free_port()
+    env = prefect_env(tmp_path / "prefect", None, care_env(tmp_path))
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "care", "serve", "--prefect-port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    first = serve.stdout.readline()  # "No PREFECT_API_URL: starting a Prefect server …"
+    time.sleep(1)  # the server process is starting
+    serve.send_signal(signal.SIGTERM)
+    output = first + serve.communicate(timeout=60)[0]
+    assert "starting a Prefect server" in first
+    assert output.rstrip().endswith("stopped") and serve.returncode == 0, output
+    time.sleep(1)
+    with pytest.raises(requests.ConnectionError):  # nothing left behind on the port
+        requests.get(f"http://127.0.0.1:{port}/api/health", timeout=2)
+
+
 def test_care_serve_refuses_a_server_whose_workers_already_run_care(tmp_path):
     home = tmp_path / "prefect"
     home.mkdir()
