@@ -87,32 +87,36 @@ def write_back(
     if not valid_ticket_id(record.helpdesk, record.ticket_id):
         return _not_a_ticket(store, record, result)
     retrying = record.write_attempts > 0
-    changes: list[Change] = []
+    batches: list[list[Change]] = []
     try:
         if "answer" in parts and record.answer_pending:
-            changes += _answer_changes(record, policy, notes, retrying)
+            batches.append(_answer_changes(record, policy, notes, retrying))
         if "comment" in parts and record.comment_pending:
-            changes.append(_comment_change(record, notes, retrying))
+            batches.append([_comment_change(record, notes, retrying)])
     except ValueError as exc:  # a note template that does not render
         return _failed(store, record, str(exc), result)
-    if not changes:
+    if not batches:
         return result
     store.survey_write_started(record.helpdesk, record.ticket_id)
-    try:
-        report = helpdesk.apply(changes)
-    except HelpdeskError as exc:
-        result.unreachable = isinstance(exc, Transient)
-        return _failed(store, record, str(exc), result)
-    applied = set(report.applied)
-    if {_TAG, _ANSWER_NOTE} <= applied:
-        done = _answer_action(record, policy)
-        store.mark_survey_answer_written(record.helpdesk, record.ticket_id, now, done)
-        result.answers_written += 1
-    if _COMMENT_NOTE in applied:
-        store.mark_survey_comment_written(record.helpdesk, record.ticket_id, now)
-        result.comments_written += 1
-    if report.failed:
-        _failed(store, record, next(iter(report.failed.values())), result)
+    # One after the other, each recorded before the next: the helpdesk runs bulk jobs in
+    # any order, and agents read the answer's note before the comment's; and an answer
+    # on the ticket is never written again because its comment then failed.
+    for batch in batches:
+        try:
+            report = helpdesk.apply(batch)
+        except HelpdeskError as exc:
+            result.unreachable = isinstance(exc, Transient)
+            return _failed(store, record, str(exc), result)
+        applied = set(report.applied)
+        if {_TAG, _ANSWER_NOTE} <= applied:
+            done = _answer_action(record, policy)
+            store.mark_survey_answer_written(record.helpdesk, record.ticket_id, now, done)
+            result.answers_written += 1
+        if _COMMENT_NOTE in applied:
+            store.mark_survey_comment_written(record.helpdesk, record.ticket_id, now)
+            result.comments_written += 1
+        if report.failed:
+            return _failed(store, record, next(iter(report.failed.values())), result)
     return result
 
 
