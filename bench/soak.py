@@ -10,6 +10,7 @@ After each run, a clean poll and survey dispatch, then the checks:
   duplicated  a CARE note on a ticket twice, or two survey e-mails for one ticket
   dropped     an agent's tag missing from a ticket at the end
   tracebacks  a command that was not killed and printed a Python traceback
+  unfinished  the clean poll or survey run at the end still failed
 
     python bench/soak.py --runs 200                     # SQLite stores
     python bench/soak.py --runs 50 --postgres URL       # PostgreSQL, with two pollers at once
@@ -72,6 +73,7 @@ class Outcome:
     duplicated: int = 0
     dropped: int = 0
     tracebacks: int = 0
+    unfinished: int = 0  # the clean polls at the end still failed
     actions: int = 0
     notes: int = 0
     mails: int = 0
@@ -79,7 +81,9 @@ class Outcome:
 
     @property
     def clean(self) -> bool:
-        return not (self.lost or self.duplicated or self.dropped or self.tracebacks)
+        return not (
+            self.lost or self.duplicated or self.dropped or self.tracebacks or self.unfinished
+        )
 
     def line(self) -> str:
         return (
@@ -87,6 +91,7 @@ class Outcome:
             f"faults {self.faults:>2} kills {self.kills} actions {self.actions:>3} "
             f"notes {self.notes:>3} mails {self.mails:>2} | lost {self.lost} dup "
             f"{self.duplicated} dropped {self.dropped} tracebacks {self.tracebacks}"
+            + (f" UNFINISHED {self.unfinished}" if self.unfinished else "")
         )
 
 
@@ -129,19 +134,27 @@ class Soak:
                     self._care(env, command, outcome)
             # The end: polls until nothing is left to apply (a fault still queued fires
             # once), with our own writes visible and refused writes due again.
-            for last in (False, False, True):
+            for _ in range(3):
                 sandbox.advance(61)
                 self._retry_now(store_url)
-                self._care(env, ["run", "poll", "--helpdesk", vendor], outcome, final=last)
-                if not self._unsettled(store_url):
+                done = self._care(env, ["run", "poll", "--helpdesk", vendor], outcome)
+                if done.returncode == 0 and not self._unsettled(store_url):
                     break
-            self._care(env, ["run", "surveys"], outcome)
-            self._care(env, ["run", "surveys"], outcome, final=True)
+            else:
+                outcome.unfinished += 1
+                outcome.problems.append(f"the last poll kept failing: {done.stderr[-300:]}")
+            for _ in range(2):
+                done = self._care(env, ["run", "surveys"], outcome)
+            if done.returncode:
+                outcome.unfinished += 1
+                outcome.problems.append(f"the last survey run failed: {done.stderr[-300:]}")
             self._check(outcome, sandbox, vendor, store_url, folder, agent_tags)
         return outcome
 
     # -- the operations -----------------------------------------------------------------
-    def _care(self, env: dict[str, str], args: list[str], outcome: Outcome, final=False) -> None:
+    def _care(
+        self, env: dict[str, str], args: list[str], outcome: Outcome
+    ) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(
             [sys.executable, "-m", "care", *args],
             env=env,
@@ -151,8 +164,7 @@ class Soak:
             timeout=600,
         )
         self._look_at(done.stdout + done.stderr, args, outcome)
-        if final and done.returncode:
-            outcome.problems.append(f"final `care {' '.join(args)}` failed: {done.stderr[-300:]}")
+        return done
 
     def _killed(self, env: dict[str, str], args: list[str], after: float, o: Outcome) -> None:
         process = subprocess.Popen(
@@ -413,6 +425,7 @@ def main() -> int:
                 duplicated=outcome.duplicated,
                 dropped=outcome.dropped,
                 tracebacks=outcome.tracebacks,
+                unfinished=outcome.unfinished,
             )
             if not outcome.clean:
                 failed_seeds.append(outcome.seed)
@@ -423,7 +436,7 @@ def main() -> int:
         f"{totals['kills']} kill -9, {totals['actions']} actions, {totals['notes']} notes, "
         f"{totals['mails']} survey e-mails | lost {totals['lost']}, duplicated "
         f"{totals['duplicated']}, agent tags dropped {totals['dropped']}, tracebacks "
-        f"{totals['tracebacks']}"
+        f"{totals['tracebacks']}, runs whose last polls failed {totals['unfinished']}"
     )
     if failed_seeds:
         print(f"replay: python bench/soak.py --runs 1 --seed {failed_seeds[0]}")
