@@ -247,6 +247,15 @@ class Soak:
             ).all()
         engine.dispose()
         o.actions = len(rows)
+        engine = create_engine(store_url)
+        with engine.connect() as conn:
+            stuck = conn.execute(
+                text("SELECT helpdesk, ticket_id FROM survey_outbox WHERE state = 'claimed'")
+            ).all()
+        engine.dispose()
+        for helpdesk, ticket_id in stuck:  # the last dispatch should have taken it over
+            o.lost += 1
+            o.problems.append(f"{helpdesk}:{ticket_id}: survey still claimed at the end")
         notes_by_ticket: dict[int, Counter[str]] = {}
         for ticket_id, rule, variant, state, add_tags, note in rows:
             key = f"{vendor}:{ticket_id}:{rule}:{variant}"
@@ -355,6 +364,10 @@ class Soak:
                     "UPDATE action_log SET retry_at = NULL, claimed_at = :long_ago "
                     "WHERE state IN ('pending', 'applying')"
                 ),
+                {"long_ago": datetime.now(UTC) - timedelta(days=1)},
+            )
+            conn.execute(  # a killed dispatcher's claims: stale after 15 minutes
+                text("UPDATE survey_outbox SET claimed_at = :long_ago WHERE state = 'claimed'"),
                 {"long_ago": datetime.now(UTC) - timedelta(days=1)},
             )
         engine.dispose()
