@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import email
+import json
 import os
 import random
 import re
@@ -49,6 +50,7 @@ from care.surveys.message import SURVEY_HEADER  # noqa: E402
 from connectors.freshdesk.sandbox import FreshdeskSandbox  # noqa: E402
 from connectors.sandbox_http import LOST_ANSWERS  # noqa: E402
 from connectors.zendesk.sandbox import ZendeskSandbox  # noqa: E402
+from tests.ports import free_port  # noqa: E402
 
 REF = re.compile(r"ref ([0-9a-f]{10,})")
 WRITE_PATHS = {
@@ -167,14 +169,7 @@ class Soak:
         return done
 
     def _killed(self, env: dict[str, str], args: list[str], after: float, o: Outcome) -> None:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "care", *args],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        process = _start(env, args, stdout=subprocess.DEVNULL, start_new_session=True)
         time.sleep(after)
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
@@ -182,17 +177,7 @@ class Soak:
         process.wait()
 
     def _at_once(self, env: dict[str, str], commands: list[list[str]], o: Outcome) -> None:
-        processes = [
-            subprocess.Popen(
-                [sys.executable, "-m", "care", *args],
-                env=env,
-                cwd=ROOT,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-            )
-            for args in commands
-        ]
+        processes = [_start(env, args, stdout=subprocess.PIPE, text=True) for args in commands]
         for args, process in zip(commands, processes, strict=True):
             output, _ = process.communicate(timeout=600)
             self._look_at(output, args, o)
@@ -303,7 +288,6 @@ class Soak:
         if not self.postgres:
             yield f"sqlite:///{folder / 'care.db'}"
             return
-        sys.path.insert(0, str(ROOT))
         os.environ["CARE_TEST_DATABASE_URL"] = self.postgres
         from tests.databases import postgresql_schema
 
@@ -373,6 +357,17 @@ class Soak:
         engine.dispose()
 
 
+def _start(env: dict[str, str], args: list[str], **popen) -> subprocess.Popen:
+    """`care <args>` as its own process, its stderr with its stdout."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "care", *args],
+        env=env,
+        cwd=ROOT,
+        stderr=subprocess.STDOUT,
+        **popen,
+    )
+
+
 def _knows(sandbox, fault: str) -> bool:
     try:
         sandbox.inject(f"{fault}@/nowhere")
@@ -383,8 +378,6 @@ def _knows(sandbox, fault: str) -> bool:
 
 def _tags(value) -> list[str]:
     if isinstance(value, str):
-        import json
-
         return json.loads(value)
     return list(value or [])
 
@@ -418,8 +411,7 @@ def main() -> int:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="care-soak-")))
         os.environ["PREFECT_HOME"] = str(workdir / "prefect")
         os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
-        port = _free_port()
-        api = stack.enter_context(local_prefect_server(port, workdir / "prefect-server.log"))
+        api = stack.enter_context(local_prefect_server(free_port(), workdir / "prefect-server.log"))
         soak = Soak(workdir, api, args.postgres)
         started = time.monotonic()
         for n in range(args.runs):
@@ -454,14 +446,6 @@ def main() -> int:
     if failed_seeds:
         print(f"replay: python bench/soak.py --runs 1 --seed {failed_seeds[0]}")
     return 1 if failed_seeds else 0
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 if __name__ == "__main__":

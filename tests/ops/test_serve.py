@@ -30,6 +30,18 @@ def care_env(tmp_path: Path) -> dict[str, str]:
     }
 
 
+def start_serve(env: dict[str, str], port: int) -> subprocess.Popen:
+    """`care serve` with no PREFECT_API_URL: it starts a Prefect server on `port`."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "care", "serve", "--prefect-port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
 def scheduled_runs(api: str) -> list[dict]:
     body = {"flow_runs": {"state": {"type": {"any_": ["SCHEDULED"]}}}, "limit": 50}
     return requests.post(f"{api}/flow_runs/filter", json=body, timeout=5).json()
@@ -43,14 +55,7 @@ def test_care_serve_without_a_prefect_server_starts_one_that_schedules_runs(tmp_
         None,  # no PREFECT_API_URL
         {**care_env(tmp_path), "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "1"},
     )
-    serve = subprocess.Popen(
-        [sys.executable, "-m", "care", "serve", "--prefect-port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    serve = start_serve(env, port)
     try:
         deadline = time.monotonic() + 120
         runs: list[dict] = []
@@ -71,14 +76,7 @@ def test_care_serve_without_a_prefect_server_starts_one_that_schedules_runs(tmp_
 def test_care_serve_stopped_while_its_prefect_server_starts_stops_that_server_too(tmp_path):
     port = free_port()
     env = prefect_env(tmp_path / "prefect", None, care_env(tmp_path))
-    serve = subprocess.Popen(
-        [sys.executable, "-m", "care", "serve", "--prefect-port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    serve = start_serve(env, port)
     first = serve.stdout.readline()  # "No PREFECT_API_URL: starting a Prefect server …"
     time.sleep(1)  # the server process is starting
     serve.send_signal(signal.SIGTERM)
