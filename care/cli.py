@@ -181,53 +181,18 @@ def serve(
     With PREFECT_API_URL unset it starts a Prefect server on 127.0.0.1 itself (Prefect's
     temporary server has no scheduler) and stops it on exit.
     """
-    import signal
-    from contextlib import ExitStack, suppress
-    from pathlib import Path
-
-    from prefect.settings import PREFECT_API_URL, PREFECT_HOME, PREFECT_UI_URL, temporary_settings
-
-    from care.local_server import LocalServerError, configured_api_url, local_prefect_server
-    from care.schedules import schedules
-    from care.serve import ServeConflict, refuse_beside_workers, serve_all, served_name
+    from care.local_server import LocalServerError
+    from care.serve import ServeConflict, serve_until_stopped
 
     settings = _checked_settings()
     if not settings.helpdesk_names():
         raise _fail("no helpdesk is configured: set CARE_ZENDESK_URL or CARE_FRESHDESK_URL")
     quiet_prefect_shutdown()
-    # Until the runner takes over SIGTERM, it stops the start-up the way Ctrl-C does, so
-    # the Prefect server started here is stopped too, not left behind.
-    signal.signal(signal.SIGTERM, _interrupt)
-    with suppress(KeyboardInterrupt), ExitStack() as stack:
-        api = configured_api_url()
-        if api is None:
-            log = Path(PREFECT_HOME.value()) / "care-serve-server.log"
-            out.print(
-                f"No PREFECT_API_URL: starting a Prefect server on 127.0.0.1:{prefect_port} "
-                f"(log: {log})",
-                highlight=False,
-            )
-            try:
-                api = stack.enter_context(local_prefect_server(prefect_port, log))
-            except LocalServerError as exc:
-                raise _fail(str(exc), code=1) from None
-            os.environ["PREFECT_API_URL"] = api  # for the flow-run processes too
-            stack.enter_context(temporary_settings({PREFECT_API_URL: api}))
-        try:
-            refuse_beside_workers(settings)
-        except ServeConflict as exc:
-            raise _fail(str(exc), code=1) from None
-        for s in schedules(settings.helpdesk_names()):
-            when = f"every {s.interval_s // 60} min" if s.interval_s else f"cron {s.cron} UTC"
-            out.print(f"serving {s.flow}/{served_name(s)} · {when}", highlight=False)
-        ui = PREFECT_UI_URL.value()
-        out.print(f"Prefect UI: {ui or api} · Ctrl-C to stop", highlight=False)
-        serve_all(settings)
+    try:
+        serve_until_stopped(settings, prefect_port, lambda line: out.print(line, highlight=False))
+    except (LocalServerError, ServeConflict) as exc:
+        raise _fail(str(exc), code=1) from None
     out.print("stopped", highlight=False)
-
-
-def _interrupt(*_: object) -> None:
-    raise KeyboardInterrupt
 
 
 @app.command("survey-server")

@@ -14,10 +14,13 @@ import asyncio
 import importlib
 import os
 import signal
-from contextlib import suppress
+from collections.abc import Callable
+from contextlib import ExitStack, suppress
+from pathlib import Path
 from typing import Any
 
 from care.config import Settings
+from care.local_server import configured_api_url, local_prefect_server
 from care.schedules import Schedule, schedules
 
 SERVED_PREFIX = "serve-"
@@ -93,9 +96,43 @@ def refuse_beside_workers(settings: Settings) -> None:
         )
 
 
-def serve_all(settings: Settings) -> None:
+def serve_until_stopped(settings: Settings, prefect_port: int, say: Callable[[str], None]) -> None:
+    """`care serve`: the Prefect server to use (one started on `prefect_port` when no
+    PREFECT_API_URL is set, stopped again at the end), then every deployment on its
+    schedule until SIGINT or SIGTERM. `say` shows the operator what is served where.
+
+    Raises `LocalServerError` or `ServeConflict`, each saying what to do.
+    """
+    from prefect.settings import PREFECT_API_URL, PREFECT_HOME, PREFECT_UI_URL, temporary_settings
+
+    # Until the runner takes over SIGTERM, it stops the start-up the way Ctrl-C does, so
+    # the Prefect server started here is stopped too, not left behind.
+    signal.signal(signal.SIGTERM, _interrupt)
+    with suppress(KeyboardInterrupt), ExitStack() as stack:
+        api = configured_api_url()
+        if api is None:
+            log = Path(PREFECT_HOME.value()) / "care-serve-server.log"
+            say(
+                f"No PREFECT_API_URL: starting a Prefect server on 127.0.0.1:{prefect_port} "
+                f"(log: {log})"
+            )
+            api = stack.enter_context(local_prefect_server(prefect_port, log))
+            os.environ["PREFECT_API_URL"] = api  # for the flow-run processes too
+            stack.enter_context(temporary_settings({PREFECT_API_URL: api}))
+        refuse_beside_workers(settings)
+        for s in schedules(settings.helpdesk_names()):
+            when = f"every {s.interval_s // 60} min" if s.interval_s else f"cron {s.cron} UTC"
+            say(f"serving {s.flow}/{served_name(s)} · {when}")
+        say(f"Prefect UI: {PREFECT_UI_URL.value() or api} · Ctrl-C to stop")
+        _serve(settings)
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _serve(settings: Settings) -> None:
     """Register the deployments and run them on schedule until SIGINT or SIGTERM."""
-    refuse_beside_workers(settings)
     runner = _runner_class()(pause_on_shutdown=True)
     for deployment in runner_deployments(settings):
         runner.add_deployment(deployment)
