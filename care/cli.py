@@ -146,6 +146,8 @@ def run_surveys(
         summary = dispatch_surveys(dry_run=dry_run)
     except (ConfigError, AuthError) as exc:
         raise _fail(str(exc)) from None
+    except HelpdeskError as exc:
+        raise _fail(str(exc), code=1) from None
     print_dispatch_summary(out, summary)
 
 

@@ -41,6 +41,7 @@ from care.surveys import (
 )
 from care.surveys.writeback import WriteBackResult
 from connectors.base import Helpdesk
+from connectors.errors import HelpdeskError, Transient
 
 BATCH = 100  # surveys claimed at a time: re-read in one request, sent before the next claim
 RETRY_BACKOFF = (timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
@@ -65,6 +66,11 @@ class MailServerDown(ConfigError):
 
     def __reduce__(self) -> tuple[type[MailServerDown], tuple[str, bool]]:
         return (type(self), (str(self), self.first))  # pickled by Prefect
+
+
+class ReReadFailed(HelpdeskError):
+    """The helpdesk did not answer the re-read that comes before any send: the batch was
+    given back, due as it was."""
 
 
 @dataclass
@@ -129,7 +135,11 @@ def send_surveys(
 ) -> DispatchResult:
     """`send_batch` outside Prefect: each survey of a claimed batch sent or settled."""
     result = DispatchResult()
-    fresh = _fresh_tickets(ctx, batch)  # re-read just before sending, a request per 100
+    try:
+        fresh = _fresh_tickets(ctx, batch)  # re-read just before sending, a request per 100
+    except HelpdeskError:
+        _release(ctx, batch)  # due again at once, not after a claim nobody holds goes stale
+        raise
     for i, record in enumerate(batch):
         try:
             label = _dispatch_one(ctx, record, fresh[(record.helpdesk, record.ticket_id)], dry_run)
@@ -149,11 +159,17 @@ def _fresh_tickets(
     by_helpdesk: dict[str, list[str]] = {}
     for record in batch:
         by_helpdesk.setdefault(record.helpdesk, []).append(record.ticket_id)
-    return {
-        (name, ticket_id): ticket
-        for name, ids in by_helpdesk.items()
-        for ticket_id, ticket in ctx.helpdesk(name).tickets(ids).items()
-    }
+    fresh: dict[tuple[str, str], Ticket | None] = {}
+    for name, ids in by_helpdesk.items():
+        try:
+            tickets = ctx.helpdesk(name).tickets(ids)
+        except Transient as exc:  # a Final error (a credential, a URL) speaks for itself
+            raise ReReadFailed(
+                f"{name}: the tickets could not be read again before sending their surveys "
+                f"({exc}); the surveys stay due for the next run"
+            ) from exc
+        fresh |= {(name, ticket_id): ticket for ticket_id, ticket in tickets.items()}
+    return fresh
 
 
 def _dispatch_one(
@@ -259,6 +275,13 @@ class _ServerDown(Exception):
         self.error = error
 
 
+def _release(ctx: DispatchContext, records: Sequence[SurveyRecord]) -> None:
+    """Claimed surveys not handled, back to due as they were."""
+    now = ctx.clock()
+    for record in records:
+        ctx.store.reschedule_survey(record.id, record.due_at, now, token=ctx.claim_token)
+
+
 def _give_back(
     ctx: DispatchContext,
     batch: Sequence[SurveyRecord],
@@ -273,8 +296,7 @@ def _give_back(
     now, token = ctx.clock(), ctx.claim_token
     record = batch[at]
     ctx.store.mark_survey_failed(record.id, error, now, record.due_at, token=token)
-    for rest in batch[at + 1 :]:
-        ctx.store.reschedule_survey(rest.id, rest.due_at, now, token=token)
+    _release(ctx, batch[at + 1 :])
     first = not any(r.last_error == error for r in batch)
     left = len(batch) - at
     log.error("survey e-mails held: %s (%d surveys given back, still due)", error, left)

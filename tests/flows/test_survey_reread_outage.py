@@ -1,0 +1,85 @@
+"""A helpdesk that fails the re-read just before sending (a 5xx burst, an outage) stops the
+dispatch with one error line; the surveys it had claimed are given back at once, due as
+they were, instead of waiting out a claim nobody holds any more (15 minutes)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from care.store import Store
+from connectors.zendesk.endpoints import SHOW_MANY
+from connectors.zendesk.sandbox import ZendeskSandbox
+from flows.poll import poll_helpdesk
+from flows.surveys import dispatch_surveys
+from tasks.surveys import ReReadFailed
+from tests.flows.environment import configure, settled_past
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+
+BURST = 6  # HelpdeskHttp's attempts: every one of them answered 500
+
+
+@pytest.fixture
+def sandbox(database_url, tmp_path, monkeypatch) -> Iterator[ZendeskSandbox]:
+    """Surveys scheduled and due, as after a poll."""
+    with ZendeskSandbox(tickets=60, seed=5, job_delay_ms=5, now=settled_past()) as running:
+        configure(monkeypatch, tmp_path, running, database_url)
+        poll_helpdesk(helpdesk="zendesk")
+        yield running
+
+
+def due(database_url: str) -> list[str]:
+    with Store.open(database_url) as store:
+        return sorted(r.ticket_id for r in store.due_surveys(datetime.now(UTC), 1000))
+
+
+def sent(tmp_path) -> int:
+    return len(list((tmp_path / "outbox").glob("*.eml")))
+
+
+def test_surveys_claimed_before_a_failed_re_read_are_due_again_at_once(
+    sandbox, database_url, tmp_path
+):
+    before = due(database_url)
+    assert before, "the seed has surveys due"
+    for _ in range(BURST):
+        sandbox.inject(f"500@{SHOW_MANY}")
+
+    with pytest.raises(ReReadFailed):
+        dispatch_surveys()
+    assert sent(tmp_path) == 0
+    assert due(database_url) == before  # given back, not held under a dead claim
+
+    result = dispatch_surveys()
+    assert result.outcomes["sent"] == sent(tmp_path) >= 1
+
+
+def test_care_run_surveys_ends_with_one_error_line_naming_the_helpdesk(
+    sandbox, database_url, tmp_path
+):
+    from prefect.settings import PREFECT_API_URL
+
+    for _ in range(BURST):
+        sandbox.inject(f"503:0@{SHOW_MANY}")
+    env = {k: v for k, v in os.environ.items() if k.startswith("CARE_")}
+    env |= {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    env |= {"PREFECT_API_URL": str(PREFECT_API_URL.value()), "PREFECT_LOGGING_LEVEL": "WARNING"}
+    result = subprocess.run(
+        [sys.executable, "-m", "care", "run", "surveys"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: zendesk: the tickets could not be read again") and "503" in last
+    assert due(database_url)  # still due for the next run
