@@ -133,10 +133,14 @@ def waiting_since(t: Ticket, previous: Previous | None) -> datetime | None:
     """The start of the requester's unanswered wait after an agent reply, given what the
     previous poll stored.
 
-    None while no agent has replied (the wait then runs from creation) or the agent
-    spoke last. The earlier start is kept for as long as no agent has replied since.
+    None while no agent has replied (the wait then runs from creation), the agent spoke
+    last, or the ticket is pending, on hold or solved (that ends the wait: the requester
+    writing again starts a new one). The earlier start is kept for as long as no agent
+    has replied since.
     """
     if t.agent_replies == 0 or t.last_requester_message_at is None or not t.requester_wrote_last:
+        return None
+    if not t.status.awaits_agent:
         return None
     if (
         previous is not None
