@@ -37,6 +37,7 @@ class Action:
     reason: str  # one human sentence: why the rule fired
     variant: str = ""  # distinguishes several actions of one rule (e.g. "warning", "breached")
     add_tags: frozenset[str] = frozenset()
+    remove_tags: frozenset[str] = frozenset()  # only the SLA's own state tags, ever
     set_priority: Priority | None = None
     set_group: str | None = None
     note: NoteDraft | None = None
@@ -54,13 +55,8 @@ class Action:
         return action_ref(self.key)
 
     @property
-    def change_signature(self) -> tuple[frozenset[str], str | None, str | None]:
-        """Actions with equal signatures can share one bulk update call."""
-        return (self.add_tags, self.set_priority, self.set_group)
-
-    @property
     def changes_ticket(self) -> bool:
-        return bool(self.add_tags or self.set_priority or self.set_group)
+        return bool(self.add_tags or self.remove_tags or self.set_priority or self.set_group)
 
 
 def action_ref(key: str, secret: bytes | None = None) -> str:

@@ -6,8 +6,8 @@ An ops engineer may override any of them from a folder of their own
 `care/templates/` second, and everything is then rendered in Jinja2's sandbox
 so a template cannot reach into Python.
 
-Every internal note starts with "[CARE] <rule>" and ends with a footer holding its
-ref (`care.actions.action_ref`, keyed with the store's secret), even when a custom
+Every internal note starts with a "[CARE] <title> · <rule>" line and ends with a footer
+holding its ref (`care.actions.action_ref`, keyed with the store's secret), even when a custom
 template forgets them: agents see which rule wrote a note, and the product can
 recognise its own notes later (`ref_in`). A public reply (the greeting in `reply`
 mode) goes to the customer and is left unframed.
@@ -16,6 +16,7 @@ mode) goes to the customer and is left unframed.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ BUNDLED_DIR = Path(__file__).parent / "templates"
 
 
 REF = re.compile(r"· ref ([0-9a-f]{10})\s*$")
+REFS = re.compile(r"· ref ([0-9a-f]{10})\s*$", re.MULTILINE)
 
 
 def header(action: Action) -> str:
@@ -46,6 +48,27 @@ def header(action: Action) -> str:
 
 def footer(ref: str) -> str:
     return f"— CARE pipelines · ref {ref}"
+
+
+# The order a combined note shows its sections in: what an agent must act on first.
+URGENCY = ("resolve.two_interactions", "resolve.response_sla")
+SECTION_BREAK = "\n\n" + "─" * 24 + "\n\n"
+
+
+def combine(sections: Sequence[tuple[str, str]]) -> str:
+    """One internal note from several rules' notes, `(rule, rendered note)` each: the
+    most urgent first (escalation, breach, then the rest as given), each section still
+    headed by its rule and ending with its ref, so agents and crash recovery alike can
+    tell which rule wrote what."""
+    ordered = sorted(
+        sections, key=lambda s: URGENCY.index(s[0]) if s[0] in URGENCY else len(URGENCY)
+    )
+    return SECTION_BREAK.join(text.strip() for _, text in ordered)
+
+
+def refs_in(note: str | None) -> list[str]:
+    """Every section ref of a (combined) note, in order."""
+    return REFS.findall(note) if note else []
 
 
 def ref_in(note: str | None) -> str | None:
@@ -123,9 +146,9 @@ def _context(draft: NoteDraft, action: Action, ref: str) -> dict[str, Any]:
 
 
 def _framed(text: str, action: Action, ref: str) -> str:
-    """Guarantee the "[CARE] <rule>" first line and the footer with the ref."""
+    """Guarantee a first line naming the rule and the footer with the ref."""
     text = text.strip()
-    if not text.startswith((header(action), action.rule)):
+    if action.rule not in text.split("\n", 1)[0]:
         text = f"{header(action)}\n\n{text}" if text else header(action)
     if ref_in(text) != ref:
         text = f"{text}\n\n{footer(ref)}"

@@ -2,7 +2,8 @@
 
 - `connect.greeting`: a new/open ticket that no agent has answered yet gets an
   internal note with a personalised greeting draft (first name, tenure from one
-  month) and the tag `greeted`; in `reply` mode the draft is posted publicly.
+  month, an apology for the wait when the response target has already passed) and the
+  tag `greeted`; in `reply` mode the draft is posted publicly.
 - `connect.loyal_customer`: a requester whose account is at least
   `min_tenure_days` old [2 years] gets the tag `loyal_customer`.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from care.actions import Action, NoteDraft
+from care.business_hours import elapsed
 from care.model import Ticket
 from care.policy import Policy
 
@@ -30,6 +32,8 @@ def greeting(t: Ticket, p: Policy, now: datetime) -> list[Action]:
     tenure = tenure_phrase(t.requester.created_at, now, settings.mention_tenure_after_days)
     whom = first_name or "the requester"
     with_tenure = f", a customer for {tenure}" if tenure else ""
+    # Already past the response target: the draft opens with an apology for the wait.
+    late = elapsed(t.created_at, now, p.business_hours) > p.rules.response_sla.target(t.priority)
     return [
         Action(
             rule=GREETING,
@@ -39,7 +43,7 @@ def greeting(t: Ticket, p: Policy, now: datetime) -> list[Action]:
             add_tags=frozenset({tag}),
             note=NoteDraft(
                 GREETING,
-                {"first_name": first_name, "tenure": tenure, "subject": t.subject},
+                {"first_name": first_name, "tenure": tenure, "subject": t.subject, "late": late},
                 public=settings.mode == "reply",
             ),
         )

@@ -1,11 +1,12 @@
 """Resolve: answer in time, escalate what two interactions did not solve, stop the ping-pong.
 
-- `resolve.response_sla`: an unsolved new/open ticket waits for an agent (no
-  first reply yet, or the requester wrote after the last agent reply). At
-  ≥ `warning_ratio` [75 %] of the target: tag `sla_warning`; strictly past the
-  target: tag `sla_breached`, a note with target, elapsed time and since when, and
-  a notification (the warning notifies nobody).
-  Pending and hold tickets stop the clock. Time counts in business hours when a
+- `resolve.response_sla`: every wait (`care.waits`: the requester waits for a first
+  reply, or for a reply to what they wrote after the last one) is timed against the
+  target. The tags show the current wait: at ≥ `warning_ratio` [75 %] of the target
+  `sla_warning`, strictly past it `sla_breached` instead, neither once the wait is
+  over (an agent replied, or the ticket went pending, on hold or solved). Each
+  breached wait gets a note with target, elapsed time and since when, and a
+  notification (the warning notifies nobody). Time counts in business hours when a
   calendar is configured.
 - `resolve.two_interactions`: an unsolved ticket with ≥ `min_agent_replies` [2]
   public agent replies where the requester wrote again after the last one is
@@ -17,13 +18,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from care.actions import Action, NoteDraft
 from care.business_hours import elapsed, format_duration
 from care.model import Priority, Ticket
 from care.policy import Policy
 from care.rules.connect import greeting_name
+from care.waits import current_wait
 
 RESPONSE_SLA = "resolve.response_sla"
 TWO_INTERACTIONS = "resolve.two_interactions"
@@ -31,44 +33,70 @@ PASSED_AROUND = "resolve.passed_around"
 
 
 def response_sla(t: Ticket, p: Policy, now: datetime) -> list[Action]:
+    """The SLA state of the current wait, as tags, and a note per breached wait.
+
+    Decisions are keyed by the wait (`Wait.key`): each wait is warned and breached at
+    most once, and a second wait gets its own. Tags are state: the ticket carries the
+    warning or the breach of the wait running now, and neither once it is over.
+    `t.priority` is the priority after this poll's own changes (`rules.evaluate`).
+    """
     warning_tag, breached_tag = p.tag("sla_warning"), p.tag("sla_breached")
-    if breached_tag in t.tags or not t.status.awaits_agent:
-        return []  # pending/hold: the clock waits for the requester or a third party
-    waiting = waiting_for_agent(t)
-    if waiting is None:
-        return []
-    since, awaiting = waiting
+    shown = t.tags & {warning_tag, breached_tag}
+    wait = current_wait(t)
+    if wait is None:  # answered, pending, on hold, solved: nothing to time
+        return [_sla_cleared(t, shown, f"ended:{_stamp(t.updated_at)}")] if shown else []
     settings = p.rules.response_sla
     target = settings.target(t.priority)
-    spent = elapsed(since, now, p.business_hours)
-    actions: list[Action] = []
+    spent = elapsed(wait.started_at, now, p.business_hours)
     clock = " (business hours)" if p.business_hours else ""
     reason = (
-        f"waiting {format_duration(spent)}{clock} for {awaiting}; target {format_duration(target)}"
+        f"waiting {format_duration(spent)}{clock} for {wait.kind.awaiting}; "
+        f"target {format_duration(target)}"
     )
-    if spent >= target * settings.warning_ratio and warning_tag not in t.tags:
-        actions.append(_sla_action(t, "warning", reason, warning_tag))
     if spent > target:  # exactly on target is still in time
         fields = {
             "target": format_duration(target),
             "elapsed": format_duration(spent),
-            "since": _when(since, p),
-            "awaiting": awaiting,
+            "since": _when(wait.started_at, p),
+            "awaiting": wait.kind.awaiting,
             "priority": t.priority.value if t.priority else None,
             "business_hours": p.business_hours is not None,
         }
-        note = NoteDraft(RESPONSE_SLA, fields)
-        actions.append(_sla_action(t, "breached", reason, breached_tag, note, notify=True))
-    return actions
+        return [
+            _sla_action(
+                t,
+                f"breached:{wait.key}",
+                reason,
+                add={breached_tag},
+                remove=shown - {breached_tag},
+                note=NoteDraft(RESPONSE_SLA, fields),
+                notify=True,
+            )
+        ]
+    if spent >= target * settings.warning_ratio:
+        return [
+            _sla_action(
+                t, f"warning:{wait.key}", reason, add={warning_tag}, remove=shown - {warning_tag}
+            )
+        ]
+    # In time: a tag left from an earlier wait (the agent's reply was not seen) goes.
+    return [_sla_cleared(t, shown, f"cleared:{wait.key}")] if shown else []
+
+
+def _sla_cleared(t: Ticket, shown: frozenset[str], variant: str) -> Action:
+    return _sla_action(
+        t, variant, "the wait the SLA tags described is over", add=set(), remove=shown
+    )
 
 
 def waiting_for_agent(t: Ticket) -> tuple[datetime, str] | None:
     """Since when, and for what, the requester has been waiting on an agent (None: not waiting)."""
-    if t.first_agent_reply_at is None and t.agent_replies == 0:
-        return t.created_at, "a first agent reply"
-    if t.last_requester_message_at is not None and t.requester_wrote_last:
-        return t.waiting_since or t.last_requester_message_at, "a reply to their latest message"
-    return None
+    wait = current_wait(t)
+    return (wait.started_at, wait.kind.awaiting) if wait else None
+
+
+def _stamp(moment: datetime) -> str:
+    return f"{moment.astimezone(UTC):%Y%m%dT%H%M%SZ}"
 
 
 def two_interactions(t: Ticket, p: Policy, now: datetime) -> list[Action]:
@@ -136,7 +164,8 @@ def _sla_action(
     t: Ticket,
     variant: str,
     reason: str,
-    tag: str,
+    add: set[str],
+    remove: frozenset[str] | set[str],
     note: NoteDraft | None = None,
     notify: bool = False,
 ) -> Action:
@@ -146,7 +175,8 @@ def _sla_action(
         ticket_id=t.id,
         reason=reason,
         variant=variant,
-        add_tags=frozenset({tag}),
+        add_tags=frozenset(add),
+        remove_tags=frozenset(remove),
         note=note,
         notify=notify,
     )

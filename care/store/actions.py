@@ -59,6 +59,7 @@ class ActionRecord:
     notify_attempts: int = 0
     notify_error: str | None = None
     retry_at: datetime | None = None  # after a failure: not claimed again before then
+    remove_tags: frozenset[str] = frozenset()  # the SLA's own state tags only
 
     @property
     def key(self) -> str:
@@ -66,13 +67,8 @@ class ActionRecord:
         return f"{self.helpdesk}:{self.ticket_id}:{self.rule}:{self.variant}"
 
     @property
-    def change_signature(self) -> tuple[frozenset[str], Priority | None, str | None]:
-        """Records with equal signatures can share one bulk update call."""
-        return (self.add_tags, self.set_priority, self.set_group)
-
-    @property
     def changes_ticket(self) -> bool:
-        return bool(self.add_tags or self.set_priority or self.set_group)
+        return bool(self.add_tags or self.remove_tags or self.set_priority or self.set_group)
 
 
 def record(conn: Connection, items: Sequence[tuple[Action, str | None]], now: datetime) -> int:
@@ -260,6 +256,7 @@ def _row(action: Action, note: str | None, now: datetime) -> dict[str, Any]:
         "applied_at": now if local else None,
         "reason": action.reason,
         "add_tags": sorted(action.add_tags),
+        "remove_tags": sorted(action.remove_tags),
         "set_priority": action.set_priority.value if action.set_priority else None,
         "set_group": action.set_group,
         "note": note,
@@ -275,5 +272,6 @@ def _record(row: Row[Any]) -> ActionRecord:
     m = dict(row._mapping)
     m["state"] = ActionState(m["state"])
     m["add_tags"] = frozenset(m["add_tags"])
+    m["remove_tags"] = frozenset(m["remove_tags"] or ())
     m["set_priority"] = Priority(m["set_priority"]) if m["set_priority"] else None
     return ActionRecord(**m)

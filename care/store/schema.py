@@ -181,6 +181,8 @@ class ActionLogEntry(Base):
     state: Mapped[str]
     reason: Mapped[str] = mapped_column(Text)
     add_tags: Mapped[list[str]]
+    # CARE's own SLA state tags taken off (SPEC §2); never any other tag
+    remove_tags: Mapped[list[str]] = mapped_column(server_default="[]")
     set_priority: Mapped[str | None]
     set_group: Mapped[str | None]
     note: Mapped[str | None] = mapped_column(Text)  # rendered, ready to post

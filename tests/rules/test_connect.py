@@ -23,10 +23,18 @@ def test_new_ticket_without_agent_reply_gets_a_greeting_draft() -> None:
         "first_name": "Ana",
         "tenure": "2 years",
         "subject": t.subject,
+        "late": False,
     }
     assert action.note.public is False
     assert (action.helpdesk, action.ticket_id) == ("zendesk", "1001")
     assert "Ana" in action.reason and "2 years" in action.reason
+
+
+def test_a_greeting_drafted_past_the_response_target_says_it_is_late() -> None:
+    [on_time] = greeting(unanswered(23 * HOUR), policy(), NOW)
+    [late] = greeting(unanswered(25 * HOUR), policy(), NOW)
+    assert on_time.note is not None and on_time.note.fields["late"] is False
+    assert late.note is not None and late.note.fields["late"] is True
 
 
 def test_reply_mode_makes_the_greeting_public() -> None:

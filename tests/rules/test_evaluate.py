@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from care.faq import FaqIndex
-from care.model import Status, Ticket
+from care.model import Priority, Status, Ticket
 from care.rules import RULES, evaluate, rules
-from tests.rules.builders import DAY, NOW, policy, unanswered
+from tests.rules.builders import DAY, HOUR, NOW, policy, unanswered
 
 SPEC_ORDER = [
     "connect.greeting",
@@ -45,11 +45,28 @@ def test_every_firing_rule_contributes_in_order() -> None:
         ("connect.loyal_customer", ""),
         ("assist.faq", ""),
         ("assist.error_page", ""),
-        ("resolve.response_sla", "warning"),
-        ("resolve.response_sla", "breached"),
+        ("resolve.response_sla", "breached:20250303T120000Z"),
         ("resolve.passed_around", ""),
     ]
     assert len({a.key for a in actions}) == len(actions)
+
+
+def test_the_sla_is_judged_at_the_priority_this_poll_raises_the_ticket_to() -> None:
+    p = policy(response_sla={"targets_by_priority": {"high": 4}})
+    from_error_page = unanswered(5 * HOUR, priority=Priority.NORMAL, tags={"error_page"})
+    sla = [a for a in evaluate(from_error_page, p, NOW, None) if a.rule == "resolve.response_sla"]
+    [breached] = sla  # 5 h against high's 4 h, not normal's 24 h
+    assert breached.variant.startswith("breached:")
+    assert breached.note is not None and breached.note.fields["priority"] == "high"
+    assert breached.note.fields["target"] == "4 h"
+    unraised = policy(
+        response_sla={"targets_by_priority": {"high": 4}}, disabled=("assist.error_page",)
+    )
+    assert [
+        a
+        for a in evaluate(from_error_page, unraised, NOW, None)
+        if a.rule == "resolve.response_sla"
+    ] == []
 
 
 def test_a_disabled_rule_does_not_fire() -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from care.actions import Action, NoteDraft
 from care.faq import FaqIndex
-from care.notes import NoteRenderer
+from care.notes import NoteRenderer, combine, refs_in
 from care.rules import evaluate
 from tests.rules.builders import DAY, HOUR, MINUTE, NOW, policy, ticket, unanswered
 
@@ -63,9 +63,10 @@ def test_every_rule_with_a_note_has_a_bundled_template() -> None:
 
 
 @pytest.mark.parametrize("action", noted_actions(), ids=lambda a: a.rule)
-def test_notes_start_with_the_rule_and_end_with_the_ref(action: Action) -> None:
+def test_notes_start_with_a_plain_title_and_the_rule_and_end_with_the_ref(action: Action) -> None:
     text = render(action)
-    assert text.startswith(f"[CARE] {action.rule} — ")
+    first = text.splitlines()[0]
+    assert first.startswith("[CARE] ") and first.endswith(f" · {action.rule}")
     assert text.splitlines()[-1] == f"— CARE pipelines · ref {action.ref}"
     assert "  \n" not in text and "\n\n\n" not in text
 
@@ -110,7 +111,8 @@ def test_sla_note_states_target_elapsed_and_since() -> None:
 
 def test_two_interactions_note_proposes_a_call_with_the_booking_link() -> None:
     text = render(by_rule("resolve.two_interactions"))
-    assert "not solved in 2 agent replies" in text
+    assert text.startswith("[CARE] Escalate: not solved in two interactions ·")
+    assert "wrote again after 2 agent replies" in text
     assert "https://cal.example.com/support" in text
 
 
@@ -199,3 +201,28 @@ def test_passed_around_note_without_owner_says_so() -> None:
     text = render(action)
     assert "moved between groups 0 times and assignees 3 times" in text
     assert "Now with no group, no assignee." in text
+
+
+def test_a_greeting_past_the_response_target_apologises_for_the_wait() -> None:
+    late = render(
+        note_action("connect.greeting", first_name="Ana", tenure=None, subject="X", late=True)
+    )
+    on_time = render(note_action("connect.greeting", first_name="Ana", tenure=None, subject="X"))
+    assert "I'm sorry you have waited this long" in late
+    assert "waited past the response target" in late
+    assert "sorry" not in on_time
+
+
+def test_a_combined_note_puts_the_escalation_and_the_breach_first_each_with_its_ref() -> None:
+    actions = {a.rule: a for a in noted_actions()}
+    sections = [(rule, render(actions[rule])) for rule in actions]  # in SPEC order
+    combined = combine(sections)
+    titles = [line for line in combined.splitlines() if line.startswith("[CARE] ")]
+    assert titles[0].endswith("· resolve.two_interactions")
+    assert titles[1].endswith("· resolve.response_sla")
+    assert [t.rsplit(" · ", 1)[1] for t in titles[2:]] == [
+        "connect.greeting",
+        "assist.faq",
+        "resolve.passed_around",
+    ]
+    assert sorted(refs_in(combined)) == sorted(a.ref for a in actions.values())

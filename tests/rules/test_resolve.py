@@ -22,17 +22,24 @@ def tags_of(actions: list[Action]) -> set[str]:
 # --- resolve.response_sla -----------------------------------------------------------
 
 
+def kinds(actions: list[Action]) -> list[str]:
+    """Each action's variant without the wait it is keyed by: "warning", "breached"…"""
+    return [a.variant.split(":")[0] for a in actions]
+
+
 def test_23_h_59_min_without_a_reply_is_a_warning_not_a_breach() -> None:
     actions = response_sla(unanswered(24 * HOUR - MIN), policy(), NOW)
-    assert [(a.variant, a.add_tags) for a in actions] == [("warning", {"care_sla_warning"})]
+    assert [(a.variant, a.add_tags) for a in actions] == [
+        ("warning:20250304T120100Z", {"care_sla_warning"})
+    ]
     assert actions[0].note is None
     assert actions[0].reason == "waiting 23 h 59 min for a first agent reply; target 24 h"
 
 
 def test_24_h_01_min_without_a_reply_is_breached_with_a_note() -> None:
     actions = response_sla(unanswered(24 * HOUR + MIN), policy(), NOW)
-    assert [a.variant for a in actions] == ["warning", "breached"]
-    breached = actions[1]
+    assert [a.variant for a in actions] == ["breached:20250304T115900Z"]
+    breached = actions[0]
     assert breached.add_tags == {"care_sla_breached"}
     assert breached.note is not None and breached.note.template == "resolve.response_sla"
     assert breached.note.fields["target"] == "24 h"
@@ -42,7 +49,8 @@ def test_24_h_01_min_without_a_reply_is_breached_with_a_note() -> None:
 
 
 def test_a_breach_notifies_the_alert_channel_and_a_warning_does_not() -> None:
-    warning, breached = response_sla(unanswered(24 * HOUR + MIN), policy(), NOW)
+    [warning] = response_sla(unanswered(24 * HOUR - MIN), policy(), NOW)
+    [breached] = response_sla(unanswered(24 * HOUR + MIN), policy(), NOW)
     assert (warning.notify, breached.notify) == (False, True)
 
 
@@ -79,7 +87,7 @@ def test_each_priority_has_its_own_target() -> None:
     p = policy(response_sla={"targets_by_priority": {"urgent": 4}})
     urgent = unanswered(4 * HOUR + MIN, priority=Priority.URGENT)
     normal = unanswered(4 * HOUR + MIN, priority=Priority.NORMAL)
-    [_, breached] = response_sla(urgent, p, NOW)
+    [breached] = response_sla(urgent, p, NOW)
     assert breached.note is not None and breached.note.fields["target"] == "4 h"
     assert response_sla(normal, p, NOW) == []
 
@@ -125,20 +133,77 @@ def test_business_hours_stop_the_clock_over_the_weekend() -> None:
 def test_business_hours_are_named_in_the_reason_and_note() -> None:
     t = unanswered(10 * DAY)
     p = policy(business_hours={"timezone": "Europe/Berlin"})
-    [warning, breached] = response_sla(t, p, NOW)
-    assert "business hours" in warning.reason
+    [breached] = response_sla(t, p, NOW)
+    assert "business hours" in breached.reason
     assert breached.note is not None and breached.note.fields["business_hours"] is True
     assert breached.note.fields["since"] == "2025-02-23 13:00 CET"
 
 
-def test_a_breached_ticket_is_not_warned_or_breached_again() -> None:
-    t = unanswered(3 * DAY, tags={"care_sla_breached"})
-    assert response_sla(t, policy(), NOW) == []
+def test_a_breached_wait_is_decided_under_the_same_key_at_every_poll() -> None:
+    t = unanswered(3 * DAY)
+    first = response_sla(t, policy(), NOW)
+    later = response_sla(t, policy(), NOW + HOUR)
+    assert [a.key for a in first] == [a.key for a in later]  # the action log keeps one
 
 
-def test_an_already_warned_ticket_gets_only_the_breach() -> None:
-    actions = response_sla(unanswered(3 * DAY, tags={"care_sla_warning"}), policy(), NOW)
-    assert [a.variant for a in actions] == ["breached"]
+def test_a_breach_takes_the_warning_off() -> None:
+    [breached] = response_sla(unanswered(3 * DAY, tags={"care_sla_warning"}), policy(), NOW)
+    assert kinds([breached]) == ["breached"]
+    assert breached.add_tags == {"care_sla_breached"}
+    assert breached.remove_tags == {"care_sla_warning"}
+
+
+def answered_after_a_breach(**overrides: Any) -> Ticket:
+    fields: dict[str, Any] = {
+        "created_at": NOW - 3 * DAY,
+        "first_agent_reply_at": NOW - HOUR,
+        "last_agent_reply_at": NOW - HOUR,
+        "last_requester_message_at": NOW - 3 * DAY,
+        "agent_replies": 1,
+        "tags": {"care_sla_breached", "vip", "agent_label"},
+    }
+    return ticket(**(fields | overrides))
+
+
+def test_an_answer_ends_the_wait_and_takes_both_sla_tags_off_and_nothing_else() -> None:
+    [cleared] = response_sla(answered_after_a_breach(), policy(), NOW)
+    assert kinds([cleared]) == ["ended"]
+    assert cleared.add_tags == set() and cleared.remove_tags == {"care_sla_breached"}
+    assert cleared.note is None and not cleared.notify
+
+
+@pytest.mark.parametrize("status", [Status.PENDING, Status.HOLD, Status.SOLVED])
+def test_a_ticket_that_stops_waiting_for_an_agent_loses_its_sla_tags(status: Status) -> None:
+    t = unanswered(3 * DAY, status=status, tags={"care_sla_warning", "vip"})
+    [cleared] = response_sla(t, policy(), NOW)
+    assert cleared.remove_tags == {"care_sla_warning"} and cleared.add_tags == set()
+
+
+def test_the_next_wait_is_timed_again_and_breaches_under_its_own_key() -> None:
+    first = unanswered(3 * DAY)
+    [first_breach] = response_sla(first, policy(), NOW)
+    second = answered_after_a_breach(
+        last_agent_reply_at=NOW - 2 * DAY,
+        last_requester_message_at=NOW - 25 * HOUR,
+        waiting_since=NOW - 25 * HOUR,
+    )
+    [second_breach] = response_sla(second, policy(), NOW)
+    assert kinds([second_breach]) == ["breached"] and second_breach.key != first_breach.key
+    assert second_breach.note is not None and second_breach.notify
+    assert "for a reply to their latest message" in second_breach.reason
+
+
+def test_a_new_wait_in_time_takes_the_last_wait_s_tag_off() -> None:
+    t = answered_after_a_breach(
+        last_agent_reply_at=NOW - 2 * HOUR, last_requester_message_at=NOW - HOUR
+    )
+    [cleared] = response_sla(t, policy(), NOW)
+    assert kinds([cleared]) == ["cleared"] and cleared.remove_tags == {"care_sla_breached"}
+
+
+def test_a_wait_without_sla_tags_and_in_time_decides_nothing() -> None:
+    assert response_sla(unanswered(HOUR), policy(), NOW) == []
+    assert response_sla(answered_after_a_breach(tags=set()), policy(), NOW) == []
 
 
 # --- resolve.two_interactions -------------------------------------------------------

@@ -50,8 +50,8 @@ def test_no_wait_while_the_agent_spoke_last_or_before_any_reply():
 
 def test_sla_runs_from_the_start_of_the_wait_not_from_the_latest_follow_up():
     chased = answered_then_chased(1 * HOUR, waiting_since=NOW - 25 * HOUR)
-    rules_fired = {a.variant for a in response_sla(chased, policy(), NOW)}
-    assert rules_fired == {"warning", "breached"}
+    rules_fired = {a.variant.split(":")[0] for a in response_sla(chased, policy(), NOW)}
+    assert rules_fired == {"breached"}
     assert response_sla(answered_then_chased(1 * HOUR), policy(), NOW) == []
 
 
