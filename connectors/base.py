@@ -45,11 +45,17 @@ class Page:
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """One recorded action to write to the helpdesk."""
+    """Everything to write to one ticket in one update: the rules' decisions merged.
 
-    ref: int  # the caller's id for the action (the action log row)
+    `base_tags` and `stamp` are the ticket as last read (its tags and `updated_at`): a
+    helpdesk that replaces the whole tag list is sent `base_tags` with `add_tags` added
+    and `remove_tags` taken off, on condition the ticket has not changed since `stamp`.
+    None: not read in this run; the connector reads it before writing."""
+
+    ref: int  # the caller's id for the change
     ticket_id: str
     add_tags: frozenset[str] = frozenset()
+    remove_tags: frozenset[str] = frozenset()  # CARE's own SLA state tags only
     set_priority: Priority | None = None
     set_group: str | None = None
     note: str | None = None
@@ -57,14 +63,30 @@ class Change:
     note_ref: str | None = None  # marker printed in the note, to find it again after a crash
     job_id: str | None = None  # a job submitted by an earlier, interrupted attempt
     reopen: bool = False  # set the ticket back to open (a survey answered "not solved")
+    base_tags: frozenset[str] | None = None
+    stamp: datetime | None = None
 
     @property
-    def signature(self) -> tuple[frozenset[str], str | None, str | None, bool]:
-        return (self.add_tags, self.set_priority, self.set_group, self.reopen)
+    def signature(self) -> tuple[frozenset[str], frozenset[str], str | None, str | None, bool]:
+        return (self.add_tags, self.remove_tags, self.set_priority, self.set_group, self.reopen)
 
     @property
     def changes_fields(self) -> bool:
-        return bool(self.add_tags or self.set_priority or self.set_group or self.reopen)
+        return bool(
+            self.add_tags or self.remove_tags or self.set_priority or self.set_group or self.reopen
+        )
+
+    def tags_after(self, current: Iterable[str]) -> list[str]:
+        """The whole tag list once this change is made to `current`: every tag kept in
+        its order (an agent's, ours), ours added at the end, our state tags taken off."""
+        current = list(current)
+        kept = [t for t in current if t not in self.remove_tags]
+        return kept + sorted(self.add_tags - set(current) - self.remove_tags)
+
+    def makes_a_difference(self, current: Iterable[str]) -> bool:
+        """Whether the tag part of this change would alter `current`."""
+        have = set(current)
+        return bool(self.add_tags - have) or bool(self.remove_tags & have)
 
 
 @dataclass

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -31,4 +31,16 @@ class PollContext:
     claim_token: str = field(default_factory=lambda: uuid.uuid4().hex)
     unsent: list[Change] = field(default_factory=list)  # claimed, held for a fuller bulk call
     outstanding: Jobs = field(default_factory=dict)  # write jobs submitted, not yet settled
+    members: dict[int, list[int]] = field(default_factory=dict)  # change ref -> action ids
     last_flush: datetime = field(default_factory=utc_now)
+
+    def action_ids(self, refs: Iterable[int]) -> list[int]:
+        """The action log rows behind changes (`tasks.changes.merge`)."""
+        return [i for ref in refs for i in self.members.get(ref, (ref,))]
+
+    def action_jobs(self, jobs: Jobs) -> Jobs:
+        """`jobs` with each change ref replaced by the action ids it carries."""
+        return {
+            job_id: {t: self.action_ids(refs) for t, refs in by_ticket.items()}
+            for job_id, by_ticket in jobs.items()
+        }

@@ -10,7 +10,7 @@ import dataclasses
 import logging
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -18,14 +18,14 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.exceptions import MissingContextError
 
-from care.actions import Action, action_ref
+from care.actions import Action
 from care.model import Ticket, tracked_hops, waiting_since
-from care.notes import ref_in
 from care.rules import evaluate
 from care.store import ActionRecord, SurveyRequest
 from care.store.quarantine import READ, RULES, STORE, SetAside
 from connectors.base import UNCONFIRMED_JOB, ApplyReport, Change, Jobs, Page
 from connectors.errors import Transient
+from tasks.changes import merge
 from tasks.context import PollContext
 
 CLAIM_LIMIT = 5000
@@ -103,7 +103,7 @@ def handle_page(ctx: PollContext, page: Page, dry_run: bool = False) -> PageResu
     if dry_run:
         return result
     claimed = ctx.store.claim_pending(name, ctx.claim_token, limit=CLAIM_LIMIT)
-    apply_claimed(ctx, claimed, result)
+    apply_claimed(ctx, claimed, result, tickets={t.id: t for t in kept})
     return result
 
 
@@ -141,9 +141,15 @@ def _decide(
 
 
 def apply_claimed(
-    ctx: PollContext, claimed: Sequence[ActionRecord], result: PageResult, flush: bool = False
+    ctx: PollContext,
+    claimed: Sequence[ActionRecord],
+    result: PageResult,
+    flush: bool = False,
+    tickets: Mapping[str, Ticket] | None = None,
 ) -> None:
-    """Send claimed actions as bulk jobs; settle whichever jobs have finished meanwhile.
+    """Send claimed actions, one change per ticket (`tasks.changes.merge`: every action
+    of a ticket in one update with one note), as bulk jobs; settle whichever jobs have
+    finished meanwhile. `tickets`: the page's, the base of their changes.
 
     Changes wait in `ctx.unsent` until the helpdesk has a full bulk call of them
     (they stay claimed in the store, so a crash loses nothing), and jobs are not
@@ -155,9 +161,13 @@ def apply_claimed(
     the run fails: they show as failing with their retry time at once, instead of
     sitting `applying` until their claim goes stale.
     """
-    in_hand = {c.ref for c in ctx.unsent} | _refs(ctx.outstanding)
+    in_hand = set(ctx.action_ids(c.ref for c in ctx.unsent)) | set(
+        ctx.action_ids(_refs(ctx.outstanding))
+    )
     # (a long run may re-claim its own rows once their claim looks stale)
-    ctx.unsent.extend(_change(r) for r in claimed if r.id not in in_hand)
+    merged = merge([r for r in claimed if r.id not in in_hand], tickets or {})
+    ctx.members.update(merged.members)
+    ctx.unsent.extend(merged.changes)
     flush = flush or ctx.clock() - ctx.last_flush > MAX_HOLD
     send, ctx.unsent = ctx.helpdesk.ready(ctx.unsent, flush=flush)
     if flush:
@@ -175,7 +185,7 @@ def apply_claimed(
 
 def _send(ctx: PollContext, send: list[Change], result: PageResult) -> None:
     # Recorded before sending: a crash in between leaves a trace to check, not a guess.
-    ctx.store.mark_jobs({UNCONFIRMED_JOB: {"": [c.ref for c in send]}})
+    ctx.store.mark_jobs({UNCONFIRMED_JOB: {"": ctx.action_ids(c.ref for c in send)}})
     try:
         submission = ctx.helpdesk.submit(send)
     except Exception as exc:
@@ -183,7 +193,7 @@ def _send(ctx: PollContext, send: list[Change], result: PageResult) -> None:
         # their unconfirmed job, so the retry looks for their notes before re-posting.
         _release(ctx, [c.ref for c in send], exc, attempted=True)
         raise
-    ctx.store.mark_jobs(submission.jobs)  # a crashed run can find its jobs again
+    ctx.store.mark_jobs(ctx.action_jobs(submission.jobs))  # a crashed run finds its jobs
     ctx.outstanding.update(submission.jobs)
     _settled(ctx, submission.settled, result)
 
@@ -217,7 +227,8 @@ def _release(ctx: PollContext, refs: list[int], error: BaseException, attempted:
         return
     message = f"{type(error).__name__}: {error}"
     try:
-        ctx.store.release_actions(refs, message, token=ctx.claim_token, attempted=attempted)
+        ids = ctx.action_ids(refs)
+        ctx.store.release_actions(ids, message, token=ctx.claim_token, attempted=attempted)
     except Exception as store_error:  # the run's own error is the one to raise
         _log().warning(
             "could not give back %d claimed actions (%s): they are retried once their "
@@ -228,14 +239,15 @@ def _release(ctx: PollContext, refs: list[int], error: BaseException, attempted:
 
 
 def _settled(ctx: PollContext, report: ApplyReport, result: PageResult) -> None:
-    ctx.store.mark_applied(report.applied, ctx.clock())
+    applied = ctx.action_ids(report.applied)
+    ctx.store.mark_applied(applied, ctx.clock())
     by_error: dict[str, list[int]] = {}
     for ref, error in report.failed.items():
-        by_error.setdefault(error, []).append(ref)
-    for error, refs in by_error.items():
-        ctx.store.mark_failed(refs, error)
-    result.applied += len(report.applied)
-    result.failed += len(report.failed)
+        by_error.setdefault(error, []).extend(ctx.action_ids([ref]))
+    for error, ids in by_error.items():
+        ctx.store.mark_failed(ids, error)
+    result.applied += len(applied)
+    result.failed += sum(len(ids) for ids in by_error.values())
     if report.failed:
         _log().warning(
             "%d actions failed and will be retried: %s",
@@ -333,18 +345,3 @@ def _survey_requests(actions: Iterable[Action], tickets: Sequence[Ticket]) -> li
             )
         )
     return requests
-
-
-def _change(record: ActionRecord) -> Change:
-    return Change(
-        ref=record.id,
-        ticket_id=record.ticket_id,
-        add_tags=frozenset(record.add_tags),
-        set_priority=record.set_priority,
-        set_group=record.set_group,
-        note=record.note,
-        note_public=record.note_public,
-        # The ref the note was rendered with (keyed; unkeyed in notes recorded before).
-        note_ref=ref_in(record.note) or action_ref(record.key),
-        job_id=record.job_id,
-    )

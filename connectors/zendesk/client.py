@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,7 +29,7 @@ from connectors.http import Credentials, HelpdeskHttp, make_session
 from connectors.unreadable import set_aside
 from connectors.zendesk import endpoints as ep
 from connectors.zendesk.mapping import to_ticket
-from connectors.zendesk.writes import Call, note_calls, plan_calls
+from connectors.zendesk.writes import Call, has_effect, needs_base, plan_calls
 
 log = logging.getLogger("care.zendesk")
 
@@ -38,6 +40,8 @@ LOST_ANSWER_ROUNDS = 3  # a notes batch whose answer is lost: look, then send wh
 LOST_WAIT_S = 120.0  # longest wait for queued jobs before leaving the notes to the next run
 RECOVER_WAIT_S = 10.0  # the same, for a crashed run's writes (minutes old by now)
 LOST_GRACE_S = 5.0  # after a timeout, the time a late request gets to reach Zendesk
+CONFLICT = "UpdateConflict"  # a safe_update item refused: the ticket changed since it was read
+CONFLICT_ROUNDS = 3  # reads again of one ticket an agent keeps editing, before a retry later
 
 
 class ZendeskHelpdesk:
@@ -65,6 +69,8 @@ class ZendeskHelpdesk:
         self._per_page = per_page
         self._sleep = sleep
         self._clock = clock
+        self._in_flight: dict[int, Change] = {}  # submitted, not settled: rebuilt on a conflict
+        self._conflicts: Counter[int] = Counter()
 
     # -- reads ---------------------------------------------------------------
 
@@ -169,36 +175,50 @@ class ZendeskHelpdesk:
         return apply_and_wait(self, changes)
 
     def ready(self, changes: Sequence[Change], flush: bool) -> tuple[list[Change], list[Change]]:
-        """Changes of one shape (same fields, with or without a note) go out 100 at a time:
-        a shape with fewer waits for the next page, unless `flush`."""
+        """Changes go out 100 at a time, one batch call: fewer wait for the next page,
+        unless `flush`."""
         if flush:
             return list(changes), []
-        shapes: dict[tuple, list[Change]] = {}
-        for change in changes:
-            shapes.setdefault((change.signature, change.note is not None), []).append(change)
-        ready: list[Change] = []
-        held: list[Change] = []
-        for group in shapes.values():
-            full = len(group) - len(group) % ep.UPDATE_MANY_MAX_IDS
-            ready.extend(group[:full])
-            held.extend(group[full:])
-        return ready, held
+        full = len(changes) - len(changes) % ep.UPDATE_MANY_MAX_IDS
+        return list(changes[:full]), list(changes[full:])
 
     def submit(self, changes: Sequence[Change]) -> Submission:
-        """Send the changes as bulk/batch jobs without waiting for them to run."""
+        """Send the changes as batch jobs, one item per ticket, without waiting for them."""
+        self._in_flight.update((c.ref, c) for c in changes)
         submission = self._recover(changes)
-        for call in plan_calls(submission.resend):  # field calls first, then notes
+        for call in plan_calls(self._based(submission.resend, submission)):
             self._send(call, submission)
         submission.resend = []
         return submission
 
+    def _based(self, changes: Sequence[Change], submission: Submission) -> list[Change]:
+        """The changes with the tags they change read first where this run has not read
+        the ticket (a request per 100); those that would change nothing are done."""
+        unread = sorted({c.ticket_id for c in changes if needs_base(c)})
+        fresh = self.tickets(unread) if unread else {}
+        based: list[Change] = []
+        for change in changes:
+            if needs_base(change):
+                ticket = fresh.get(change.ticket_id)
+                if ticket is None:
+                    submission.settled.failed[change.ref] = f"ticket {change.ticket_id} not found"
+                    continue
+                change = replace(change, base_tags=ticket.tags, stamp=ticket.updated_at)
+                self._in_flight[change.ref] = change
+            if has_effect(change):
+                based.append(change)
+            else:
+                submission.settled.applied.append(change.ref)  # the ticket already shows it
+        return based
+
     def _send(self, call: Call, submission: Submission) -> None:
         """One update_many call, its job added to `submission`.
 
-        A batch of notes whose answer was lost (reset, cut, 5xx, timeout) may have been
+        A batch with notes whose answer was lost (reset, cut, 5xx, timeout) may have been
         queued all the same: it is never sent again blind. Once no job of the account is
         still to run, each ticket's comments tell which notes are there (by their ref);
-        only the missing ones go again.
+        only the items whose note is missing go again, with the items without a note
+        (their whole tag list under `safe_update` cannot apply twice).
         """
         for _ in range(LOST_ANSWER_ROUNDS):
             try:
@@ -208,13 +228,14 @@ class ZendeskHelpdesk:
             except OutcomeUnknown as exc:
                 log.warning("%s: looking for the notes before sending any again", exc)
                 missing = self._notes_missing(call.notes, after_timeout=exc.timed_out)
-                in_jobs = _refs(submission.jobs.values())  # field calls went out first
+                in_jobs = _refs(submission.jobs.values())
                 submission.settled.applied.extend(
                     c.ref for c in call.notes if c not in missing and c.ref not in in_jobs
                 )
-                if not missing:
+                rest = missing + [c for c in call.changes if c.note is None]
+                if not rest:
                     return
-                (call,) = note_calls(missing)  # each ticket once: one call
+                (call,) = plan_calls(rest)  # each ticket once: one call
                 continue
             job = submission.jobs.setdefault(str(body["job_status"]["id"]), {})
             for ticket_id, refs in call.refs_by_ticket.items():
@@ -264,12 +285,13 @@ class ZendeskHelpdesk:
     def settle(self, jobs: Jobs, wait: bool) -> tuple[ApplyReport, Jobs]:
         """Results of the finished jobs; with `wait`, poll until all have finished.
 
-        A change rides in one or more jobs: it is applied when all of them succeeded.
-        Returns the report and the jobs still running.
+        A change refused because the ticket changed since it was read (409
+        `UpdateConflict` under `safe_update`: an agent's edit) is read again, rebuilt on
+        the ticket as it is and sent again, up to `CONFLICT_ROUNDS` times: never an
+        overwrite. Returns the report and the jobs still running.
         """
         outstanding = dict(jobs)
-        failures: dict[int, str] = {}
-        done_refs: set[int] = set()
+        report = ApplyReport()
         delay, waited = JOB_POLL_START_S, 0.0
         while outstanding:
             finished = {
@@ -277,26 +299,43 @@ class ZendeskHelpdesk:
                 for s in self._job_statuses(list(outstanding), finished_only=True)
                 if str(s["id"]) in outstanding
             }
-            running = _refs(v for k, v in outstanding.items() if k not in finished)
+            conflicted: list[Change] = []
             for job_id, status in finished.items():
-                if _refs([outstanding[job_id]]) & running:
-                    continue  # a change also rides in a job still running: settle both later
                 by_ticket = outstanding.pop(job_id)
-                failures.update(_job_failures(status, by_ticket))
-                done_refs |= _refs([by_ticket])
+                failures = _job_failures(status, by_ticket)
+                for ref, why in list(failures.items()):
+                    change = self._in_flight.get(ref)
+                    if CONFLICT in why and change and self._conflicts[ref] < CONFLICT_ROUNDS:
+                        self._conflicts[ref] += 1
+                        conflicted.append(replace(change, base_tags=None, stamp=None, job_id=None))
+                        del failures[ref]
+                again = {c.ref for c in conflicted}
+                report.failed.update(failures)
+                report.applied.extend(
+                    r for r in _refs([by_ticket]) if r not in failures and r not in again
+                )
+            if conflicted:
+                log.info("%d tickets changed since they were read: read again", len(conflicted))
+                resent = self.submit(conflicted)
+                report.applied.extend(resent.settled.applied)
+                report.failed.update(resent.settled.failed)
+                outstanding.update(resent.jobs)
             if not wait or not outstanding:
                 break
             if waited > JOB_TIMEOUT_S:
                 for job_id, by_ticket in outstanding.items():
-                    failures.update(dict.fromkeys(_refs([by_ticket]), f"job {job_id} timed out"))
-                    done_refs |= _refs([by_ticket])
+                    for ref in _refs([by_ticket]):
+                        report.failed[ref] = f"job {job_id} timed out"
                 outstanding = {}
                 break
             self._sleep(delay)
             waited += delay
             delay = min(JOB_POLL_MAX_S, delay * 2)
-        report = ApplyReport(applied=sorted(done_refs - failures.keys()), failed=failures)
-        return report, outstanding
+        applied = sorted(set(report.applied) - report.failed.keys())
+        for ref in [*applied, *report.failed]:
+            self._in_flight.pop(ref, None)
+            self._conflicts.pop(ref, None)
+        return ApplyReport(applied=applied, failed=report.failed), outstanding
 
     def _job_statuses(self, job_ids: list[str], finished_only: bool) -> list[dict[str, Any]]:
         statuses: list[dict[str, Any]] = []
@@ -361,6 +400,10 @@ def _by_id(records: Any, key: str) -> dict[int, Any]:
 
 def _refs(jobs) -> set[int]:
     return {ref for by_ticket in jobs for refs in by_ticket.values() for ref in refs}
+
+
+def _in(ref: int, jobs: Jobs) -> bool:
+    return any(ref in refs for by_ticket in jobs.values() for refs in by_ticket.values())
 
 
 def _ticket_succeeded(status: dict[str, Any], ticket_id: str) -> bool:

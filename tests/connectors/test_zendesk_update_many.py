@@ -13,7 +13,7 @@ def update_many_calls(sb):
     return [p for m, p in sb.requests_log if m == "PUT" and "update_many" in p]
 
 
-def test_identical_tag_changes_become_one_bulk_job_that_keeps_agent_tags(sandbox):
+def test_tag_changes_of_nine_tickets_are_one_batch_call_that_keeps_agent_tags(sandbox):
     before = {i: set(sandbox.ticket(int(i))["tags"]) for i in OPEN_IDS}
     client = oauth_client(sandbox)
     changes = [
@@ -24,27 +24,32 @@ def test_identical_tag_changes_become_one_bulk_job_that_keeps_agent_tags(sandbox
     report = client.apply(changes)
     assert sorted(report.applied) == list(range(len(OPEN_IDS))) and not report.failed
     assert len(update_many_calls(sandbox)) == 1
+    assert [p for m, p in sandbox.requests_log if m == "GET"].count(
+        "/api/v2/tickets/show_many"
+    ) == 1
     for i in OPEN_IDS:
         assert set(sandbox.ticket(int(i))["tags"]) == before[i] | {"care_greeted"}
 
 
-def test_notes_are_private_comments_settled_once_both_jobs_finish(sandbox):
+def test_tags_priority_and_note_of_a_ticket_are_one_update_with_one_private_note(sandbox):
     client = oauth_client(sandbox)
     change = Change(
         ref=1,
         ticket_id="28",
         add_tags=frozenset({"care_escalated"}),
         set_priority=Priority.URGENT,
-        note="[CARE] resolve.two_interactions — call?",
+        note="[CARE] Escalate: not solved in two interactions · resolve.two_interactions",
     )
+    audits_before = sandbox.audits(28)
     submission = client.submit([change])
-    assert len(submission.jobs) == 2  # the field change (bulk) and the note (batch)
+    assert len(submission.jobs) == 1
     report, running = client.settle(submission.jobs, wait=True)
     assert report.applied == [1] and not report.failed and not running
     ticket = sandbox.ticket(28)
     assert ticket["priority"] == "urgent" and "care_escalated" in ticket["tags"]
     note = sandbox.comments(28)[-1]
-    assert note["public"] is False and note["body"].startswith("[CARE] resolve.two_interactions")
+    assert note["public"] is False and note["body"].startswith("[CARE] Escalate")
+    assert sandbox.audits(28) == audits_before + 1  # one ticket update
 
 
 def test_a_failed_job_item_fails_only_that_change(sandbox):
@@ -58,7 +63,7 @@ def test_a_failed_job_item_fails_only_that_change(sandbox):
     assert "999999" in report.failed[2]
 
 
-def test_250_changes_cost_three_bulk_calls(sandbox):
+def test_250_changes_cost_three_batch_calls(sandbox):
     client = oauth_client(sandbox)
     ids = [str(i) for i in range(1, 251) if sandbox.ticket(i)["status"] != "closed"]
     changes = [
@@ -145,7 +150,7 @@ def test_a_reopen_sets_a_solved_ticket_open_with_its_tag_and_note(sandbox):
     assert sandbox.comments(int(ticket_id))[-1]["public"] is False
 
 
-def test_a_reopen_does_not_share_a_bulk_call_with_the_same_tags_without_it(sandbox):
+def test_a_reopen_and_a_plain_tag_change_share_one_batch_call(sandbox):
     solved = [str(i) for i in range(1, 251) if sandbox.ticket(i)["status"] == "solved"][:2]
     changes = [
         Change(ref=1, ticket_id=solved[0], add_tags=frozenset({"care_x"}), reopen=True),
@@ -153,6 +158,52 @@ def test_a_reopen_does_not_share_a_bulk_call_with_the_same_tags_without_it(sandb
     ]
     sandbox.reset_log()
     assert sorted(oauth_client(sandbox).apply(changes).applied) == [1, 2]
-    assert len(update_many_calls(sandbox)) == 2
+    assert len(update_many_calls(sandbox)) == 1
     assert sandbox.ticket(int(solved[0]))["status"] == "open"
     assert sandbox.ticket(int(solved[1]))["status"] == "solved"
+
+
+def test_an_agent_s_tag_edit_racing_our_write_is_read_again_never_overwritten(sandbox):
+    client = oauth_client(sandbox)
+    read = client.ticket("9")
+    assert read is not None
+    change = Change(
+        ref=1,
+        ticket_id="9",
+        add_tags=frozenset({"care_sla_breached"}),
+        remove_tags=frozenset({"care_sla_warning"}),
+        note="[CARE] Response target missed\n— CARE pipelines · ref 00aa11bb22",
+        note_ref="00aa11bb22",
+        base_tags=read.tags | {"care_sla_warning"},
+        stamp=read.updated_at,
+    )
+    # Between our read and our write, an agent adds a tag (and our warning is there).
+    sandbox.touch(9, tags=[*sorted(read.tags), "agent_just_added", "care_sla_warning"])
+    report = client.apply([change])
+    assert report.applied == [1] and not report.failed
+    tags = set(sandbox.ticket(9)["tags"])
+    assert {"agent_just_added", "care_sla_breached"} <= tags and "care_sla_warning" not in tags
+    assert tags >= read.tags
+    assert sum("ref 00aa11bb22" in c["body"] for c in sandbox.comments(9)) == 1
+
+
+def test_a_ticket_an_agent_keeps_editing_is_left_to_a_later_retry_not_overwritten(sandbox):
+    import dataclasses
+
+    from connectors.zendesk import client as zendesk_client
+
+    client = oauth_client(sandbox)
+    read = client.tickets
+
+    def always_stale(ids):  # every read comes back older than the ticket: it "keeps changing"
+        return {
+            i: t and dataclasses.replace(t, updated_at=t.updated_at.replace(year=2020))
+            for i, t in read(ids).items()
+        }
+
+    client.tickets = always_stale
+    sandbox.reset_log()
+    report = client.apply([Change(ref=1, ticket_id="10", add_tags=frozenset({"care_x"}))])
+    assert "UpdateConflict" in report.failed[1]
+    assert "care_x" not in sandbox.ticket(10)["tags"]
+    assert len(update_many_calls(sandbox)) == 1 + zendesk_client.CONFLICT_ROUNDS

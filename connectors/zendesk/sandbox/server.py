@@ -125,6 +125,10 @@ class ZendeskSandbox(SandboxLifecycle):
             raise KeyError(ticket_id)
         return ticket_json(rec, self.url)
 
+    def audits(self, ticket_id: int) -> int:
+        """How many updates (audits) the ticket has had here, from anyone."""
+        return self.store.audits[ticket_id]
+
     def comments(self, ticket_id: int) -> list[Json]:
         """All comments of a ticket, oldest first, including notes written through the API."""
         comments = comments_json(self.store, ticket_id)

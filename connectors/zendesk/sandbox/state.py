@@ -18,7 +18,7 @@ import html
 import re
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -84,6 +84,7 @@ class Store:
         self._order: list[tuple[int, int]] = sorted((r.gts, r.id) for r in self._base.values())
         self._jobs: OrderedDict[str, Json] = OrderedDict()
         self._seq = 0  # comment, audit and job numbers
+        self.audits: Counter[int] = Counter()  # ticket updates (audits) per ticket, any author
         self._last_ts = 0
 
     # -- reading ------------------------------------------------------------------------
@@ -223,6 +224,7 @@ class Store:
         for event in events:
             event["id"] = self._next()
         self._bump(rec, ts)
+        self.audits[tid] += 1
         return rec, events
 
     def _set_field(self, rec: Rec, name: str, value: Any, ts: int) -> None:
