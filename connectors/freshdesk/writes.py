@@ -1,12 +1,23 @@
 """Writing to Freshdesk without ever dropping a tag an agent set.
 
 Freshdesk replaces a ticket's whole tag list on update (and, we assume, on
-`bulk_update`), and has no conditional update. So tags are written ticket by
-ticket: read the ticket right before the write, merge, `PUT` the union, then
-read again to verify our tags are there (a concurrent edit that replaced the
-list is merged again, a few times at most). Priority and group changes without
-tags are safe in bulk: `POST /api/v2/tickets/bulk_update` jobs. Notes are
-private notes (`POST /api/v2/tickets/{id}/notes`). A reopen sets status 2 (Open).
+`bulk_update`), and has no conditional update. So a ticket whose tags change is
+written on its own, at most three requests whatever the rules decided:
+
+1. `GET /api/v2/tickets/{id}`, right before the write. This read stays: the tags from
+   the page were read up to minutes ago, and writing them back would drop a tag an
+   agent added since; read now, the window shrinks to the milliseconds between this
+   read and the `PUT`.
+2. One `PUT /api/v2/tickets/{id}` with the merged tags (the agent's kept, ours added,
+   our SLA state tags taken off), priority, group and status. No read follows it: the
+   `PUT` answers with the ticket as saved, which shows our tags (a read a few
+   milliseconds later could not catch an agent's form saved seconds later anyway). If
+   the answer lacks them, a concurrent edit replaced the list: read, merge, write again.
+3. At most one private note (`POST /api/v2/tickets/{id}/notes`), the rules' notes
+   combined.
+
+Priority and group changes without tags are safe in bulk: `POST
+/api/v2/tickets/bulk_update` jobs. A reopen sets status 2 (Open).
 
 A note is the one write that is not idempotent: when its answer is lost (reset, cut
 short, 5xx, timeout) it may be on the ticket already, so the ticket's conversations are
@@ -47,7 +58,7 @@ def submit(http: HelpdeskHttp, changes: Sequence[Change]) -> Submission:
     by_ticket: dict[str, list[Change]] = defaultdict(list)
     bulk: dict[tuple[str | None, str | None, bool], list[Change]] = defaultdict(list)
     for change in changes:
-        if change.add_tags or change.note:
+        if change.add_tags or change.remove_tags or change.note:
             by_ticket[change.ticket_id].append(change)
         elif change.changes_fields:
             bulk[(change.set_priority, change.set_group, change.reopen)].append(change)
@@ -154,10 +165,12 @@ def _marker(change: Change) -> str:
 
 def _merge_fields(changes: list[Change]) -> dict[str, Any]:
     tags: set[str] = set().union(*(c.add_tags for c in changes))
+    remove: set[str] = set().union(*(c.remove_tags for c in changes)) - tags
     priorities = [c.set_priority for c in changes if c.set_priority]
     groups = [c.set_group for c in changes if c.set_group]
     return {
         "tags": tags,
+        "remove": remove,
         "priority": max(priorities, key=lambda p: p.rank) if priorities else None,
         "group": groups[-1] if groups else None,
         "reopen": any(c.reopen for c in changes),
@@ -165,19 +178,21 @@ def _merge_fields(changes: list[Change]) -> dict[str, Any]:
 
 
 def _write_tags(http: HelpdeskHttp, ticket_id: str, fields: dict[str, Any]) -> None:
-    """Read, merge, write, verify: an agent's tag is never dropped by our write."""
+    """Read, merge, write: an agent's tag is never dropped by our write (see the module)."""
     wanted: set[str] = fields["tags"]
+    remove: set[str] = fields["remove"]
     for _ in range(TAG_WRITE_ATTEMPTS):
         current = http.get(ep.TICKET.format(id=ticket_id))
         tags = list(current.get("tags") or [])
         body = _fields(fields["priority"], fields["group"], fields["reopen"])
-        if not wanted <= set(tags):
-            body["tags"] = tags + sorted(wanted - set(tags))
+        if not wanted <= set(tags) or remove & set(tags):
+            kept = [t for t in tags if t not in remove]
+            body["tags"] = kept + sorted(wanted - set(kept))
         if not body:
             return
-        http.put(ep.TICKET.format(id=ticket_id), body)
-        after = http.get(ep.TICKET.format(id=ticket_id))
-        if wanted <= set(after.get("tags") or ()):
+        saved = http.put(ep.TICKET.format(id=ticket_id), body)
+        shown = set(saved.get("tags") or ()) if isinstance(saved, dict) else set()
+        if "tags" not in body or (wanted <= shown and not remove & shown):
             return
     raise HelpdeskError(f"ticket {ticket_id}: tags kept being replaced by a concurrent edit")
 

@@ -25,5 +25,5 @@ def test_a_guessed_ref_typed_by_the_requester_does_not_pass_for_our_note(sandbox
     retry = Change(ref=1, ticket_id="31", note=note, note_ref=ref_in(note), job_id=UNCONFIRMED_JOB)
     report = oauth_client(sandbox).apply([retry])
     assert report.applied == [1]
-    ours = [c for c in sandbox.comments(31) if c["body"].startswith("[CARE] connect.greeting")]
+    ours = [c for c in sandbox.comments(31) if c["body"].startswith("[CARE] Greeting draft")]
     assert len(ours) == 1 and ours[0]["public"] is False

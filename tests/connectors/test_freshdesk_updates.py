@@ -32,20 +32,36 @@ def test_adding_a_tag_keeps_every_tag_an_agent_set(sandbox):
     assert set(sandbox.ticket(3)["tags"]) == {"vip", "billing", "care_greeted"}
 
 
-def test_a_concurrent_edit_that_replaces_the_tags_is_merged_again(sandbox, monkeypatch):
+def test_a_tag_change_costs_one_read_and_one_write_and_no_read_after(sandbox):
+    helpdesk = client(sandbox)
+    sandbox.touch(4, tags=["vip", "care_sla_warning"])
+    sandbox.reset_log()
+    change = Change(
+        ref=1,
+        ticket_id="4",
+        add_tags=frozenset({"care_sla_breached"}),
+        remove_tags=frozenset({"care_sla_warning"}),
+    )
+    assert helpdesk.apply([change]).applied == [1]
+    assert sandbox.requests_log == [("GET", "/api/v2/tickets/4"), ("PUT", "/api/v2/tickets/4")]
+    assert set(sandbox.ticket(4)["tags"]) == {"vip", "care_sla_breached"}
+
+
+def test_a_write_whose_answer_shows_the_tags_replaced_is_merged_again(sandbox, monkeypatch):
     helpdesk = client(sandbox)
     sandbox.touch(4, tags=["vip"])
     original_put = helpdesk.http.put
     raced = []
 
-    def put_then_agent_overwrites(path, body, params=None):
+    def put_overtaken_by_an_agent(path, body, params=None):
         answer = original_put(path, body, params)
-        if not raced:  # right after our write an agent saves an older tag list
+        if not raced:  # an agent's save landed on top of ours before Freshdesk answered
             raced.append(True)
             sandbox.touch(4, tags=["vip", "angry"])
+            answer = {**answer, "tags": ["vip", "angry"]}
         return answer
 
-    monkeypatch.setattr(helpdesk.http, "put", put_then_agent_overwrites)
+    monkeypatch.setattr(helpdesk.http, "put", put_overtaken_by_an_agent)
     report = helpdesk.apply([Change(ref=1, ticket_id="4", add_tags=frozenset({"care_escalated"}))])
     assert report.applied == [1]
     assert set(sandbox.ticket(4)["tags"]) == {"vip", "angry", "care_escalated"}

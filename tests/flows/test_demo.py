@@ -34,7 +34,7 @@ def test_demo_tags_escalates_surveys_and_applies_nothing_twice(tmp_path, restore
         "resolve.two_interactions",
     ):
         assert rule in text
-    assert "[CARE] resolve.two_interactions" in text  # an example note is shown
+    assert "· resolve.two_interactions" in text  # an example note is shown
     assert "zendesk" in text and "freshdesk" in text  # both helpdesks, side by side
     assert "— nothing applied twice" in text
     later = text.split("Agents move tickets", 1)[1]

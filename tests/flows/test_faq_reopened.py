@@ -15,7 +15,7 @@ TICKET = SCENARIOS["faq_reset_password"].ticket_id
 
 
 def faq_notes(sandbox: ZendeskSandbox) -> list[str]:
-    return [n for n in care_notes(sandbox, TICKET) if "[CARE] assist.faq" in n]
+    return [n for n in care_notes(sandbox, TICKET) if "· assist.faq" in n]
 
 
 @pytest.mark.parametrize("agent_removed_the_tag", [False, True], ids=["tag-kept", "tag-removed"])

@@ -50,7 +50,9 @@ def test_poll_tags_escalates_and_notes_then_a_second_run_applies_nothing(
     assert "care_escalated" in escalated["tags"]
     assert escalated["priority"] == "urgent" and escalated["group_id"] == 360009
     (note,) = care_notes(sandbox, sid("two_interactions"))
-    assert note.startswith("[CARE] resolve.two_interactions")
+    assert note.startswith(
+        "[CARE] Escalate: not solved in two interactions · resolve.two_interactions"
+    )
     assert "care_sla_breached" in sandbox.ticket(sid("sla_breached_24h01"))["tags"]
     assert "care_loyal_customer" in sandbox.ticket(sid("loyal_customer"))["tags"]
     assert "care_loyal_customer" not in sandbox.ticket(sid("loyal_boundary_not_yet"))["tags"]
