@@ -220,12 +220,14 @@ class ZendeskHelpdesk:
         only the items whose note is missing go again, with the items without a note
         (their whole tag list under `safe_update` cannot apply twice).
         """
+        last: OutcomeUnknown | None = None
         for _ in range(LOST_ANSWER_ROUNDS):
             try:
                 body = self.http.put(
                     ep.UPDATE_MANY, call.body, call.params, idempotent=not call.notes
                 )
             except OutcomeUnknown as exc:
+                last = exc
                 log.warning("%s: looking for the notes before sending any again", exc)
                 missing = self._notes_missing(call.notes, after_timeout=exc.timed_out)
                 in_jobs = _refs(submission.jobs.values())
@@ -242,8 +244,8 @@ class ZendeskHelpdesk:
                 job.setdefault(ticket_id, []).extend(refs)
             return
         raise OutcomeUnknown(
-            f"Zendesk: update_many lost its answer {LOST_ANSWER_ROUNDS} times; the notes "
-            "not shown yet are looked for again before the next attempt"
+            f"Zendesk: update_many lost its answer {LOST_ANSWER_ROUNDS} times (last: {last}); "
+            "the notes not shown yet are looked for again before the next attempt"
         )
 
     def _notes_missing(self, notes: Sequence[Change], after_timeout: bool) -> list[Change]:

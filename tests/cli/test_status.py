@@ -372,17 +372,19 @@ def test_status_after_a_real_poll_shows_the_cursor_actions_and_surveys(
 def test_a_write_the_helpdesk_refused_is_failing_at_once_with_its_retry_time(
     database_url, tmp_path, monkeypatch
 ):
-    from connectors.errors import ServerError
-    from connectors.http import MAX_ATTEMPTS, HelpdeskHttp
+    from connectors.errors import HelpdeskError
+    from connectors.http import HelpdeskHttp
+    from connectors.zendesk.client import LOST_ANSWER_ROUNDS
     from flows.poll import poll_helpdesk
 
     monkeypatch.setattr(HelpdeskHttp, "_delay", lambda self, exc, attempt: 0.0)  # no waits
     with ZendeskSandbox(tickets=120, seed=3, job_delay_ms=5, now=settled_past()) as sandbox:
         config = configure(monkeypatch, tmp_path, sandbox, database_url)
         env = {"CARE_CONFIG": str(config), "CARE_DATABASE_URL": database_url}
-        for _ in range(MAX_ATTEMPTS):  # every try of the first bulk update: 500
+        # Every try of the first batch update (with notes: looked for, then sent again): 500
+        for _ in range(LOST_ANSWER_ROUNDS):
             sandbox.inject("500@/api/v2/tickets/update_many")
-        with pytest.raises(ServerError, match="500"):
+        with pytest.raises(HelpdeskError, match="500"):
             poll_helpdesk(helpdesk="zendesk")
 
         result = care(["status", "--json"], tmp_path, **env)

@@ -68,7 +68,7 @@ def test_a_record_carries_everything_the_applier_needs(store: Store) -> None:
     assert esc.claim_token == "w1"
     assert esc.add_tags == frozenset({"care_escalated"})
     assert esc.set_priority is Priority.URGENT
-    assert esc.change_signature == escalation.change_signature
+    assert esc.remove_tags == frozenset()
     assert (esc.set_group, esc.note, esc.note_public, esc.notify) == (
         "g-escalations",
         "resolve.two_interactions: let's talk",
