@@ -11,6 +11,7 @@ from sqlalchemy import select
 from care.store import Store
 from care.store.waits import WaitObservation, waits
 from care.waits import Wait, WaitKind
+from tests.rules.builders import requester, ticket
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 FIRST = Wait(START, WaitKind.FIRST_REPLY)
@@ -128,6 +129,19 @@ def test_tickets_are_kept_apart_and_a_duplicate_in_a_page_counts_once(store: Sto
 def test_record_page_records_the_waits_with_the_page(store: Store) -> None:
     store.record_page([], [], [], START, observed=[seen(FIRST, START, breached=True)])
     assert [(r["ticket_id"], r["breached_at"]) for r in rows(store)] == [("1", START)]
+
+
+def test_a_ticket_the_database_refuses_leaves_its_wait_out_and_the_others_in(
+    store: Store,
+) -> None:
+    hostile = requester(email="jos\ud800@example.com")  # no driver can encode it
+    tickets = [ticket(id=i, **({"requester": hostile} if i == "2" else {})) for i in "123"]
+    observed = [seen(FIRST, START, i) for i in "123"]
+
+    recorded = store.record_page(tickets, [], [], START, observed=observed)
+
+    assert list(recorded.refused) == ["2"]
+    assert [r["ticket_id"] for r in rows(store)] == ["1", "3"]
 
 
 def test_a_page_of_waits_costs_a_few_statements_not_one_per_ticket(
