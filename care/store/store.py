@@ -351,8 +351,9 @@ class Store(SurveyMethods):
     def report_activity(
         self, start: datetime, end: datetime, thresholds: Thresholds
     ) -> list[GroupActivity]:
-        """Per helpdesk and group: counts of the tickets created and the surveys sent in
-        [start, end), and the first-response times (see `care.report.metrics`)."""
+        """Per helpdesk and group: counts of the tickets created, the waits started and the
+        surveys sent in [start, end), and the first-response times (see
+        `care.report.metrics`)."""
         with self._read() as conn:
             return reports.activity(conn, start, end, thresholds)
 

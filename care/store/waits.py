@@ -49,6 +49,7 @@ def record(conn: Connection, observations: Sequence[WaitObservation], now: datet
         seen = latest.get((o.helpdesk, o.ticket_id))
         if seen is None or o.seen_at >= seen.seen_at:
             latest[(o.helpdesk, o.ticket_id)] = o
+    # In one order: two workers recording the same page lock its rows in the same order.
     ordered = sorted(latest.values(), key=lambda o: (o.helpdesk, o.ticket_id))
     for chunk in chunked(ordered):
         conn.execute(_end_earlier(), [_end_row(o) for o in chunk])
