@@ -21,8 +21,10 @@ from prefect.exceptions import MissingContextError
 from care.actions import Action
 from care.model import Ticket, tracked_hops, waiting_since
 from care.rules import evaluate
-from care.store import ActionRecord, SurveyRequest
+from care.rules.resolve import RESPONSE_SLA
+from care.store import ActionRecord, SurveyRequest, WaitObservation
 from care.store.quarantine import READ, RULES, STORE, SetAside
+from care.waits import current_wait
 from connectors.base import UNCONFIRMED_JOB, ApplyReport, Change, Jobs, Page
 from connectors.errors import Transient
 from tasks.changes import merge
@@ -86,7 +88,8 @@ def handle_page(ctx: PollContext, page: Page, dry_run: bool = False) -> PageResu
     if not dry_run:
         # The decisions are durable before anything is applied. Every solve is passed on,
         # not only new ones: a reopened ticket solved again is rescheduled.
-        recorded = ctx.store.record_page(kept, fresh, _survey_requests(decided, kept), now)
+        surveys = _survey_requests(decided, kept)
+        recorded = ctx.store.record_page(kept, fresh, surveys, now, _waits(kept, decided))
         updated = {t.id: t.updated_at for t in kept}
         aside += [SetAside(name, i, STORE, why, updated[i]) for i, why in recorded.refused.items()]
         fresh = [(a, note) for a, note in fresh if a.ticket_id not in recorded.refused]
@@ -345,3 +348,17 @@ def _survey_requests(actions: Iterable[Action], tickets: Sequence[Ticket]) -> li
             )
         )
     return requests
+
+
+def _waits(tickets: Sequence[Ticket], decided: Iterable[Action]) -> list[WaitObservation]:
+    """Each ticket's current wait, breached when the SLA rule decided a breach now (variant
+    "breached", or "breached:<wait key>")."""
+    breached = {
+        a.ticket_id for a in decided if a.rule == RESPONSE_SLA and a.variant.startswith("breached")
+    }
+    return [
+        WaitObservation(
+            t.helpdesk, t.id, t.group_id, current_wait(t), t.id in breached, t.updated_at
+        )
+        for t in tickets
+    ]

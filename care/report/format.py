@@ -44,16 +44,19 @@ NO_TICKETS = "No tickets in this window"
 
 def no_tickets_detail(report: Report) -> str:
     """What follows `NO_TICKETS` in an empty report."""
+    m = report.overall.metrics
     return (
         f"none was created between {moment(report.start)} and {moment(report.end)}. "
-        f"Surveys sent in the window: {report.overall.metrics.surveys_sent:,}."
+        f"Waits started in the window: {m.breached.total:,} ({m.breached.count:,} breached); "
+        f"surveys sent: {m.surveys_sent:,}."
     )
 
 
 def totals(report: Report) -> str:
     m = report.overall.metrics
     return (
-        f"{m.tickets:,} tickets created, {m.answered:,} answered; {m.surveys_sent:,} surveys sent."
+        f"{m.tickets:,} tickets created, {m.answered:,} answered; {m.breached.total:,} waits for "
+        f"an agent started, {m.breached.count:,} breached; {m.surveys_sent:,} surveys sent."
     )
 
 
@@ -70,6 +73,10 @@ def columns(t: Thresholds) -> tuple[Column, ...]:
         Column("answered", lambda m: f"{m.answered:,}"),
         Column("first response median", lambda m: duration(m.first_response_median)),
         Column("first response p90", lambda m: duration(m.first_response_p90)),
+        Column("first-reply waits", lambda m: f"{m.first_reply_breached.total:,}"),
+        Column("first-reply breached", lambda m: rate(m.first_reply_breached)),
+        Column("next-reply waits", lambda m: f"{m.next_reply_breached.total:,}"),
+        Column("next-reply breached", lambda m: rate(m.next_reply_breached)),
         Column("SLA breached", lambda m: rate(m.breached)),
         Column("escalated", lambda m: rate(m.escalated)),
         Column(f"solved within {t.interactions} interactions", lambda m: rate(m.solved_within)),
@@ -94,9 +101,25 @@ def definitions(t: Thresholds) -> tuple[tuple[str, str], ...]:
             "percentile); unanswered tickets are not in it",
         ),
         (
+            "first-reply waits",
+            "waits for a first agent reply that started in the window (a ticket's first "
+            "message), in the group the ticket was in when CARE first saw the wait",
+        ),
+        (
+            "first-reply breached",
+            "of those, the waits CARE found past the response target (resolve.response_sla "
+            "breached; a warning alone does not count) / first-reply waits",
+        ),
+        (
+            "next-reply waits",
+            "waits for a reply to a requester's later message that started in the window; "
+            "a ticket has one each time the requester writes after an agent's public reply",
+        ),
+        ("next-reply breached", "of those, the waits found past the target / next-reply waits"),
+        (
             "SLA breached",
-            "tickets CARE found past the response target (resolve.response_sla, breached; "
-            "a warning alone does not count) / tickets",
+            "breached waits / waits, first and next replies together; each wait counts once, "
+            "however many polls saw it",
         ),
         ("escalated", "tickets escalated by resolve.two_interactions / tickets"),
         (

@@ -162,6 +162,8 @@ def _rates_chart(index: int, helpdesk: Scope, report: Report) -> Chart:
 
 def _rates(m: Metrics, interactions: int) -> list[tuple[str, Rate]]:
     return [
+        ("first-reply breached", m.first_reply_breached),
+        ("next-reply breached", m.next_reply_breached),
         ("SLA breached", m.breached),
         ("escalated", m.escalated),
         (f"solved within {interactions} interactions", m.solved_within),

@@ -2,17 +2,22 @@
 
 The report covers a window [start, end) (by default the 7 days up to now). Ticket
 metrics are over the tickets *created* in the window, as their latest snapshot
-stands; survey metrics over the surveys *sent* in the window. A ticket counts in
-the group it is in now (its snapshot's `group_id`; "(no group)" when it has none),
-shown by the name the helpdesk gives it when the report flow could read the names.
+stands; wait metrics over the waits (`care.waits`) *started* in the window, whenever
+their ticket was created; survey metrics over the surveys *sent* in the window. A
+ticket counts in the group it is in now (its snapshot's `group_id`; "(no group)" when
+it has none), a wait in the group its ticket was in when a poll first saw the wait;
+groups are shown by the name the helpdesk gives them when the report flow could read
+the names.
 
 Each metric, as "what is counted / out of what":
 
 - first response (median, p90): `first_agent_reply_at − created_at` of each ticket
   answered (with a first agent reply); unanswered tickets are counted apart.
-- SLA breach rate: tickets with a `resolve.response_sla` action of variant
-  `breached`, in any state (the rule decided it breached; a `warning` alone does
-  not count) / tickets.
+- waits for a first reply, and for a next reply, each with how many breached: a wait
+  is breached when a poll found it past the response target (`resolve.response_sla`
+  decided a breach; a warning alone does not count). Each wait counts once, however
+  many polls saw it; a ticket may have several next-reply waits.
+- SLA breach rate: breached waits / waits, first and next replies together.
 - escalation rate: tickets with a `resolve.two_interactions` action / tickets.
 - solved within 2 interactions: solved or closed tickets with `agent_replies` ≤
   `rules.two_interactions.min_agent_replies` [2] / solved or closed tickets.
@@ -70,7 +75,6 @@ class TicketCounts:
     """Counts over the tickets created in the window (see the module docstring)."""
 
     tickets: int = 0
-    breached: int = 0
     escalated: int = 0
     solved: int = 0
     solved_within: int = 0  # solved with agent_replies ≤ Thresholds.interactions
@@ -79,6 +83,19 @@ class TicketCounts:
     hops: int = 0  # group_hops + assignee_hops, summed
 
     def __add__(self, other: TicketCounts) -> TicketCounts:
+        return _add(self, other)
+
+
+@dataclass(frozen=True, slots=True)
+class WaitCounts:
+    """Counts over the waits started in the window, first and next replies apart."""
+
+    first_reply: int = 0
+    first_reply_breached: int = 0
+    next_reply: int = 0
+    next_reply_breached: int = 0
+
+    def __add__(self, other: WaitCounts) -> WaitCounts:
         return _add(self, other)
 
 
@@ -103,6 +120,7 @@ class GroupActivity:
     tickets: TicketCounts = TicketCounts()
     surveys: SurveyCounts = SurveyCounts()
     first_responses: tuple[float, ...] = ()  # seconds, one per answered ticket
+    waits: WaitCounts = WaitCounts()
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +140,9 @@ class Metrics:
     answered: int  # tickets with a first agent reply
     first_response_median: float | None  # seconds; None: no ticket answered
     first_response_p90: float | None
-    breached: Rate
+    first_reply_breached: Rate  # first-reply waits breached / first-reply waits
+    next_reply_breached: Rate  # next-reply waits breached / next-reply waits
+    breached: Rate  # breached waits / waits
     escalated: Rate
     solved_within: Rate
     reopened: Rate
@@ -133,15 +153,25 @@ class Metrics:
     surveys_sent: int
 
     @classmethod
-    def of(cls, tickets: TicketCounts, surveys: SurveyCounts, durations: Sequence[float]) -> Self:
+    def of(
+        cls,
+        tickets: TicketCounts,
+        surveys: SurveyCounts,
+        durations: Sequence[float],
+        waits: WaitCounts = WaitCounts(),
+    ) -> Self:
         ordered = sorted(durations)
+        first = Rate(waits.first_reply_breached, waits.first_reply)
+        then = Rate(waits.next_reply_breached, waits.next_reply)
         n = tickets.tickets
         return cls(
             tickets=n,
             answered=len(ordered),
             first_response_median=percentile(ordered, 0.5),
             first_response_p90=percentile(ordered, 0.9),
-            breached=Rate(tickets.breached, n),
+            first_reply_breached=first,
+            next_reply_breached=then,
+            breached=Rate(first.count + then.count, first.total + then.total),
             escalated=Rate(tickets.escalated, n),
             solved_within=Rate(tickets.solved_within, tickets.solved),
             reopened=Rate(tickets.reopened, n),
@@ -277,7 +307,8 @@ def _combined(items: Sequence[GroupActivity]) -> Metrics:
     tickets = sum((g.tickets for g in items), TicketCounts())
     surveys = sum((g.surveys for g in items), SurveyCounts())
     durations = [d for g in items for d in g.first_responses]
-    return Metrics.of(tickets, surveys, durations)
+    waits = sum((g.waits for g in items), WaitCounts())
+    return Metrics.of(tickets, surveys, durations, waits)
 
 
 def _group_order(group_id: str | None) -> tuple[int, int, str]:
@@ -288,7 +319,7 @@ def _group_order(group_id: str | None) -> tuple[int, int, str]:
     return (0, int(group_id), "") if numeric else (1, 0, group_id)
 
 
-Counts = TypeVar("Counts", TicketCounts, SurveyCounts)
+Counts = TypeVar("Counts", TicketCounts, SurveyCounts, WaitCounts)
 
 
 def _add(a: Counts, b: Counts) -> Counts:

@@ -12,6 +12,7 @@ from care.store.database import StoreError
 from care.store.schema import ActionState, SurveyState
 from care.store.store import Store
 from care.store.surveys import SurveyRecord, SurveyRequest
+from care.store.waits import WaitObservation
 
 __all__ = [
     "ActionRecord",
@@ -23,4 +24,5 @@ __all__ = [
     "SurveyRecord",
     "SurveyRequest",
     "SurveyState",
+    "WaitObservation",
 ]

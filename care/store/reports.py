@@ -1,13 +1,15 @@
 """What the CARE report reads: per-group counts over a window, aggregated in SQL.
 
-Three statements in one read transaction: ticket counts per (helpdesk, group) of
+Four statements in one read transaction: ticket counts per (helpdesk, group) of
 the tickets created in the window, the first-response times of those answered
 (two timestamps a row; percentiles are not portable SQL, `care.report.metrics`
-computes them), and survey counts per (helpdesk, group) of the surveys sent in
-the window. The metric definitions are in `care.report.metrics`.
+computes them), wait counts per (helpdesk, group) of the waits started in the
+window (`ticket_waits`, by its `started_at` index), and survey counts per
+(helpdesk, group) of the surveys sent in the window. The metric definitions are in
+`care.report.metrics`.
 
 Neither `ticket_snapshots.created_at` nor `survey_outbox.sent_at` leads an index,
-so each statement scans its table once: fine for a daily report.
+so those statements scan their table once: fine for a daily report.
 """
 
 from __future__ import annotations
@@ -21,13 +23,20 @@ from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 from sqlalchemy.engine import Connection
 
 from care.model import Status
-from care.report.metrics import GroupActivity, SurveyCounts, Thresholds, TicketCounts
+from care.report.metrics import (
+    GroupActivity,
+    SurveyCounts,
+    Thresholds,
+    TicketCounts,
+    WaitCounts,
+)
 from care.store.schema import ActionLogEntry, SurveyAnswer, SurveyOutboxEntry, SurveyState
 from care.store.snapshots import snapshots
 from care.store.sql import table_of
+from care.store.waits import waits
+from care.waits import WaitKind
 
 # The rule names as `care.rules.resolve` records them (the store does not import rules).
-RESPONSE_SLA, BREACHED = "resolve.response_sla", "breached"
 TWO_INTERACTIONS = "resolve.two_interactions"
 PASSED_AROUND = "resolve.passed_around"
 SOLVED_STATUSES = (Status.SOLVED.value, Status.CLOSED.value)
@@ -43,22 +52,25 @@ class _Group:
     tickets: TicketCounts = field(default_factory=TicketCounts)
     surveys: SurveyCounts = field(default_factory=SurveyCounts)
     first_responses: list[float] = field(default_factory=list)
+    waits: WaitCounts = field(default_factory=WaitCounts)
 
 
 def activity(
     conn: Connection, start: datetime, end: datetime, thresholds: Thresholds
 ) -> list[GroupActivity]:
-    """One item per (helpdesk, group) with a ticket created or a survey sent in
-    [start, end), sorted by helpdesk and group id."""
+    """One item per (helpdesk, group) with a ticket created, a wait started or a survey
+    sent in [start, end), sorted by helpdesk and group id."""
     groups: dict[Key, _Group] = {}
     for key, counts in ticket_counts(conn, start, end, thresholds):
         groups.setdefault(key, _Group()).tickets = counts
     for key, seconds in first_responses(conn, start, end):
         groups.setdefault(key, _Group()).first_responses.append(seconds)
+    for key, counts in wait_counts(conn, start, end):
+        groups.setdefault(key, _Group()).waits = counts
     for key, surveys in survey_counts(conn, start, end):
         groups.setdefault(key, _Group()).surveys = surveys
     return [
-        GroupActivity(helpdesk, group_id, g.tickets, g.surveys, tuple(g.first_responses))
+        GroupActivity(helpdesk, group_id, g.tickets, g.surveys, tuple(g.first_responses), g.waits)
         for (helpdesk, group_id), g in sorted(groups.items(), key=lambda i: _sort_key(i[0]))
     ]
 
@@ -76,7 +88,6 @@ def ticket_counts(
             s.helpdesk,
             s.group_id,
             func.count(),
-            _count(_has_action(RESPONSE_SLA, BREACHED)),
             _count(_has_action(TWO_INTERACTIONS)),
             _count(solved),
             _count(and_(solved, s.agent_replies <= thresholds.interactions)),
@@ -104,6 +115,29 @@ def first_responses(
     ):
         # A clock skew between the helpdesk's fields is not a negative wait.
         yield (helpdesk, group_id), max((replied_at - created_at).total_seconds(), 0.0)
+
+
+def wait_counts(
+    conn: Connection, start: datetime, end: datetime
+) -> Iterable[tuple[Key, WaitCounts]]:
+    """Waits started in [start, end) and those breached, first and next replies apart, in
+    the group their ticket was in when the wait was first seen."""
+    w = waits.c
+    first, breached = w.kind == WaitKind.FIRST_REPLY.value, w.breached_at.is_not(None)
+    query = (
+        select(
+            w.helpdesk,
+            w.group_id,
+            _count(first),
+            _count(and_(first, breached)),
+            _count(~first),
+            _count(and_(~first, breached)),
+        )
+        .where(w.started_at >= start, w.started_at < end)
+        .group_by(w.helpdesk, w.group_id)
+    )
+    for helpdesk, group_id, *counts in conn.execute(query):
+        yield (helpdesk, group_id), WaitCounts(*(int(n) for n in counts))
 
 
 def survey_counts(
@@ -134,13 +168,10 @@ def _created_in(start: datetime, end: datetime) -> ColumnElement[bool]:
     return and_(snapshots.c.created_at >= start, snapshots.c.created_at < end)
 
 
-def _has_action(rule: str, variant: str | None = None) -> ColumnElement[bool]:
-    """The snapshot's ticket has an action of this rule (and variant) in the log."""
+def _has_action(rule: str) -> ColumnElement[bool]:
+    """The snapshot's ticket has an action of this rule in the log."""
     a, s = action_log.c, snapshots.c
-    where = [a.helpdesk == s.helpdesk, a.ticket_id == s.ticket_id, a.rule == rule]
-    if variant is not None:
-        where.append(a.variant == variant)
-    return exists().where(*where)
+    return exists().where(a.helpdesk == s.helpdesk, a.ticket_id == s.ticket_id, a.rule == rule)
 
 
 def _count(condition: ColumnElement[bool]) -> ColumnElement[Any]:

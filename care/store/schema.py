@@ -289,6 +289,25 @@ class QuarantinedTicket(Base):
     times_seen: Mapped[int] = mapped_column(server_default=text("1"))
 
 
+class TicketWait(Base):
+    """One wait the response SLA times (`care.waits`): the requester wrote and no agent has
+    answered since. One row per wait, however often a poll sees it; the report counts them."""
+
+    __tablename__ = "ticket_waits"
+    __table_args__ = (
+        Index(None, "started_at"),
+        CheckConstraint("kind IN ('first_reply', 'next_reply')", name="kind"),
+    )
+
+    helpdesk: Mapped[str] = mapped_column(primary_key=True)
+    ticket_id: Mapped[str] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(primary_key=True)
+    kind: Mapped[str]  # care.waits.WaitKind
+    group_id: Mapped[str | None]  # the ticket's group when the wait was first seen
+    breached_at: Mapped[datetime | None]  # the poll that first found it past its target
+    ended_at: Mapped[datetime | None]  # the ticket's updated_at when first seen over
+
+
 class LocalKey(Base):
     """A secret this installation generated for itself and never sends anywhere: the
     key of the refs printed in notes ("note_refs"), so text a customer typed cannot pass

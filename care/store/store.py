@@ -9,6 +9,7 @@ method is one short transaction and returns plain frozen records, never ORM obje
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Self
 
@@ -26,6 +27,7 @@ from care.store import (
     reports,
     snapshots,
     surveys,
+    waits,
 )
 from care.store import alerts as alert_outbox
 from care.store.actions import ActionRecord
@@ -37,6 +39,7 @@ from care.store.pages import RecordedPage, refused_data, why_refused
 from care.store.quarantine import QuarantinedRecord, SetAside
 from care.store.survey_methods import SurveyMethods
 from care.store.surveys import SurveyRequest
+from care.store.waits import WaitObservation
 
 
 class Store(SurveyMethods):
@@ -113,9 +116,10 @@ class Store(SurveyMethods):
         items: Sequence[tuple[Action, str | None]],
         surveys_due: Sequence[SurveyRequest],
         now: datetime,
+        observed: Sequence[WaitObservation] = (),
     ) -> RecordedPage:
-        """A page's snapshots, decisions and survey schedules in one transaction; the
-        tickets recorded leave quarantine.
+        """A page's snapshots, decisions, survey schedules and waits (`record_waits`) in one
+        transaction; the tickets recorded leave quarantine.
 
         All or nothing, but for one case: when the database refuses the page's data (a
         text it cannot take), each ticket is recorded in a transaction of its own and
@@ -123,17 +127,18 @@ class Store(SurveyMethods):
         one bad ticket never keeps the rest of its page out. Any other error (the
         database is down, a crash) leaves the page as if unread, so it is read again.
         """
+        whole = _Page(list(tickets), list(items), list(surveys_due), list(observed))
         try:
             with self._write() as conn:
-                return _record(conn, tickets, items, surveys_due, now)
+                return _record(conn, whole, now)
         except Exception as exc:
             if not refused_data(exc):
                 raise
         recorded = RecordedPage()
-        for ticket_id, page in _by_ticket(tickets, items, surveys_due).items():
+        for ticket_id, page in _by_ticket(whole).items():
             try:
                 with self._write() as conn:
-                    one = _record(conn, *page, now)
+                    one = _record(conn, page, now)
             except Exception as exc:
                 if not refused_data(exc):
                     raise
@@ -142,6 +147,14 @@ class Store(SurveyMethods):
             recorded.surveys_scheduled += one.surveys_scheduled
             recorded.released += one.released
         return recorded
+
+    def record_waits(self, observed: Sequence[WaitObservation], now: datetime) -> None:
+        """Record what a poll saw of these tickets' waits (`care.store.waits`): each wait
+        once, `breached_at` = `now` the first time it is seen breached, and the waits a
+        ticket is past ended at its `seen_at`. Idempotent; two statements per 500 tickets.
+        `record_page` does the same inside its own transaction."""
+        with self._write() as conn:
+            waits.record(conn, observed, now)
 
     # -- quarantine (care/store/quarantine.py) -----------------------------
 
@@ -338,37 +351,41 @@ class Store(SurveyMethods):
     def report_activity(
         self, start: datetime, end: datetime, thresholds: Thresholds
     ) -> list[GroupActivity]:
-        """Per helpdesk and group: counts of the tickets created and the surveys sent in
-        [start, end), and the first-response times (see `care.report.metrics`)."""
+        """Per helpdesk and group: counts of the tickets created, the waits started and the
+        surveys sent in [start, end), and the first-response times (see
+        `care.report.metrics`)."""
         with self._read() as conn:
             return reports.activity(conn, start, end, thresholds)
 
 
-def _record(
-    conn: Connection,
-    tickets: Sequence[Ticket],
-    items: Sequence[tuple[Action, str | None]],
-    surveys_due: Sequence[SurveyRequest],
-    now: datetime,
-) -> RecordedPage:
-    snapshots.upsert_all(conn, tickets, now)
-    actions.record(conn, items, now)
-    scheduled = surveys.schedule(conn, surveys_due, now)
-    return RecordedPage(surveys_scheduled=scheduled, released=quarantine.release(conn, tickets))
+@dataclass
+class _Page:
+    """What `record_page` records, for one page or one ticket of it."""
+
+    tickets: list[Ticket] = field(default_factory=list)
+    items: list[tuple[Action, str | None]] = field(default_factory=list)
+    surveys_due: list[SurveyRequest] = field(default_factory=list)
+    observed: list[WaitObservation] = field(default_factory=list)
 
 
-def _by_ticket(
-    tickets: Sequence[Ticket],
-    items: Sequence[tuple[Action, str | None]],
-    surveys_due: Sequence[SurveyRequest],
-) -> dict[str, tuple[list[Ticket], list[tuple[Action, str | None]], list[SurveyRequest]]]:
-    """A page cut into one page per ticket (id -> its tickets, decisions and surveys)."""
-    pages: dict[str, tuple[list[Ticket], list[tuple[Action, str | None]], list[SurveyRequest]]]
-    pages = {t.id: ([], [], []) for t in tickets}
-    for t in tickets:
-        pages[t.id][0].append(t)
-    for item in items:
-        pages.setdefault(item[0].ticket_id, ([], [], []))[1].append(item)
-    for survey in surveys_due:
-        pages.setdefault(survey.ticket_id, ([], [], []))[2].append(survey)
+def _record(conn: Connection, page: _Page, now: datetime) -> RecordedPage:
+    snapshots.upsert_all(conn, page.tickets, now)
+    actions.record(conn, page.items, now)
+    scheduled = surveys.schedule(conn, page.surveys_due, now)
+    waits.record(conn, page.observed, now)
+    released = quarantine.release(conn, page.tickets)
+    return RecordedPage(surveys_scheduled=scheduled, released=released)
+
+
+def _by_ticket(page: _Page) -> dict[str, _Page]:
+    """A page cut into one page per ticket (id -> its tickets, decisions, surveys, waits)."""
+    pages = {t.id: _Page() for t in page.tickets}
+    for t in page.tickets:
+        pages[t.id].tickets.append(t)
+    for item in page.items:
+        pages.setdefault(item[0].ticket_id, _Page()).items.append(item)
+    for survey in page.surveys_due:
+        pages.setdefault(survey.ticket_id, _Page()).surveys_due.append(survey)
+    for o in page.observed:
+        pages.setdefault(o.ticket_id, _Page()).observed.append(o)
     return pages

@@ -90,12 +90,12 @@ def test_a_crash_mid_stream_resumes_from_the_last_handled_page_without_duplicate
     pages_recorded = 0
     original = Store.record_page
 
-    def dies_on_the_second_page(self, tickets, items, surveys, now):
+    def dies_on_the_second_page(self, *args, **kwargs):
         nonlocal pages_recorded
         pages_recorded += 1
         if pages_recorded == 2:
             raise RuntimeError("worker killed")
-        return original(self, tickets, items, surveys, now)
+        return original(self, *args, **kwargs)
 
     monkeypatch.setattr(Store, "record_page", dies_on_the_second_page)
     with pytest.raises(RuntimeError, match="worker killed"):

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from prefect.artifacts import Artifact
 
+from care.report.metrics import Rate
 from connectors.zendesk.sandbox import ZendeskSandbox
 from connectors.zendesk.sandbox.records import GROUP_NAMES
 from flows.poll import poll_helpdesk
@@ -23,8 +24,25 @@ TICKETS = 60
 
 
 def created_in(ticket: dict, start: datetime, end: datetime) -> bool:
-    created = datetime.fromisoformat(ticket["created_at"].replace("Z", "+00:00"))
-    return start <= created < end
+    return start <= at(ticket["created_at"]) < end
+
+
+def at(timestamp: str) -> datetime:
+    return datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+
+
+def wait_of(sandbox: ZendeskSandbox, ticket: dict) -> tuple[str, datetime, bool] | None:
+    """The wait a new or open ticket shows in the helpdesk after one poll: (kind, start,
+    tagged breached), read from its public comments; None when the agent spoke last."""
+    if ticket["status"] not in ("new", "open"):
+        return None
+    public = [c for c in sandbox.comments(ticket["id"]) if c["public"]]
+    breached = "care_sla_breached" in ticket["tags"]
+    if all(c["author_id"] == ticket["requester_id"] for c in public):
+        return "first_reply", at(ticket["created_at"]), breached
+    if public[-1]["author_id"] != ticket["requester_id"]:
+        return None
+    return "next_reply", at(public[-1]["created_at"]), breached
 
 
 @contextmanager
@@ -36,39 +54,43 @@ def polled_sandbox(database_url, tmp_path, monkeypatch) -> Iterator[ZendeskSandb
         yield sandbox
 
 
+def breaches(waits: list[tuple[str, datetime, bool]], kind: str) -> Rate:
+    """Breached waits of this kind / waits of this kind."""
+    of_kind = [breached for k, _, breached in waits if k == kind]
+    return Rate(sum(of_kind), len(of_kind))
+
+
 def test_a_report_after_a_poll_publishes_an_artifact_and_a_standalone_page(
     database_url, tmp_path, monkeypatch
 ):
     with polled_sandbox(database_url, tmp_path, monkeypatch) as sandbox:
         run = care_report(days=7, out_dir=str(tmp_path / "reports"))
-        window = [
-            t
-            for t in map(sandbox.ticket, range(1, TICKETS + 1))
-            if created_in(t, run.report.start, run.report.end)
-        ]
+        start, end = run.report.start, run.report.end
+        tickets = [sandbox.ticket(i) for i in range(1, TICKETS + 1)]
+        window = [t for t in tickets if created_in(t, start, end)]
+        waits = [w for t in tickets if (w := wait_of(sandbox, t)) and start <= w[1] < end]
 
     created = len(window)
-    breached = sum("care_sla_breached" in t["tags"] for t in window)
     escalated = sum("care_escalated" in t["tags"] for t in window)
-    assert created > 0 and breached > 0 and escalated > 0  # the seed has all three
+    first, then = breaches(waits, "first_reply"), breaches(waits, "next_reply")
+    breached = Rate(first.count + then.count, len(waits))
+    assert created > 0 and escalated > 0 and first.count > 0 and then.count > 0  # in the seed
     overall = run.report.overall.metrics
-    assert (overall.tickets, overall.breached.count, overall.escalated.count) == (
-        created,
-        breached,
-        escalated,
-    )
+    assert (overall.tickets, overall.escalated.count) == (created, escalated)
+    assert (overall.first_reply_breached, overall.next_reply_breached) == (first, then)
+    assert overall.breached == breached
 
     artifact = Artifact.get("care-report")
     assert artifact is not None and artifact.data == run.markdown
     (row,) = [line for line in run.markdown.splitlines() if line.startswith("| all helpdesks |")]
     assert f"| {created} |" in row
-    assert f"({breached}/{created})" in row and f"({escalated}/{created})" in row
+    assert f"({breached.count}/{breached.total})" in row and f"({escalated}/{created})" in row
 
     assert run.html_path == (tmp_path / "reports" / run.html_path.name).resolve()
     page = Path(run.html_path).read_text(encoding="utf-8")
     assert page.count("<svg") >= 2  # first-response p90 by group, rates of zendesk, ...
     assert f"{created} tickets created" in page
-    assert f"<td>{breached / created:.0%}".replace("%", " %") in page
+    assert f"<td>{breached.value:.0%}".replace("%", " %") in page
     assert "<table" in page and "<script" not in page.lower()
     assert "http" not in page  # no external asset, link or font of any kind
 

@@ -14,6 +14,7 @@ from care.report.metrics import (
     SurveyCounts,
     Thresholds,
     TicketCounts,
+    WaitCounts,
     build_report,
     percentile,
 )
@@ -23,8 +24,12 @@ START = END - timedelta(days=7)
 H = 3600.0
 
 
+WAIT_FIELDS = ("first_reply", "first_reply_breached", "next_reply", "next_reply_breached")
+
+
 def group(helpdesk: str, group_id: str | None, *hours: float, **counts: int) -> GroupActivity:
     survey_fields = {k: counts.pop(k) for k in ("sent", "answered", "solved") if k in counts}
+    wait_fields = {k: counts.pop(k) for k in WAIT_FIELDS if k in counts}
     counts.setdefault("tickets", max(len(hours), 1))
     return GroupActivity(
         helpdesk,
@@ -32,6 +37,7 @@ def group(helpdesk: str, group_id: str | None, *hours: float, **counts: int) -> 
         TicketCounts(**counts),
         SurveyCounts(**survey_fields),
         tuple(h * H for h in hours),
+        WaitCounts(**wait_fields),
     )
 
 
@@ -52,7 +58,6 @@ def test_rates_divide_by_their_own_denominators() -> None:
         "7",
         TicketCounts(
             tickets=10,
-            breached=2,
             escalated=1,
             solved=4,
             solved_within=3,
@@ -62,10 +67,13 @@ def test_rates_divide_by_their_own_denominators() -> None:
         ),
         SurveyCounts(sent=8, answered=2, solved=1),
         (H, 2 * H),
+        WaitCounts(first_reply=9, first_reply_breached=2, next_reply=6, next_reply_breached=1),
     )
     m = build_report([activity], START, END).overall.metrics
     assert (m.tickets, m.answered) == (10, 2)
-    assert m.breached.value == pytest.approx(0.2)
+    assert m.first_reply_breached == Rate(2, 9)  # out of the first-reply waits
+    assert m.next_reply_breached == Rate(1, 6)  # out of the next-reply waits
+    assert m.breached == Rate(3, 15)  # breached waits out of every wait, not out of tickets
     assert m.escalated.value == pytest.approx(0.1)
     assert m.solved_within == Rate(3, 4)  # out of the solved tickets, not all ten
     assert m.reopened.value == pytest.approx(0.5)
@@ -78,19 +86,22 @@ def test_rates_divide_by_their_own_denominators() -> None:
 def test_helpdesk_totals_add_counts_and_pool_the_response_times() -> None:
     report = build_report(
         [
-            group("zendesk", "1", 1, 2, breached=1, tickets=4),
-            group("zendesk", "2", 10, tickets=1),
-            group("freshdesk", "1", 3, tickets=5, breached=5),
+            group("zendesk", "1", 1, 2, first_reply=4, first_reply_breached=1, tickets=4),
+            group("zendesk", "2", 10, tickets=1, next_reply=3, next_reply_breached=2),
+            group("freshdesk", "1", 3, tickets=5, first_reply=5, first_reply_breached=5),
         ],
         START,
         END,
     )
     zendesk = next(h.total for h in report.helpdesks if h.total.helpdesk == "zendesk")
-    assert zendesk.metrics.breached == Rate(1, 5)
+    assert zendesk.metrics.first_reply_breached == Rate(1, 4)
+    assert zendesk.metrics.next_reply_breached == Rate(2, 3)
+    assert zendesk.metrics.breached == Rate(3, 7)
     assert zendesk.metrics.first_response_median == pytest.approx(2 * H)  # of 1, 2, 10 h
     assert zendesk.metrics.first_response_p90 == pytest.approx(8.4 * H)  # 2 + 0.8 × 8
     overall = report.overall.metrics
-    assert overall.breached == Rate(6, 10)
+    assert overall.breached == Rate(8, 12)
+    assert overall.first_reply_breached == Rate(6, 9)
     assert overall.first_response_median == pytest.approx(2.5 * H)  # of 1, 2, 3, 10 h
 
 
@@ -166,7 +177,15 @@ def test_an_empty_window_has_no_tickets_and_no_rates() -> None:
     )
     assert all(
         r.value is None
-        for r in (m.breached, m.escalated, m.solved_within, m.reopened, m.survey_response)
+        for r in (
+            m.first_reply_breached,
+            m.next_reply_breached,
+            m.breached,
+            m.escalated,
+            m.solved_within,
+            m.reopened,
+            m.survey_response,
+        )
     )
     assert m.hops_per_ticket is None
     assert report.days == 7

@@ -11,7 +11,14 @@ from rich.console import Console
 
 from care.report.html import render_html, write_html
 from care.report.markdown import render_markdown
-from care.report.metrics import GroupActivity, Report, SurveyCounts, TicketCounts, build_report
+from care.report.metrics import (
+    GroupActivity,
+    Report,
+    SurveyCounts,
+    TicketCounts,
+    WaitCounts,
+    build_report,
+)
 from care.report.terminal import print_report
 
 END = datetime(2026, 3, 8, 6, 30, tzinfo=UTC)
@@ -27,11 +34,12 @@ def report() -> Report:
             GroupActivity(
                 "zendesk",
                 "10",
-                TicketCounts(
-                    tickets=4, breached=2, solved=2, solved_within=1, passed_around=1, hops=4
-                ),
+                TicketCounts(tickets=4, solved=2, solved_within=1, passed_around=1, hops=4),
                 SurveyCounts(sent=2, answered=1, solved=1),
                 (H, 3 * H, 5 * H),
+                WaitCounts(
+                    first_reply=4, first_reply_breached=1, next_reply=2, next_reply_breached=1
+                ),
             ),
             GroupActivity("zendesk", ODD_GROUP, TicketCounts(tickets=2)),
         ],
@@ -54,7 +62,11 @@ def test_markdown_tables_hold_the_figures_with_their_counts(report: Report) -> N
         "3",
         "3 h",
         "4 h 36 min",  # p90 of 1, 3, 5 h
-        "33 % (2/6)",
+        "4",  # first-reply waits
+        "25 % (1/4)",
+        "2",  # next-reply waits
+        "50 % (1/2)",
+        "33 % (2/6)",  # breached waits / waits
         "0 % (0/6)",
         "50 % (1/2)",
         "0 % (0/6)",
@@ -73,7 +85,7 @@ def test_markdown_names_the_bottlenecks_and_the_groups_nobody_answered(report: R
 
 def test_a_group_id_cannot_break_a_markdown_table(report: Report) -> None:
     rows = [line for line in render_markdown(report).splitlines() if line.startswith("| zendesk")]
-    assert len(rows) == 3 and all(len(cells(row)) == 12 for row in rows)  # total, 2 groups
+    assert len(rows) == 3 and all(len(cells(row)) == 16 for row in rows)  # total, 2 groups
 
 
 def test_an_empty_window_is_said_plainly_without_tables() -> None:
@@ -102,8 +114,9 @@ def test_bars_are_as_long_as_their_share(report: Report) -> None:
     page = render_html(report)
     rates = page[page.index('id="rates-0-title"') :]
     bars = re.findall(r'<rect class="bar" x="0" y="\d+" width="([\d.]+)"', rates)
-    # breached 2/6, escalated 0, solved within 1/2, reopened 0, passed around 1/4, ...
-    assert [float(w) for w in bars[:5]] == [120.0, 0.0, 180.0, 0.0, 60.0]
+    # first-reply breached 1/4, next-reply 1/2, all 2/6, escalated 0, solved within 1/2,
+    # reopened 0, passed around 1/4, ...
+    assert [float(w) for w in bars[:7]] == [90.0, 180.0, 120.0, 0.0, 180.0, 0.0, 60.0]
 
 
 def test_the_page_is_standalone_and_escapes_what_the_helpdesk_sent(report: Report) -> None:
@@ -143,3 +156,39 @@ def test_markdown_columns_are_named_in_words(report: Report) -> None:
     header = next(line for line in render_markdown(report).splitlines() if "| Helpdesk |" in line)
     assert cells(header)[:4] == ["Helpdesk", "Tickets", "Answered", "First response median"]
     assert cells(header)[-1] == 'Answered "solved"'
+
+
+def test_waits_are_shown_first_and_next_replies_apart_with_how_they_are_counted(
+    report: Report,
+) -> None:
+    text = render_markdown(report)
+    header = next(line for line in text.splitlines() if "| Helpdesk |" in line)
+    assert cells(header)[5:10] == [
+        "First-reply waits",
+        "First-reply breached",
+        "Next-reply waits",
+        "Next-reply breached",
+        "SLA breached",
+    ]
+    assert "6 waits for an agent started, 2 breached" in text
+    assert "- **SLA breached**: breached waits / waits, first and next replies together" in text
+    console = Console(record=True, width=160)
+    print_report(console, report, Path("/tmp/page.html"))
+    lines = console.export_text().splitlines()
+    assert any("next-reply breached" in line and "50 % (1/2)" in line for line in lines)
+    assert any("first-reply waits" in line and "4" in line for line in lines)
+    page = render_html(report)
+    assert '<th scope="col">next-reply waits</th>' in page
+    assert '<th scope="row">next-reply breached</th><td>50 %</td>' in page  # rates chart
+
+
+def test_an_empty_window_still_counts_the_waits_that_started_in_it() -> None:
+    waits_only = build_report(
+        [GroupActivity("zendesk", "7", waits=WaitCounts(next_reply=3, next_reply_breached=1))],
+        START,
+        END,
+    )
+    text = render_markdown(waits_only)
+    assert "Waits started in the window: 3 (1 breached)" in text
+    (row,) = [line for line in text.splitlines() if line.startswith("| zendesk · 7 |")]
+    assert cells(row)[7:10] == ["3", "33 % (1/3)", "33 % (1/3)"]

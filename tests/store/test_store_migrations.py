@@ -27,6 +27,7 @@ TABLES = {
     "survey_opt_outs",
     "quarantined_tickets",
     "local_keys",
+    "ticket_waits",
 }
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 
@@ -48,7 +49,7 @@ def test_open_migrates_a_fresh_database_to_head(store_url: str) -> None:
         assert set(inspect(engine).get_table_names()) == {*TABLES, "alembic_version"}
     finally:
         engine.dispose()
-    assert HEAD == "0008"
+    assert HEAD == "0010"
     assert _revision(store_url) == HEAD
 
 

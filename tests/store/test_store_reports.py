@@ -1,7 +1,7 @@
 """The report's queries on a seeded history, on SQLite and PostgreSQL.
 
 The window is [START, END). Expected values are worked out by hand below from the
-tickets, actions, surveys and answers seeded in `history`.
+tickets, actions, waits, surveys and answers seeded in `history`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import pytest
 from care.actions import Action
 from care.model import Status, Ticket
 from care.report.metrics import Rate, Report, Scope, Thresholds, build_report
-from care.store import Store, SurveyRequest
+from care.store import Store, SurveyRequest, WaitObservation
+from care.waits import Wait, WaitKind
 from tests.rules.builders import ticket
 
 END = datetime(2026, 3, 8, tzinfo=UTC)
@@ -80,6 +81,28 @@ ACTIONS = [
     ("freshdesk", "f2", "resolve.response_sla", "breached"),
 ]
 
+FIRST, NEXT = WaitKind.FIRST_REPLY, WaitKind.NEXT_REPLY
+# What successive polls saw, in order: (helpdesk, ticket, group, the wait's kind and start
+# after START or None for no wait, breached, seen after START).
+WAITS = [
+    ("zendesk", "z-old", "10", (FIRST, -timedelta(seconds=1)), True, DAY),  # before the window
+    ("zendesk", "z-old", "10", None, False, DAY + HOUR),
+    # the old ticket's requester writes again in the window, by then in group 30
+    ("zendesk", "z-old", "30", (NEXT, 2 * DAY), True, 3 * DAY),
+    ("zendesk", "z3", "10", (FIRST, 3 * DAY), False, 3 * DAY + HOUR),  # a warning only
+    ("zendesk", "z3", "10", None, False, 3 * DAY + 5 * HOUR),
+    ("zendesk", "z3", "10", (NEXT, 4 * DAY), False, 4 * DAY + HOUR),
+    ("zendesk", "z4", "20", (FIRST, DAY), False, DAY + HOUR),
+    ("zendesk", "z4", "20", (FIRST, DAY), True, 2 * DAY + HOUR),
+    ("zendesk", "z4", "20", (FIRST, DAY), True, 3 * DAY),  # a breach counts once
+    ("zendesk", "z5", "20", (FIRST, 4 * DAY), False, 4 * DAY + HOUR),
+    ("zendesk", "z5", "20", (NEXT, 5 * DAY), True, 6 * DAY + HOUR),  # two waits of one ticket
+    ("zendesk", "z5", "20", None, False, 6 * DAY + 2 * HOUR),
+    ("zendesk", "z5", "20", (NEXT, 6 * DAY + 3 * HOUR), True, 7 * DAY - HOUR),
+    ("zendesk", "z-late", "10", (FIRST, 7 * DAY), True, 8 * DAY),  # at END: after the window
+    ("freshdesk", "f2", "10", (FIRST, 3 * DAY), True, 4 * DAY + HOUR),
+]
+
 # (helpdesk, ticket, sent at, answer)
 SURVEYS = [
     ("zendesk", "z1", START + 2 * DAY, "solved"),
@@ -105,6 +128,10 @@ def history(store: Store) -> Store:
     store.upsert_snapshots(TICKETS, END)
     actions = [Action(rule, h, t, "seeded", variant=v) for h, t, rule, v in ACTIONS]
     store.record_actions([(a, None) for a in actions], END)
+    for helpdesk, ticket_id, group, started, breached, seen in WAITS:
+        wait = Wait(START + started[1], started[0]) if started else None
+        observed = WaitObservation(helpdesk, ticket_id, group, wait, breached, START + seen)
+        store.record_waits([observed], START + seen)
     for helpdesk, ticket_id, sent_at, answer in SURVEYS:
         send_survey(store, helpdesk, ticket_id, sent_at)
         if answer:
@@ -133,7 +160,9 @@ def test_zendesk_group_10_counts_only_tickets_created_in_the_window(history: Sto
     assert (m.tickets, m.answered) == (3, 3)
     assert hours(m.first_response_median) == pytest.approx(3)  # of 1, 3, 5 h
     assert hours(m.first_response_p90) == pytest.approx(4.6)  # 3 + 0.8 × (5 − 3)
-    assert m.breached == Rate(0, 3)  # z3 had a warning only; z-old is before the window
+    # z3's two waits: a warning only; z-old's first wait is before the window
+    assert (m.first_reply_breached, m.next_reply_breached) == (Rate(0, 1), Rate(0, 1))
+    assert m.breached == Rate(0, 2)
     assert m.escalated == Rate(1, 3)
     assert m.solved_within == Rate(1, 2)  # z1 in 1 reply; z2 took 3
     assert m.reopened == Rate(1, 3)
@@ -146,7 +175,9 @@ def test_zendesk_group_20_breach_and_passed_around(history: Store) -> None:
     assert (m.tickets, m.answered) == (3, 2)
     assert hours(m.first_response_median) == pytest.approx(15)
     assert hours(m.first_response_p90) == pytest.approx(19)
-    assert m.breached == Rate(1, 3)  # z4 counted once for its warning and its breach
+    assert m.first_reply_breached == Rate(1, 2)  # z4 counted once, however often seen
+    assert m.next_reply_breached == Rate(2, 2)  # z5 waited twice for a next reply
+    assert m.breached == Rate(3, 4)
     assert m.solved_within == Rate(0, 0) and m.solved_within.value is None
     assert m.passed_around == Rate(2, 3)  # z5 by its hops, z6 by its action
     assert m.hops_per_ticket == pytest.approx(5 / 3)
@@ -159,7 +190,9 @@ def test_helpdesk_and_overall_totals(history: Store) -> None:
     assert (zendesk.tickets, zendesk.answered) == (7, 6)
     assert hours(zendesk.first_response_median) == pytest.approx(4)  # 0.5 1 3 5 10 20
     assert hours(zendesk.first_response_p90) == pytest.approx(15)
-    assert (zendesk.breached, zendesk.escalated) == (Rate(1, 7), Rate(1, 7))
+    assert (zendesk.breached, zendesk.escalated) == (Rate(4, 7), Rate(1, 7))
+    assert zendesk.first_reply_breached == Rate(1, 3)
+    assert zendesk.next_reply_breached == Rate(3, 4)
     assert zendesk.solved_within == Rate(2, 3)  # z1, z7 (2 replies is within 2)
     assert (zendesk.survey_response, zendesk.survey_solved) == (Rate(2, 3), Rate(1, 2))
 
@@ -167,7 +200,8 @@ def test_helpdesk_and_overall_totals(history: Store) -> None:
     assert (overall.tickets, overall.answered) == (9, 7)
     assert hours(overall.first_response_median) == pytest.approx(3)  # 0.5 1 2 3 5 10 20
     assert hours(overall.first_response_p90) == pytest.approx(14)  # 10 + 0.4 × 10
-    assert overall.breached == Rate(2, 9)
+    assert overall.breached == Rate(5, 8)
+    assert (overall.first_reply_breached, overall.next_reply_breached) == (Rate(2, 4), Rate(3, 4))
     assert overall.solved_within == Rate(3, 4)
     assert overall.passed_around == Rate(2, 9)
     assert (overall.survey_response, overall.survey_solved) == (Rate(3, 4), Rate(2, 3))
@@ -181,11 +215,19 @@ def test_groups_are_kept_apart_per_helpdesk_and_tickets_without_one_are_listed(
         "freshdesk · 10",
         "zendesk · 10",
         "zendesk · 20",
+        "zendesk · 30",
         "zendesk · (no group)",
     ]
-    assert scope(report, "freshdesk · 10").metrics.breached == Rate(1, 2)
+    assert scope(report, "freshdesk · 10").metrics.breached == Rate(1, 1)
     no_group = scope(report, "zendesk · (no group)").metrics
     assert no_group.survey_response == Rate(0, 1) and no_group.survey_solved.value is None
+
+
+def test_a_wait_counts_where_it_started_even_on_a_ticket_created_before(history: Store) -> None:
+    report = report_of(history)
+    m = scope(report, "zendesk · 30").metrics
+    assert (m.tickets, m.next_reply_breached, m.breached) == (0, Rate(1, 1), Rate(1, 1))
+    assert "zendesk · 30" not in {g.label for g in report.never_answered}
 
 
 def test_bottlenecks_name_the_longest_waits_and_the_most_passed_around(history: Store) -> None:
