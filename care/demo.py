@@ -2,7 +2,8 @@
 
 Starts a Zendesk and a Freshdesk sandbox on loopback, both seeded with the same named
 scenarios (connectors/scenarios.py) plus their own filler, points CARE at them with a
-demo config, and runs poll → surveys → (agents move tickets, poll again) × 3, showing
+demo config, and runs poll → surveys → (agents move tickets, poll again) × 3 → an agent
+answers a breached ticket (poll again: its SLA tags come off), showing
 both helpdesks side by side, that nothing is applied twice, and that the scenarios got
 the same decisions on both.
 """
@@ -71,12 +72,13 @@ def run_demo(console: Console, tickets: int, workdir: str) -> None:
         console.rule("1st poll of each helpdesk: every ticket changed in the last 30 days")
         first = {name: _poll(console, name) for name in HELPDESKS}
         _side_by_side(console, first)
-        _show_notes(console, first["zendesk"])
+        _show_notes(console, zendesk, tickets)
         with _survey_endpoint() as endpoint:
             surveys = _dispatch(console)
             sandboxes = {"zendesk": zendesk, "freshdesk": freshdesk}
             answer_one_survey(console, folder / "outbox", endpoint, sandboxes)
         later = _agents_at_work(console, {"zendesk": zendesk, "freshdesk": freshdesk})
+        later += _one_wait(console, {"zendesk": zendesk, "freshdesk": freshdesk})
         console.print(
             f"\nLater polls: {sum(s.tickets for s in later)} tickets re-read (our own updates "
             f"come back), {sum(sum(s.new_actions.values()) for s in later)} new actions "
@@ -152,10 +154,24 @@ def _side_by_side(console: Console, summaries: dict[str, PollSummary]) -> None:
     console.print(table)
 
 
-def _show_notes(console: Console, summary: PollSummary) -> None:
-    console.print("\n[bold]Internal notes agents now see[/] (one per rule):")
-    for rule, note in summary.examples[:4]:
-        console.print(Panel(note.strip(), title=rule, title_align="left", width=100))
+def _show_notes(console: Console, zendesk: Any, tickets: int) -> None:
+    """The fullest internal note of the poll, as an agent sees it on the ticket."""
+    from care.notes import refs_in
+
+    notes = [
+        (len(refs_in(c["body"])), i, c["body"])
+        for i in range(1, tickets + 1)
+        for c in zendesk.comments(i)
+        if not c["public"] and c["body"].startswith("[CARE]")
+    ]
+    if not notes:
+        return
+    sections, ticket_id, body = max(notes)
+    console.print(
+        f"\n[bold]What an agent sees[/]: one internal note per ticket and poll, the rules' "
+        f"sections most urgent first (zendesk #{ticket_id}, {sections} rules):"
+    )
+    console.print(Panel(body.strip(), title=f"#{ticket_id}", title_align="left", width=100))
 
 
 def _dispatch(console: Console):
@@ -187,6 +203,34 @@ def _agents_at_work(console: Console, sandboxes: dict) -> list[PollSummary]:
         decided = ", ".join(f"{rule} ×{n}" for rule, n in sorted(new.items())) or "nothing new"
         console.print(f"round {round_no}: {moved} tickets moved on each helpdesk → {decided}")
     return summaries
+
+
+def _one_wait(console: Console, sandboxes: dict) -> list[PollSummary]:
+    """Follow one breached wait: an agent answers, the next poll takes the SLA tags off."""
+    from connectors.scenarios import SCENARIOS
+
+    console.rule("One wait followed: breached, answered, cleared")
+    ticket_id = SCENARIOS["sla_never_answered_30h"].ticket_id
+    zendesk = sandboxes["zendesk"]
+    tags = zendesk.ticket(ticket_id)["tags"]
+    console.print(
+        f"zendesk #{ticket_id}: unanswered for 30 h → {_sla_tags(tags)}, one note, one alert"
+    )
+    for sandbox in sandboxes.values():
+        sandbox.touch(ticket_id, agent_reply="Sorry for the wait, looking into it now.")
+        sandbox.advance(61)
+    polls = [_poll(console, name, quiet=True) for name in sandboxes]
+    tags = zendesk.ticket(ticket_id)["tags"]
+    console.print(
+        f"an agent answers; the next poll → {_sla_tags(tags)} "
+        f"({len(tags)} other tags kept). The next wait is timed afresh."
+    )
+    return polls
+
+
+def _sla_tags(tags: list[str]) -> str:
+    shown = [t for t in tags if t in ("care_sla_warning", "care_sla_breached")]
+    return ", ".join(shown) if shown else "no SLA tag"
 
 
 def _parity(console: Console, folder: Path) -> None:

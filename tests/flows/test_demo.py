@@ -34,7 +34,11 @@ def test_demo_tags_escalates_surveys_and_applies_nothing_twice(tmp_path, restore
         "resolve.two_interactions",
     ):
         assert rule in text
-    assert "· resolve.two_interactions" in text  # an example note is shown
+    assert "What an agent sees: one internal note per ticket" in " ".join(text.split())
+    assert "rules):" in text and "────────────────────────" in text  # a combined note
+    followed = " ".join(text.split("One wait followed", 1)[1].split())
+    assert "→ care_sla_breached, one note" in followed
+    assert "an agent answers; the next poll → no SLA tag" in followed
     assert "zendesk" in text and "freshdesk" in text  # both helpdesks, side by side
     assert "— nothing applied twice" in text
     later = text.split("Agents move tickets", 1)[1]
