@@ -46,6 +46,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 
 from care.actions import action_ref  # noqa: E402
 from care.local_server import local_prefect_server  # noqa: E402
+from care.notes import refs_in  # noqa: E402
 from care.surveys.message import SURVEY_HEADER  # noqa: E402
 from connectors.freshdesk.sandbox import FreshdeskSandbox  # noqa: E402
 from connectors.sandbox_http import LOST_ANSWERS  # noqa: E402
@@ -225,8 +226,8 @@ class Soak:
         with engine.connect() as conn:
             rows = conn.execute(
                 text(
-                    "SELECT ticket_id, rule, variant, state, add_tags, note FROM action_log "
-                    "WHERE helpdesk = :h"
+                    "SELECT id, ticket_id, rule, variant, state, add_tags, remove_tags, note "
+                    "FROM action_log WHERE helpdesk = :h ORDER BY id"
                 ),
                 {"h": vendor},
             ).all()
@@ -242,7 +243,9 @@ class Soak:
             o.lost += 1
             o.problems.append(f"{helpdesk}:{ticket_id}: survey still claimed at the end")
         notes_by_ticket: dict[int, Counter[str]] = {}
-        for ticket_id, rule, variant, state, add_tags, note in rows:
+        # The SLA's tags are state: only a ticket's latest SLA decision must show.
+        latest_sla = {t: i for i, t, rule, *_ in rows if rule == "resolve.response_sla"}
+        for row_id, ticket_id, rule, variant, state, add_tags, remove_tags, note in rows:
             key = f"{vendor}:{ticket_id}:{rule}:{variant}"
             if state == "failed":
                 o.lost += 1
@@ -253,17 +256,23 @@ class Soak:
                 o.problems.append(f"{key} still {state} after the final poll")
                 continue
             ticket = sandbox.ticket(int(ticket_id))
-            missing = set(_tags(add_tags)) - set(ticket.get("tags", []))
-            if missing and not rule.startswith("enhance.survey"):
+            shown = set(ticket.get("tags", []))
+            stale = rule == "resolve.response_sla" and latest_sla[ticket_id] != row_id
+            missing = set(_tags(add_tags)) - shown
+            if missing and not rule.startswith("enhance.survey") and not stale:
                 o.lost += 1
                 o.problems.append(f"{key}: tags {sorted(missing)} not on the ticket")
+            left = set(_tags(remove_tags)) & shown
+            if left and not stale:
+                o.lost += 1
+                o.problems.append(f"{key}: tags {sorted(left)} still on the ticket")
             if note:
                 refs = notes_by_ticket.setdefault(int(ticket_id), _refs(sandbox, vendor, ticket_id))
                 wanted = (REF.findall(note) or [action_ref(key)])[-1]
                 if refs[wanted] == 0:
                     o.lost += 1
                     o.problems.append(f"{key}: its note is not on the ticket")
-        for ticket_id in {int(t) for t, *_ in rows}:
+        for ticket_id in {int(t) for _, t, *_ in rows}:
             refs = notes_by_ticket.setdefault(ticket_id, _refs(sandbox, vendor, ticket_id))
             o.notes += sum(refs.values())
             for ref, count in refs.items():
@@ -387,7 +396,8 @@ def _refs(sandbox, vendor: str, ticket_id) -> Counter[str]:
         bodies = [c["body"] for c in sandbox.comments(int(ticket_id))]
     else:
         bodies = [n.get("body_text") or n.get("body") or "" for n in sandbox.notes(int(ticket_id))]
-    return Counter(ref for body in bodies if "CARE" in body for ref in REF.findall(body)[-1:])
+    # Every section's ref: a combined note carries one per rule (care.notes.combine).
+    return Counter(ref for body in bodies if "CARE" in body for ref in refs_in(body))
 
 
 def _survey_keys(outbox: Path) -> list[str]:

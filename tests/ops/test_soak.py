@@ -81,6 +81,42 @@ def test_the_soak_checks_catch_what_they_claim(tmp_path, tags, bodies, agent_tag
     assert (outcome.lost, outcome.duplicated, outcome.dropped) == expected
 
 
+def sla_rows(tmp_path: Path) -> str:
+    """A wait warned, then over: the warning tag must be gone from the ticket."""
+    url = f"sqlite:///{tmp_path / 'care.db'}"
+    Store.open(url).close()
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for variant, add, remove in (
+            ("warning:20261201T000000Z", '["care_sla_warning"]', "[]"),
+            ("ended:20261201T020000Z", "[]", '["care_sla_warning"]'),
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO action_log (helpdesk, ticket_id, rule, variant, state, reason, "
+                    "add_tags, remove_tags, created_at) VALUES ('zendesk', '7', "
+                    "'resolve.response_sla', :v, 'applied', 'r', :add, :remove, "
+                    "'2026-12-01 00:00:00')"
+                ),
+                {"v": variant, "add": add, "remove": remove},
+            )
+    engine.dispose()
+    return url
+
+
+@pytest.mark.parametrize(
+    ("tags", "lost"), [(["vip"], 0), (["vip", "care_sla_warning"], 1)], ids=["cleared", "left"]
+)
+def test_the_soak_checks_only_the_latest_sla_state(tmp_path, tags, lost):
+    soak = soak_module()
+    outcome = soak.Outcome(seed=1, vendor="zendesk")
+    (tmp_path / "outbox").mkdir()
+    soak.Soak(tmp_path, "http://unused", None)._check(
+        outcome, FakeZendesk(tags, []), "zendesk", sla_rows(tmp_path), tmp_path, {}
+    )
+    assert outcome.lost == lost, outcome.problems
+
+
 def test_two_soak_runs_lose_and_duplicate_nothing(tmp_path, monkeypatch):
     from care.local_server import local_prefect_server
     from tests.ports import free_port
