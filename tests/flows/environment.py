@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -68,3 +71,20 @@ def update_calls(sandbox: ZendeskSandbox) -> int:
 
 def care_notes(sandbox: ZendeskSandbox, ticket_id: int) -> list[str]:
     return [c["body"] for c in sandbox.comments(ticket_id) if c["body"].startswith("[CARE]")]
+
+
+def run_care(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """`care <args>` as an operator runs it, with this test's CARE_* settings and Prefect."""
+    from prefect.settings import PREFECT_API_URL
+
+    env = {k: v for k, v in os.environ.items() if k.startswith("CARE_")}
+    env |= {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    env |= {"PREFECT_API_URL": str(PREFECT_API_URL.value()), "PREFECT_LOGGING_LEVEL": "WARNING"}
+    return subprocess.run(
+        [sys.executable, "-m", "care", *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )

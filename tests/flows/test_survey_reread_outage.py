@@ -4,9 +4,6 @@ they were, instead of waiting out a claim nobody holds any more (15 minutes)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -18,7 +15,7 @@ from connectors.zendesk.sandbox import ZendeskSandbox
 from flows.poll import poll_helpdesk
 from flows.surveys import dispatch_surveys
 from tasks.surveys import ReReadFailed
-from tests.flows.environment import configure, settled_past
+from tests.flows.environment import configure, run_care, settled_past
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -63,21 +60,9 @@ def test_surveys_claimed_before_a_failed_re_read_are_due_again_at_once(
 def test_care_run_surveys_ends_with_one_error_line_naming_the_helpdesk(
     sandbox, database_url, tmp_path
 ):
-    from prefect.settings import PREFECT_API_URL
-
     for _ in range(BURST):
         sandbox.inject(f"503:0@{SHOW_MANY}")
-    env = {k: v for k, v in os.environ.items() if k.startswith("CARE_")}
-    env |= {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    env |= {"PREFECT_API_URL": str(PREFECT_API_URL.value()), "PREFECT_LOGGING_LEVEL": "WARNING"}
-    result = subprocess.run(
-        [sys.executable, "-m", "care", "run", "surveys"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    result = run_care(["run", "surveys"], tmp_path)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     last = result.stderr.strip().splitlines()[-1]

@@ -15,7 +15,7 @@ from connectors.zendesk.sandbox import ZendeskSandbox
 from flows.poll import poll_helpdesk
 from flows.surveys import dispatch_surveys
 from tasks.surveys import MailServerDown
-from tests.flows.environment import configure, settled_past
+from tests.flows.environment import configure, run_care, settled_past
 from tests.flows.webhooks import GENERIC_PATH, Receiver, webhook_receiver
 from tests.ports import free_port
 from tests.smtp import PASSWORD, USER, Server, make_certificate, smtp_server
@@ -137,24 +137,8 @@ def test_a_new_outage_after_a_recovery_is_alerted_again(
 def test_care_run_surveys_ends_with_one_error_line_naming_what_to_check(
     sandbox, database_url, tmp_path, monkeypatch, server
 ):
-    import os
-    import subprocess
-    import sys
-
-    from prefect.settings import PREFECT_API_URL
-
     use_smtp(monkeypatch, server.port, password="wrong " + PASSWORD)
-    env = {k: v for k, v in os.environ.items() if k.startswith("CARE_")}
-    env |= {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    env |= {"PREFECT_API_URL": str(PREFECT_API_URL.value()), "PREFECT_LOGGING_LEVEL": "WARNING"}
-    result = subprocess.run(
-        [sys.executable, "-m", "care", "run", "surveys"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    result = run_care(["run", "surveys"], tmp_path)
     assert result.returncode == 2  # what `care` exits with for a setting to fix
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("error: survey e-mails cannot be sent: SMTP 127.0.0.1:")
