@@ -28,13 +28,20 @@ from connectors.errors import AuthError, MalformedRecord, NotFound, OutcomeUnkno
 from connectors.http import Credentials, HelpdeskHttp, make_session
 from connectors.unreadable import set_aside
 from connectors.zendesk import endpoints as ep
+from connectors.zendesk.jobs import (
+    JOB_POLL_MAX_S,
+    JOB_POLL_START_S,
+    job_failures,
+    job_refs,
+    job_statuses,
+    jobs_drained,
+    ticket_succeeded,
+)
 from connectors.zendesk.mapping import to_ticket
 from connectors.zendesk.writes import Call, has_effect, needs_base, plan_calls
 
 log = logging.getLogger("care.zendesk")
 
-JOB_POLL_START_S = 0.05
-JOB_POLL_MAX_S = 2.0
 JOB_TIMEOUT_S = 600.0
 LOST_ANSWER_ROUNDS = 3  # a notes batch whose answer is lost: look, then send what is missing
 LOST_WAIT_S = 120.0  # longest wait for queued jobs before leaving the notes to the next run
@@ -159,7 +166,7 @@ class ZendeskHelpdesk:
             found.update({t.id: t for t in tickets if t.id in found})
         return found
 
-    def note_refs(self, ticket_id: str) -> str:
+    def notejob_refs(self, ticket_id: str) -> str:
         """All comment bodies of a ticket, joined: to find our own notes after a crash."""
         bodies: list[str] = []
         path: str | None = ep.TICKET_COMMENTS.format(id=ticket_id)
@@ -230,7 +237,7 @@ class ZendeskHelpdesk:
                 last = exc
                 log.warning("%s: looking for the notes before sending any again", exc)
                 missing = self._notes_missing(call.notes, after_timeout=exc.timed_out)
-                in_jobs = _refs(submission.jobs.values())
+                in_jobs = job_refs(submission.jobs.values())
                 submission.settled.applied.extend(
                     c.ref for c in call.notes if c not in missing and c.ref not in in_jobs
                 )
@@ -252,7 +259,7 @@ class ZendeskHelpdesk:
         """The notes a ticket does not show once every queued job has run."""
         if after_timeout:  # the request may still be on its way in: let it arrive first
             self._sleep(LOST_GRACE_S)
-        if not self._jobs_drained(LOST_WAIT_S):
+        if not jobs_drained(self.http, self._sleep, LOST_WAIT_S):
             raise OutcomeUnknown(
                 f"Zendesk jobs still running after {LOST_WAIT_S:.0f} s: the notes of a "
                 "write whose answer was lost are looked for again on the next attempt"
@@ -262,27 +269,9 @@ class ZendeskHelpdesk:
     def _shows(self, change: Change) -> bool:
         marker = change.note_ref or (change.note or "").strip().rsplit("\n", 1)[-1]
         try:
-            return bool(marker) and marker in self.note_refs(change.ticket_id)
+            return bool(marker) and marker in self.notejob_refs(change.ticket_id)
         except NotFound:  # sent again, its job item fails and says why
             return False
-
-    def _jobs_drained(self, patience: float) -> bool:
-        """Wait up to `patience` s until no recent job of the account is queued or working
-        (List Job Statuses, newest first): a batch whose answer was lost, or that a
-        crashed run sent, may not have run yet. False if some still are."""
-        delay, waited = JOB_POLL_START_S, 0.0
-        while True:
-            body = self.http.get(
-                ep.RECENT_JOBS, {"page[size]": ep.JOB_STATUSES_MAX_IDS}, kind="job_polls"
-            )
-            statuses = body.get("job_statuses") or ()
-            if all(s.get("status") in ep.JOB_DONE_STATES for s in statuses):
-                return True
-            if waited >= patience:
-                return False
-            self._sleep(delay)
-            waited += delay
-            delay = min(JOB_POLL_MAX_S, delay * 2)
 
     def settle(self, jobs: Jobs, wait: bool) -> tuple[ApplyReport, Jobs]:
         """Results of the finished jobs; with `wait`, poll until all have finished.
@@ -298,13 +287,13 @@ class ZendeskHelpdesk:
         while outstanding:
             finished = {
                 str(s["id"]): s
-                for s in self._job_statuses(list(outstanding), finished_only=True)
+                for s in job_statuses(self.http, list(outstanding), finished_only=True)
                 if str(s["id"]) in outstanding
             }
             conflicted: list[Change] = []
             for job_id, status in finished.items():
                 by_ticket = outstanding.pop(job_id)
-                failures = _job_failures(status, by_ticket)
+                failures = job_failures(status, by_ticket)
                 for ref, why in list(failures.items()):
                     change = self._in_flight.get(ref)
                     if CONFLICT in why and change and self._conflicts[ref] < CONFLICT_ROUNDS:
@@ -314,7 +303,7 @@ class ZendeskHelpdesk:
                 again = {c.ref for c in conflicted}
                 report.failed.update(failures)
                 report.applied.extend(
-                    r for r in _refs([by_ticket]) if r not in failures and r not in again
+                    r for r in job_refs([by_ticket]) if r not in failures and r not in again
                 )
             if conflicted:
                 log.info("%d tickets changed since they were read: read again", len(conflicted))
@@ -326,7 +315,7 @@ class ZendeskHelpdesk:
                 break
             if waited > JOB_TIMEOUT_S:
                 for job_id, by_ticket in outstanding.items():
-                    for ref in _refs([by_ticket]):
+                    for ref in job_refs([by_ticket]):
                         report.failed[ref] = f"job {job_id} timed out"
                 outstanding = {}
                 break
@@ -338,16 +327,6 @@ class ZendeskHelpdesk:
             self._in_flight.pop(ref, None)
             self._conflicts.pop(ref, None)
         return ApplyReport(applied=applied, failed=report.failed), outstanding
-
-    def _job_statuses(self, job_ids: list[str], finished_only: bool) -> list[dict[str, Any]]:
-        statuses: list[dict[str, Any]] = []
-        for start in range(0, len(job_ids), ep.JOB_STATUSES_MAX_IDS):
-            chunk = job_ids[start : start + ep.JOB_STATUSES_MAX_IDS]
-            body = self.http.get(ep.JOB_STATUSES, {"ids": ",".join(chunk)}, kind="job_polls")
-            statuses.extend(body.get("job_statuses") or ())
-        if finished_only:
-            return [s for s in statuses if s.get("status") in ep.JOB_DONE_STATES]
-        return statuses
 
     def _recover(self, changes: Sequence[Change]) -> Submission:
         """Changes from an interrupted attempt: settle them from their job, never write twice.
@@ -362,22 +341,24 @@ class ZendeskHelpdesk:
             return submission
         job_ids = sorted({c.job_id for c in resumed if c.job_id and c.job_id != UNCONFIRMED_JOB})
         statuses = (
-            {str(s["id"]): s for s in self._job_statuses(job_ids, finished_only=False)}
+            {str(s["id"]): s for s in job_statuses(self.http, job_ids, finished_only=False)}
             if job_ids
             else {}
         )
         if any(c.note and c.job_id not in statuses for c in resumed):
-            self._jobs_drained(RECOVER_WAIT_S)  # its notes show once a queued job ran
+            jobs_drained(
+                self.http, self._sleep, RECOVER_WAIT_S
+            )  # its notes show once a queued job ran
         for change in resumed:
             status = statuses.get(change.job_id or "")
             state = (status or {}).get("status")
             if status is not None and state not in ep.JOB_DONE_STATES:
                 job = submission.jobs.setdefault(str(status["id"]), {})
                 job.setdefault(change.ticket_id, []).append(change.ref)
-            elif (status is not None and _ticket_succeeded(status, change.ticket_id)) or (
+            elif (status is not None and ticket_succeeded(status, change.ticket_id)) or (
                 change.note
                 and change.note_ref
-                and change.note_ref in self.note_refs(change.ticket_id)
+                and change.note_ref in self.notejob_refs(change.ticket_id)
             ):
                 submission.settled.applied.append(change.ref)  # done before: never twice
             else:
@@ -398,35 +379,3 @@ def _by_id(records: Any, key: str) -> dict[int, Any]:
     return {
         r[key]: r for r in _listed(records) if isinstance(r, dict) and isinstance(r.get(key), int)
     }
-
-
-def _refs(jobs) -> set[int]:
-    return {ref for by_ticket in jobs for refs in by_ticket.values() for ref in refs}
-
-
-def _in(ref: int, jobs: Jobs) -> bool:
-    return any(ref in refs for by_ticket in jobs.values() for refs in by_ticket.values())
-
-
-def _ticket_succeeded(status: dict[str, Any], ticket_id: str) -> bool:
-    if status.get("status") != "completed":
-        return False
-    for result in status.get("results") or ():
-        if str(result.get("id")) == ticket_id:
-            return bool(result.get("success", True))
-    return False
-
-
-def _job_failures(status: dict[str, Any], by_ticket: dict[str, list[int]]) -> dict[int, str]:
-    """The refs whose ticket update failed in a finished job, with why."""
-    if status.get("status") != "completed":
-        message = f"job {status.get('id')} {status.get('status')}: {status.get('message') or ''}"
-        return {ref: message.strip() for refs in by_ticket.values() for ref in refs}
-    failures: dict[int, str] = {}
-    results = {str(r.get("id")): r for r in status.get("results") or ()}
-    for ticket_id, refs in by_ticket.items():
-        result = results.get(ticket_id)
-        if result is None or result.get("success") is False:
-            why = (result or {}).get("error") or (result or {}).get("details") or "no result in job"
-            failures.update(dict.fromkeys(refs, f"ticket {ticket_id}: {why}"))
-    return failures
