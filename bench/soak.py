@@ -47,6 +47,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from care.actions import action_ref  # noqa: E402
 from care.local_server import local_prefect_server  # noqa: E402
 from care.notes import refs_in  # noqa: E402
+from care.store import Store  # noqa: E402
 from care.surveys.message import SURVEY_HEADER  # noqa: E402
 from connectors.freshdesk.sandbox import FreshdeskSandbox  # noqa: E402
 from connectors.sandbox_http import LOST_ANSWERS  # noqa: E402
@@ -349,7 +350,10 @@ class Soak:
     def _retry_now(self, store_url: str) -> None:
         """Fast-forward the store's clocks, as `advance` does the sandbox's: refused writes
         wait minutes before their next try (1, 5, 15, 60) and a killed run's claims 10
-        minutes before another run may take them; the soak's last polls may now."""
+        minutes before another run may take them; the soak's last polls may now.
+        A run whose every command was killed before it opened the store has none yet:
+        opened here, as each command would."""
+        Store.open(store_url).close()
         engine = create_engine(store_url)
         with engine.begin() as conn:
             conn.execute(
