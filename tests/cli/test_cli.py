@@ -87,4 +87,5 @@ def test_sandbox_with_real_limits_says_so_and_counts_the_requests_when_stopped(t
     finally:
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=30)
-    assert json.loads(out.strip().splitlines()[-1]) == {"spent": {}, "refused": {}}
+    counts = json.loads(out.strip().splitlines()[-1])
+    assert (counts["spent"], counts["refused"], counts["first_at"]) == ({}, {}, None)

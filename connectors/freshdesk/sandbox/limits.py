@@ -78,6 +78,18 @@ class Credits:
         self.spent: Counter[str] = Counter()  # calls let through: "all", "tickets_list", ...
         self.refused: Counter[str] = Counter()  # 429s by limit: "account", "tickets_list", ...
 
+    def counts(self) -> dict[str, object]:
+        """What each limit let through and refused, and when the first and last
+        requests let through were (sandbox time), for bench/poll_backfill.py."""
+        with self._lock:
+            times = [at for at, _ in self.spending]
+            return {
+                "spent": dict(self.spent),
+                "refused": dict(self.refused),
+                "first_at": min(times, default=None),
+                "last_at": max(times, default=None),
+            }
+
     def headers(self, now: float, used: int = 0) -> dict[str, str]:
         """The rate-limit headers of an answer that spent `used` credits."""
         with self._lock:

@@ -384,8 +384,4 @@ def serve_forever(
     finally:
         sandbox.stop()
         if real_limits:
-            counts = {
-                "spent": dict(sandbox.credits.spent),
-                "refused": dict(sandbox.credits.refused),
-            }
-            print(json.dumps(counts), flush=True)
+            print(json.dumps(sandbox.credits.counts()), flush=True)

@@ -102,6 +102,18 @@ class Limits:
         self.spent: Counter[str] = Counter()  # let through: "all", "export", "update"
         self.refused: Counter[str] = Counter()  # 429s by limit: "account", "export", "update"
 
+    def counts(self) -> dict[str, object]:
+        """What each limit let through and refused, and when the first and last
+        requests let through were (sandbox time), for bench/poll_backfill.py."""
+        with self._lock:
+            times = [at for at, _ in self.spending]
+            return {
+                "spent": dict(self.spent),
+                "refused": dict(self.refused),
+                "first_at": min(times, default=None),
+                "last_at": max(times, default=None),
+            }
+
     def peek(self, now: float) -> dict[str, str]:
         """The account budget, for answers that did not spend any (auth errors, faults)."""
         with self._lock:

@@ -380,5 +380,4 @@ def serve_forever(
     finally:
         sandbox.stop()
         if real_limits:
-            counts = {"spent": dict(sandbox.limits.spent), "refused": dict(sandbox.limits.refused)}
-            print(json.dumps(counts), flush=True)
+            print(json.dumps(sandbox.limits.counts()), flush=True)
