@@ -94,6 +94,8 @@ def report(helpdesk: str, plan: str, runs: list, changed: int, counts: dict) -> 
         "requests by class (sandbox)  "
         + " · ".join(f"{name} {spent.get(name, 0):,}" for name in classes if name in spent)
     )
+    if "credits" in counts:
+        print(f"credits spent (sandbox)      {counts['credits']:,}")
     print(
         "429s by limit (sandbox)      "
         + (" · ".join(f"{name} {count:,}" for name, count in refused.items()) or "none")

@@ -79,12 +79,13 @@ class Credits:
         self.refused: Counter[str] = Counter()  # 429s by limit: "account", "tickets_list", ...
 
     def counts(self) -> dict[str, object]:
-        """What each limit let through and refused, and when the first and last
-        requests let through were (sandbox time), for bench/poll_backfill.py."""
+        """What each limit let through and refused, the credits spent, and when the
+        first and last requests let through were (sandbox time), for bench/poll_backfill.py."""
         with self._lock:
             times = [at for at, _ in self.spending]
             return {
                 "spent": dict(self.spent),
+                "credits": sum(cost for _, cost in self.spending),
                 "refused": dict(self.refused),
                 "first_at": min(times, default=None),
                 "last_at": max(times, default=None),

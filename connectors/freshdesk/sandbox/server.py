@@ -372,11 +372,11 @@ def serve_forever(
         plan=plan,
     ).start()
     limits = f" · {plan} plan's rate limits" if real_limits else ""
-    print(
-        f"Freshdesk sandbox on {sandbox.url} · API key {sandbox.api_key} (password X){limits}",
-        flush=True,
-    )
-    try:
+    try:  # a Ctrl-C right after start still stops it and prints the counts
+        print(
+            f"Freshdesk sandbox on {sandbox.url} · API key {sandbox.api_key} (password X){limits}",
+            flush=True,
+        )
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:

@@ -366,13 +366,13 @@ def serve_forever(
         real_limits=real_limits,
     ).start()
     limits = " · Enterprise plan's rate limits" if real_limits else ""
-    print(
-        f"Zendesk sandbox on {sandbox.url} · OAuth client {sandbox.client_id} / "
-        f"{sandbox.client_secret} · API token {sandbox.admin_email}/token:{sandbox.api_token}"
-        f"{limits}",
-        flush=True,
-    )
-    try:
+    try:  # a Ctrl-C right after start still stops it and prints the counts
+        print(
+            f"Zendesk sandbox on {sandbox.url} · OAuth client {sandbox.client_id} / "
+            f"{sandbox.client_secret} · API token {sandbox.admin_email}/token:{sandbox.api_token}"
+            f"{limits}",
+            flush=True,
+        )
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
