@@ -124,7 +124,7 @@ def main() -> None:
     finally:
         counts = stop_sandbox(sandbox)
     if plan is not None and counts is not None:
-        changed = changed_tickets(os.environ["CARE_DATABASE_URL"], args.helpdesk)
+        changed = floor.Changed.from_action_log(os.environ["CARE_DATABASE_URL"], args.helpdesk)
         print(f"--- under the vendor's real limits ({args.helpdesk} {plan} plan)")
         floor.report(args.helpdesk, plan, runs, changed, counts)
 
@@ -140,21 +140,6 @@ def stop_sandbox(proc: subprocess.Popen) -> dict | None:
     out, _ = proc.communicate(timeout=30)
     lines = out.strip().splitlines()
     return json.loads(lines[-1]) if lines else None
-
-
-def changed_tickets(database_url: str, helpdesk: str) -> int:
-    """Distinct tickets the run changed: the store's action log, applied actions."""
-    import sqlalchemy as sa
-
-    engine = sa.create_engine(database_url)
-    query = sa.text(
-        "SELECT COUNT(DISTINCT ticket_id) FROM action_log "
-        "WHERE helpdesk = :helpdesk AND state = 'applied'"
-    )
-    with engine.connect() as connection:
-        changed = connection.execute(query, {"helpdesk": helpdesk}).scalar_one()
-    engine.dispose()
-    return int(changed)
 
 
 def report(summary, wall: float) -> None:
