@@ -1,25 +1,38 @@
 """Backfill N tickets from the Zendesk sandbox through the real poll flow; print the figures.
 
     .venv/bin/python bench/poll_backfill.py --tickets 100000
+    .venv/bin/python bench/poll_backfill.py --tickets 30000 --real-limits
+    .venv/bin/python bench/poll_backfill.py --helpdesk freshdesk --tickets 3000 --real-limits
 
 The sandbox runs in a separate process (as a real Zendesk would be elsewhere);
 the poll flow runs here in Prefect's ephemeral mode on a fresh SQLite store
 (or --database URL). Printed: wall time, tickets/s once Prefect has started,
 HTTP requests per 1,000 tickets (export reads; update_many writes and job
 polls), and the peak RSS of this process.
+
+--real-limits runs the sandbox with the vendor's documented per-minute limits
+(Zendesk Enterprise; Freshdesk --plan, Pro by default) and adds the physical floor:
+the time those limits need for the fewest requests possible (see bench/floor.py),
+and wall time / floor with and without Prefect's start-up.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import floor  # bench/floor.py, beside this script
+
+from connectors.freshdesk.sandbox.limits import DEFAULT_PLAN, PLANS
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
@@ -31,12 +44,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_sandbox(tickets: int, port: int, helpdesk: str = "zendesk") -> subprocess.Popen:
+def start_sandbox(
+    tickets: int, port: int, helpdesk: str = "zendesk", plan: str | None = None
+) -> subprocess.Popen:
+    """The sandbox in its own process; with a `plan` ("enterprise" for Zendesk), under
+    the vendor's real limits, printing its counts when stopped (see stop_sandbox)."""
+    limits = "" if plan is None else ", real_limits=True"
+    if plan is not None and helpdesk == "freshdesk":
+        limits += f", plan={plan!r}"
     code = (
         f"from connectors.{helpdesk}.sandbox import serve_forever; "
-        f"serve_forever({port}, {tickets}, 7, 0, None)"
+        f"serve_forever({port}, {tickets}, 7, 0, None{limits})"
     )
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL)
+    out = subprocess.DEVNULL if plan is None else subprocess.PIPE
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=out, text=True)
     for _ in range(300):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
@@ -57,13 +78,20 @@ def main() -> None:
     parser.add_argument(
         "--polls", type=int, default=1, help="polls in a row (the later ones read what changed)"
     )
+    parser.add_argument(
+        "--real-limits", action="store_true", help="the vendor's documented per-minute limits"
+    )
+    parser.add_argument(
+        "--plan", choices=sorted(PLANS), default=DEFAULT_PLAN, help="Freshdesk plan (--real-limits)"
+    )
     args = parser.parse_args()
+    plan = ("enterprise" if args.helpdesk == "zendesk" else args.plan) if args.real_limits else None
 
     from connectors.freshdesk.sandbox import FreshdeskSandbox
     from connectors.zendesk.sandbox import ZendeskSandbox
 
     port = free_port()
-    sandbox = start_sandbox(args.tickets, port, args.helpdesk)
+    sandbox = start_sandbox(args.tickets, port, args.helpdesk, plan)
     workdir = Path(tempfile.mkdtemp(prefix="care-bench-"))
     url = f"http://127.0.0.1:{port}"
     os.environ.update(
@@ -85,15 +113,33 @@ def main() -> None:
         from flows.poll import poll_helpdesk
 
         quiet_prefect_shutdown()
+        runs = []
         for poll in range(1, args.polls + 1):
             started = time.monotonic()
             summary = poll_helpdesk(helpdesk=args.helpdesk)
             if args.polls > 1:
                 print(f"--- poll {poll} of {args.polls}")
-            report(summary, time.monotonic() - started)
+            runs.append((summary, time.monotonic() - started))
+            report(summary, runs[-1][1])
     finally:
-        sandbox.terminate()
-        sandbox.wait(timeout=10)
+        counts = stop_sandbox(sandbox)
+    if plan is not None and counts is not None:
+        changed = floor.Changed.from_action_log(os.environ["CARE_DATABASE_URL"], args.helpdesk)
+        print(f"--- under the vendor's real limits ({args.helpdesk} {plan} plan)")
+        floor.report(args.helpdesk, plan, runs, changed, counts)
+
+
+def stop_sandbox(proc: subprocess.Popen) -> dict | None:
+    """Stop the sandbox; in real-limits mode its last line counts what each limit let
+    through and refused (JSON)."""
+    if proc.stdout is None:
+        proc.terminate()
+        proc.wait(timeout=10)
+        return None
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=30)
+    lines = out.strip().splitlines()
+    return json.loads(lines[-1]) if lines else None
 
 
 def report(summary, wall: float) -> None:

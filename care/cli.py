@@ -319,6 +319,17 @@ FaultOption = Annotated[
         "lost_reset, lost_cut, lost_502, lost_garbled; add @<path prefix> to aim it."
     ),
 ]
+RealLimitsOption = Annotated[
+    bool,
+    typer.Option(
+        "--real-limits",
+        help="Enforce the vendor's documented per-minute limits, answering 429 past them.",
+    ),
+]
+PlanOption = Annotated[
+    str,
+    typer.Option(help="Plan whose limits --real-limits enforces: trial, growth, pro, enterprise."),
+]
 
 
 @sandbox_app.command("zendesk")
@@ -329,11 +340,14 @@ def sandbox_zendesk(
     latency_ms: LatencyOption = 0,
     rate_limit: RateLimitOption = None,
     fault: FaultOption = None,
+    real_limits: RealLimitsOption = False,
 ) -> None:
-    """A Zendesk-compatible sandbox until Ctrl-C."""
+    """A Zendesk-compatible sandbox until Ctrl-C (--real-limits: the Enterprise plan's)."""
     from connectors.zendesk.sandbox import serve_forever
 
-    _serve(serve_forever, port, tickets, seed, latency_ms, rate_limit, fault)
+    _serve(
+        serve_forever, port, tickets, seed, latency_ms, rate_limit, fault, real_limits=real_limits
+    )
 
 
 @sandbox_app.command("freshdesk")
@@ -344,17 +358,29 @@ def sandbox_freshdesk(
     latency_ms: LatencyOption = 0,
     rate_limit: RateLimitOption = None,
     fault: FaultOption = None,
+    real_limits: RealLimitsOption = False,
+    plan: PlanOption = "pro",
 ) -> None:
     """A Freshdesk-compatible sandbox until Ctrl-C."""
     from connectors.freshdesk.sandbox import serve_forever
 
-    _serve(serve_forever, port, tickets, seed, latency_ms, rate_limit, fault)
+    _serve(
+        serve_forever,
+        port,
+        tickets,
+        seed,
+        latency_ms,
+        rate_limit,
+        fault,
+        real_limits=real_limits,
+        plan=plan,
+    )
 
 
-def _serve(serve_forever, port, tickets, seed, latency_ms, rate_limit, faults) -> None:
+def _serve(serve_forever, port, tickets, seed, latency_ms, rate_limit, faults, **limits) -> None:
     try:
-        serve_forever(port, tickets, seed, latency_ms, rate_limit, faults or ())
-    except ValueError as exc:  # an unknown fault
+        serve_forever(port, tickets, seed, latency_ms, rate_limit, faults or (), **limits)
+    except ValueError as exc:  # an unknown fault or plan
         raise _fail(str(exc)) from None
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -56,3 +58,34 @@ def test_sandbox_refuses_an_unknown_fault_by_name(tmp_path):
     result = run(["sandbox", "zendesk", "--port", "0", "--fault", "teapot"], tmp_path)
     assert result.returncode == 2
     assert "unknown fault 'teapot'" in result.stderr
+
+
+def test_sandbox_refuses_an_unknown_plan_by_name(tmp_path):
+    result = run(
+        ["sandbox", "freshdesk", "--port", "0", "--real-limits", "--plan", "gold"], tmp_path
+    )
+    assert result.returncode == 2
+    assert "unknown plan 'gold'" in result.stderr
+
+
+def test_sandbox_with_real_limits_says_so_and_counts_the_requests_when_stopped(tmp_path):
+    (tmp_path / "care.toml").touch()
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "CARE_CONFIG": str(tmp_path / "care.toml"),
+    }
+    proc = subprocess.Popen(
+        [*CARE, "sandbox", "zendesk", "--port", "0", "--real-limits"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert "Enterprise plan's rate limits" in (proc.stdout.readline() if proc.stdout else "")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=30)
+    counts = json.loads(out.strip().splitlines()[-1])
+    assert (counts["spent"], counts["refused"], counts["first_at"]) == ({}, {}, None)

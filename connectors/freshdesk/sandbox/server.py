@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import logging
-import math
 import re
 import threading
 import time
@@ -20,6 +20,14 @@ from itertools import islice
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from connectors.freshdesk.sandbox.limits import (
+    DEFAULT_PLAN,
+    LIMITED,
+    NOMINAL_LIMIT,
+    PLANS,
+    Credits,
+    Plan,
+)
 from connectors.freshdesk.sandbox.records import AGENTS, GROUPS, Json, agent_json, group_json
 from connectors.freshdesk.sandbox.scenarios import COUNT as SCENARIO_COUNT
 from connectors.freshdesk.sandbox.seed import Seed
@@ -37,13 +45,10 @@ from connectors.sandbox_hostile import serve_freshdesk
 from connectors.sandbox_http import LOST_ANSWERS, SandboxLifecycle, SandboxServer, lose_answer
 
 log = logging.getLogger(__name__)
-NOMINAL_LIMIT = 100_000  # credits/minute reported (and enforced) when no limit is configured
 INVALID_CREDENTIALS = {
     "code": "invalid_credentials",
     "message": "You have to be logged in to perform this action.",
 }
-# Guess: Freshdesk documents the 429 status and Retry-After, not the body text.
-LIMITED = {"message": "You have exceeded the limit of requests per minute"}
 FAULT_BODIES: dict[str, tuple[int, Json]] = {
     "429": (429, LIMITED),
     "401": (401, INVALID_CREDENTIALS),
@@ -71,8 +76,13 @@ class FreshdeskSandbox(SandboxLifecycle):
         *,
         page_limit: int = 300,
         scenarios: bool = True,
+        real_limits: bool = False,
+        plan: str = DEFAULT_PLAN,
+        minute_s: float = 60.0,
     ) -> None:
-        """`tickets` in all; with `scenarios`, the named CARE scenarios are ids 1..N of them."""
+        """`tickets` in all; with `scenarios`, the named CARE scenarios are ids 1..N of them.
+        `real_limits`: enforce the `plan`'s documented credits and endpoint maxima (see
+        limits.py), counted in windows of `minute_s` seconds (tests shrink it)."""
         if now is None:
             anchor, self._offset = int(time.time()) // 60 * 60, 0.0
         else:
@@ -82,11 +92,13 @@ class FreshdeskSandbox(SandboxLifecycle):
         named = SCENARIO_COUNT if scenarios else 0
         self.store = Store(Seed(max(tickets - named, 0), seed, anchor, named), self.clock)
         self.latency_ms, self.job_delay_ms, self.page_limit = latency_ms, job_delay_ms, page_limit
-        self.limit = rate_limit_per_minute or NOMINAL_LIMIT
-        self._window, self._used = -1, 0
-        self.spending: list[tuple[float, int]] = []  # (sandbox time, credits) of each request
-        self.throttled = 0  # 429s answered for the budget
-        self._budget_lock = threading.Lock()
+        chosen = PLANS[plan] if real_limits else Plan(NOMINAL_LIMIT)
+        if rate_limit_per_minute:
+            chosen = Plan(rate_limit_per_minute, chosen.calls)
+        self.real_limits, self.plan = real_limits, plan
+        self.credits = Credits(chosen, minute_s)
+        self.limit = chosen.credits
+        self.spending = self.credits.spending  # (sandbox time, credits) of each request
         self._faults: list[tuple[str, str]] = []
         self._faults_lock = threading.Lock()
         for fault in faults or ():
@@ -196,7 +208,7 @@ class FreshdeskSandbox(SandboxLifecycle):
             if not self._authenticated(headers.get("Authorization", "")):
                 raise ApiError(401, INVALID_CREDENTIALS)
             cost = 1 + 2 * len(parse_includes(query) & INCLUDES) if path == "/api/v2/tickets" else 1
-            limits = self._spend(cost)
+            limits = self.credits.spend(method, path, cost, self.clock())
             try:
                 status, payload, extra = self._route(method, path, query, body)
             except ApiError as e:
@@ -234,41 +246,12 @@ class FreshdeskSandbox(SandboxLifecycle):
         return user == self.api_key  # the password is ignored ("X" by convention)
 
     def _limits(self, used: int) -> dict[str, str]:
-        with self._budget_lock:
-            self._roll()
-            remaining = max(self.limit - self._used, 0)
-        return {
-            "X-RateLimit-Total": str(self.limit),
-            "X-RateLimit-Remaining": str(remaining),
-            "X-RateLimit-Used-CurrentRequest": str(used),
-        }
+        return self.credits.headers(self.clock(), used)
 
-    def _roll(self) -> float:
-        now = self.clock()
-        if int(now // 60) != self._window:
-            self._window, self._used = int(now // 60), 0
-        return now
-
-    def _spend(self, cost: int) -> dict[str, str]:
-        with self._budget_lock:
-            now = self._roll()
-            if self._used + cost > self.limit:
-                self.throttled += 1
-                retry = max(1, math.ceil((self._window + 1) * 60 - now))
-                headers = {
-                    "X-RateLimit-Total": str(self.limit),
-                    "X-RateLimit-Remaining": str(max(self.limit - self._used, 0)),
-                    "X-RateLimit-Used-CurrentRequest": "0",
-                    "Retry-After": str(retry),
-                }
-                raise ApiError(429, LIMITED, headers)
-            self._used += cost
-            self.spending.append((now, cost))
-            return {
-                "X-RateLimit-Total": str(self.limit),
-                "X-RateLimit-Remaining": str(self.limit - self._used),
-                "X-RateLimit-Used-CurrentRequest": str(cost),
-            }
+    @property
+    def throttled(self) -> int:
+        """429s answered for the account's credits."""
+        return self.credits.refused["account"]
 
     # -- routes -------------------------------------------------------------------------
     def _route(self, method: str, path: str, query: dict[str, str], body: bytes) -> tuple:
@@ -369,8 +352,15 @@ def serve_forever(
     latency_ms: int,
     rate_limit_per_minute: int | None,
     faults: Iterable[str] = (),
+    *,
+    real_limits: bool = False,
+    plan: str = DEFAULT_PLAN,
 ) -> None:
-    """Run a sandbox in the foreground until Ctrl-C (for `care sandbox freshdesk`)."""
+    """Run a sandbox in the foreground until Ctrl-C (for `care sandbox freshdesk`).
+    With `real_limits`, the last line printed counts the calls each limit let through
+    and refused, as JSON (bench/poll_backfill.py reads it)."""
+    if plan not in PLANS:
+        raise ValueError(f"unknown plan {plan!r}: one of {', '.join(PLANS)}")
     sandbox = FreshdeskSandbox(
         tickets=tickets,
         seed=seed,
@@ -378,14 +368,20 @@ def serve_forever(
         rate_limit_per_minute=rate_limit_per_minute,
         faults=faults,
         port=port,
+        real_limits=real_limits,
+        plan=plan,
     ).start()
-    print(
-        f"Freshdesk sandbox on {sandbox.url} · API key {sandbox.api_key} (password X)", flush=True
-    )
-    try:
+    limits = f" · {plan} plan's rate limits" if real_limits else ""
+    try:  # a Ctrl-C right after start still stops it and prints the counts
+        print(
+            f"Freshdesk sandbox on {sandbox.url} · API key {sandbox.api_key} (password X){limits}",
+            flush=True,
+        )
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
         pass
     finally:
         sandbox.stop()
+        if real_limits:
+            print(json.dumps(sandbox.credits.counts()), flush=True)

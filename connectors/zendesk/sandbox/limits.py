@@ -5,11 +5,35 @@ from __future__ import annotations
 import math
 import re
 import threading
+from collections import Counter
 from email.utils import formatdate
 
 from connectors.sandbox_http import LOST_ANSWERS
+from connectors.zendesk.sandbox.state import ApiError
 
 NOMINAL_LIMIT = 100_000  # requests/minute reported (and enforced) when no limit is configured
+
+# Real-limits mode (`ZendeskSandbox(real_limits=True)`): Zendesk's documented per-minute
+# limits, each counted in its own clock-minute window.
+# Support and Help Center API requests per minute, Suite/Support Enterprise plan
+# (Team 200, Growth/Professional 400, Enterprise 700, Enterprise Plus 2500), reported in
+# `X-Rate-Limit` / `X-Rate-Limit-Remaining`, 429 + Retry-After (seconds) past it:
+# https://developer.zendesk.com/api-reference/introduction/rate-limits/
+ENTERPRISE_LIMIT = 700
+# "You can make up to 10 requests per minute to these endpoints" (30 with High Volume):
+# https://developer.zendesk.com/api-reference/ticketing/ticket-management/incremental_exports/
+EXPORT_LIMIT = 10
+# Update Ticket: "its own rate limit that is different from the account wide rate
+# limit", Default plan, scope Account, interval 1 minute: 100 (sandbox/trial 20, High
+# Volume 300); header `Zendesk-RateLimit-tickets-update: total=…; remaining=…; resets=…`
+# ("Resets": seconds before the limit refreshes):
+# https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/#update-ticket
+# The page gives Update Many Tickets no limit of its own (only the job limit); that it
+# spends the same allocation is our assumption, not documented.
+TICKETS_UPDATE_LIMIT = 100
+TICKETS_UPDATE_HEADER = "Zendesk-RateLimit-tickets-update"
+EXPORT_PREFIX = "/api/v2/incremental/"  # every incremental export shares the export limit
+TICKET_UPDATE = re.compile(r"/api/v2/tickets/(\d+|update_many)")  # PUT: tickets-update limit
 AUTH_FAILED = {"error": "Couldn't authenticate you"}
 INVALID_TOKEN = {
     "error": "invalid_token",
@@ -49,16 +73,113 @@ FAULT_BODIES = {
 
 
 class Budget:
-    """Requests per clock minute (Zendesk counts per minute and tells when the window resets)."""
+    """Requests per clock minute (Zendesk counts per minute and tells when the window resets).
 
-    def __init__(self, limit: int) -> None:
-        self.limit, self.window, self.used = limit, -1, 0
+    `minute_s` shrinks the minute for tests; Retry-After stays in whole seconds (>= 1)."""
+
+    def __init__(self, limit: int, minute_s: float = 60.0) -> None:
+        self.limit, self.minute_s, self.window, self.used = limit, minute_s, -1, 0
 
     def state(self, now: float) -> tuple[int, int]:
-        window = int(now // 60)
+        """(requests left in this window, seconds until it resets)."""
+        window = int(now // self.minute_s)
         if window != self.window:
             self.window, self.used = window, 0
-        return max(self.limit - self.used, 0), max(1, math.ceil((window + 1) * 60 - now))
+        reset = (window + 1) * self.minute_s - now
+        return max(self.limit - self.used, 0), max(1, math.ceil(reset))
+
+
+class Limits:
+    """The account's per-minute budgets: all requests, the incremental exports and (in
+    real-limits mode) ticket updates. A request spends one from each budget it counts
+    against, or gets the 429 of the first one used up and spends nothing."""
+
+    def __init__(self, account: int, export: int, updates: int | None, minute_s: float) -> None:
+        self.account, self.export = Budget(account, minute_s), Budget(export, minute_s)
+        self.updates = Budget(updates, minute_s) if updates else None
+        self._lock = threading.Lock()
+        self.spending: list[tuple[float, int]] = []  # (sandbox time, 1) of each request
+        self.spent: Counter[str] = Counter()  # let through: "all", "export", "update"
+        self.refused: Counter[str] = Counter()  # 429s by limit: "account", "export", "update"
+
+    def counts(self) -> dict[str, object]:
+        """What each limit let through and refused, and when the first and last
+        requests let through were (sandbox time), for bench/poll_backfill.py."""
+        with self._lock:
+            times = [at for at, _ in self.spending]
+            return {
+                "spent": dict(self.spent),
+                "refused": dict(self.refused),
+                "first_at": min(times, default=None),
+                "last_at": max(times, default=None),
+            }
+
+    def peek(self, now: float) -> dict[str, str]:
+        """The account budget, for answers that did not spend any (auth errors, faults)."""
+        with self._lock:
+            remaining, _ = self.account.state(now)
+        return {"X-Rate-Limit": str(self.account.limit), "X-Rate-Limit-Remaining": str(remaining)}
+
+    def spend(self, method: str, path: str, now: float) -> dict[str, str]:
+        """The rate-limit headers of a request let through; ApiError(429) if refused."""
+        export = path.startswith(EXPORT_PREFIX)
+        update = bool(method == "PUT" and TICKET_UPDATE.fullmatch(path))
+        with self._lock:
+            remaining, reset = self.account.state(now)
+            export_left, export_reset = self.export.state(now)
+            headers = {"X-Rate-Limit": str(self.account.limit)}
+            if export:
+                headers.update(
+                    {
+                        "ratelimit-limit": str(self.export.limit),
+                        "ratelimit-remaining": str(max(export_left - 1, 0)),
+                        "ratelimit-reset": str(export_reset),
+                    }
+                )
+            if export and export_left <= 0:  # the export's own limit, with its own message
+                self.refused["export"] += 1
+                headers.update(
+                    {"X-Rate-Limit-Remaining": str(remaining), "Retry-After": str(export_reset)}
+                )
+                raise ApiError(429, EXPORT_LIMITED, headers)
+            if update and self.updates is not None:
+                headers.update(self._update_header(self.updates, now, remaining))
+            if remaining <= 0:
+                self.refused["account"] += 1
+                headers.update({"X-Rate-Limit-Remaining": "0", "Retry-After": str(reset)})
+                raise ApiError(429, LIMITED, headers)
+            self.account.used += 1
+            self.export.used += int(export)
+            if update and self.updates is not None:
+                self.updates.used += 1
+            self.spending.append((now, 1))
+            self.spent.update({"all": 1, "export": int(export), "update": int(update)})
+            headers["X-Rate-Limit-Remaining"] = str(remaining - 1)
+            return headers
+
+    def _update_header(self, budget: Budget, now: float, account_left: int) -> dict[str, str]:
+        """The tickets-update header for a ticket update; its 429 once used up. Zendesk
+        documents the header, not this 429's body: the account limit's body is a guess."""
+        left, reset = budget.state(now)
+        spent = 1 if left > 0 and account_left > 0 else 0
+        header = {
+            TICKETS_UPDATE_HEADER: (
+                f"total={budget.limit}; remaining={max(left - spent, 0)}; resets={reset}"
+            )
+        }
+        if left <= 0:
+            self.refused["update"] += 1
+            raise ApiError(
+                429,
+                LIMITED,
+                {
+                    "X-Rate-Limit": str(self.account.limit),
+                    "X-Rate-Limit-Remaining": str(account_left),
+                    "Retry-After": str(reset),
+                    **header,
+                },
+            )
+        return header
 
 
 class Faults:

@@ -24,15 +24,17 @@ from urllib.parse import parse_qs, urlsplit
 from connectors.sandbox_http import LOST_ANSWERS, SandboxLifecycle, SandboxServer, lose_answer
 from connectors.zendesk.sandbox.limits import (
     AUTH_FAILED,
+    ENTERPRISE_LIMIT,
+    EXPORT_LIMIT,
     EXPORT_LIMITED,
     FAULT_BODIES,
     FORBIDDEN,
     INVALID_CLIENT,
     INVALID_TOKEN,
-    LIMITED,
     NOMINAL_LIMIT,
-    Budget,
+    TICKETS_UPDATE_LIMIT,
     Faults,
+    Limits,
     retry_after_value,
 )
 from connectors.zendesk.sandbox.records import AGENT_BASE, AGENTS, GROUP_BASE, GROUPS
@@ -64,7 +66,11 @@ class ZendeskSandbox(SandboxLifecycle):
         *,
         job_delay_ms: int = 50,
         export_rate_limit_per_minute: int | None = None,
+        real_limits: bool = False,
+        minute_s: float = 60.0,
     ) -> None:
+        """`real_limits`: enforce Zendesk's documented per-minute limits (Enterprise plan,
+        see limits.py), each in its own window of `minute_s` seconds (tests shrink it)."""
         if now is None:
             anchor, self._offset = int(time.time()) // 60 * 60, 0.0
         else:
@@ -74,12 +80,12 @@ class ZendeskSandbox(SandboxLifecycle):
         self.store = Store(Seed(tickets, seed, anchor, scenarios), self.clock)
         self.latency_ms, self.job_delay_ms = latency_ms, job_delay_ms
         self.token_ttl = token_ttl_seconds
-        self._account = Budget(rate_limit_per_minute or NOMINAL_LIMIT)
-        export_limit = export_rate_limit_per_minute or rate_limit_per_minute
-        self._export = Budget(export_limit or NOMINAL_LIMIT)
-        self._budget_lock = threading.Lock()
-        self.spending: list[tuple[float, int]] = []  # (sandbox time, 1) of each request
-        self.throttled = 0  # 429s answered for the account budget
+        self.real_limits = real_limits
+        account = rate_limit_per_minute or (ENTERPRISE_LIMIT if real_limits else NOMINAL_LIMIT)
+        export = export_rate_limit_per_minute or (EXPORT_LIMIT if real_limits else account)
+        updates = TICKETS_UPDATE_LIMIT if real_limits else None
+        self.limits = Limits(account, export, updates, minute_s)
+        self.spending = self.limits.spending  # (sandbox time, 1) of each request let through
         self._tokens: dict[str, tuple[float, str]] = {}
         self._faults = Faults()
         for fault in faults or ():
@@ -232,7 +238,7 @@ class ZendeskSandbox(SandboxLifecycle):
             scope = self._authenticate(headers.get("Authorization", ""))
             if not _grants(scope.split(), method):
                 raise ApiError(403, FORBIDDEN)
-            limits = self._spend(path == EXPORT_PATH)
+            limits = self._spend(method, path)
             try:
                 status, payload, extra = Routes(self, query, body).dispatch(method, path)
             except ApiError as e:
@@ -321,38 +327,15 @@ class ZendeskSandbox(SandboxLifecycle):
 
     def _peek(self) -> dict[str, str]:
         """The account budget, for answers that did not spend any (auth errors, faults)."""
-        with self._budget_lock:
-            remaining, _ = self._account.state(self.clock())
-        return {"X-Rate-Limit": str(self._account.limit), "X-Rate-Limit-Remaining": str(remaining)}
+        return self.limits.peek(self.clock())
 
-    def _spend(self, export: bool) -> dict[str, str]:
-        with self._budget_lock:
-            now = self.clock()
-            remaining, reset = self._account.state(now)
-            export_left, export_reset = self._export.state(now)
-            headers = {"X-Rate-Limit": str(self._account.limit)}
-            if export:
-                headers.update(
-                    {
-                        "ratelimit-limit": str(self._export.limit),
-                        "ratelimit-remaining": str(max(export_left - 1, 0)),
-                        "ratelimit-reset": str(export_reset),
-                    }
-                )
-            if export and export_left <= 0:  # the export's own limit, with its own message
-                headers.update(
-                    {"X-Rate-Limit-Remaining": str(remaining), "Retry-After": str(export_reset)}
-                )
-                raise ApiError(429, EXPORT_LIMITED, headers)
-            if remaining <= 0:
-                self.throttled += 1
-                headers.update({"X-Rate-Limit-Remaining": "0", "Retry-After": str(reset)})
-                raise ApiError(429, LIMITED, headers)
-            self._account.used += 1
-            self._export.used += int(export)
-            self.spending.append((now, 1))
-            headers["X-Rate-Limit-Remaining"] = str(remaining - 1)
-            return headers
+    def _spend(self, method: str, path: str) -> dict[str, str]:
+        return self.limits.spend(method, path, self.clock())
+
+    @property
+    def throttled(self) -> int:
+        """429s answered for the account budget."""
+        return self.limits.refused["account"]
 
 
 def _grants(scopes: list[str], method: str) -> bool:
@@ -371,8 +354,12 @@ def serve_forever(
     latency_ms: int,
     rate_limit_per_minute: int | None,
     faults: Iterable[str] = (),
+    *,
+    real_limits: bool = False,
 ) -> None:
-    """Run a sandbox in the foreground until Ctrl-C (wired to `care sandbox zendesk`)."""
+    """Run a sandbox in the foreground until Ctrl-C (wired to `care sandbox zendesk`).
+    With `real_limits`, the last line printed counts the requests each limit let
+    through and refused, as JSON (bench/poll_backfill.py reads it)."""
     sandbox = ZendeskSandbox(
         tickets=tickets,
         seed=seed,
@@ -380,16 +367,21 @@ def serve_forever(
         rate_limit_per_minute=rate_limit_per_minute,
         faults=faults,
         port=port,
+        real_limits=real_limits,
     ).start()
-    print(
-        f"Zendesk sandbox on {sandbox.url} · OAuth client {sandbox.client_id} / "
-        f"{sandbox.client_secret} · API token {sandbox.admin_email}/token:{sandbox.api_token}",
-        flush=True,
-    )
-    try:
+    limits = " · Enterprise plan's rate limits" if real_limits else ""
+    try:  # a Ctrl-C right after start still stops it and prints the counts
+        print(
+            f"Zendesk sandbox on {sandbox.url} · OAuth client {sandbox.client_id} / "
+            f"{sandbox.client_secret} · API token {sandbox.admin_email}/token:{sandbox.api_token}"
+            f"{limits}",
+            flush=True,
+        )
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
         pass
     finally:
         sandbox.stop()
+        if real_limits:
+            print(json.dumps(sandbox.limits.counts()), flush=True)
