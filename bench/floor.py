@@ -56,16 +56,20 @@ class Changed:
 
     @classmethod
     def from_action_log(cls, database_url: str, helpdesk: str) -> Changed:
+        """Only actions that write to the ticket count: a survey schedule changes nothing."""
         engine = sa.create_engine(database_url)
-        query = sa.select(ActionLogEntry.ticket_id, ActionLogEntry.add_tags, ActionLogEntry.note)
-        query = query.where(
-            ActionLogEntry.helpdesk == helpdesk, ActionLogEntry.state == ActionState.APPLIED
+        a = ActionLogEntry
+        query = sa.select(
+            a.ticket_id, a.add_tags, a.remove_tags, a.set_priority, a.set_group, a.note
         )
+        query = query.where(a.helpdesk == helpdesk, a.state == ActionState.APPLIED)
         every, tagged, noted = set(), set(), set()
         with engine.connect() as connection:
-            for ticket_id, tags, note in connection.execute(query):
+            for ticket_id, add, remove, priority, group, note in connection.execute(query):
+                if not (add or remove or priority or group or note):
+                    continue
                 every.add(ticket_id)
-                if tags:
+                if add or remove:
                     tagged.add(ticket_id)
                 if note:
                     noted.add(ticket_id)
