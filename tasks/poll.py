@@ -251,6 +251,8 @@ def _settled(ctx: PollContext, report: ApplyReport, result: PageResult) -> None:
         ctx.store.mark_failed(ids, error)
     result.applied += len(applied)
     result.failed += sum(len(ids) for ids in by_error.values())
+    for ref in [*report.applied, *report.failed]:  # settled: the run needs them no more
+        ctx.members.pop(ref, None)
     if report.failed:
         _log().warning(
             "%d actions failed and will be retried: %s",

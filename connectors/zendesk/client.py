@@ -196,6 +196,8 @@ class ZendeskHelpdesk:
         for call in plan_calls(self._based(submission.resend, submission)):
             self._send(call, submission)
         submission.resend = []
+        for ref in [*submission.settled.applied, *submission.settled.failed]:
+            self._in_flight.pop(ref, None)  # settled at once: no job to follow
         return submission
 
     def _based(self, changes: Sequence[Change], submission: Submission) -> list[Change]:
