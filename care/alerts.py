@@ -55,7 +55,8 @@ class Alert:
     def headline(self) -> str:
         if self.rule == OUTAGE:  # its variant is the headline: `outage_alert`
             return self.variant
-        return _HEADLINES.get((self.rule, self.variant)) or f"{self.rule} {self.variant}".strip()
+        kind = self.variant.split(":", 1)[0]  # an SLA breach is keyed by its wait: breached:<start>
+        return _HEADLINES.get((self.rule, kind)) or f"{self.rule} {self.variant}".strip()
 
 
 def outage_alert(flow: str, headline: str, reason: str, now: datetime) -> Alert:

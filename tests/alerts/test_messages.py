@@ -33,10 +33,11 @@ def test_the_webhook_payload_names_ticket_rule_reason_and_carries_the_idempotenc
     }
 
 
-def test_an_sla_breach_is_titled_as_such_with_its_variant():
-    breach = alert(rule="resolve.response_sla", variant="breached", reason="waiting 25 h")
+def test_an_sla_breach_is_titled_as_such_with_its_variant_naming_the_wait():
+    variant = "breached:20260302T083000Z"
+    breach = alert(rule="resolve.response_sla", variant=variant, reason="waiting 25 h")
     payload = webhook_payload(breach)
-    assert (payload["title"], payload["variant"]) == ("Response SLA breached", "breached")
+    assert (payload["title"], payload["variant"]) == ("Response SLA breached", variant)
     assert "*Response SLA breached*" in slack_payload(breach)["text"]
 
 
