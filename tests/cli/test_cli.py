@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -47,11 +48,22 @@ def test_a_bad_config_key_is_named_with_the_file(tmp_path):
     assert "rules.response_sla.target_hours" in result.stderr
 
 
+def listed_commands(help_text: str) -> set[str]:
+    """The names in the Commands panel of a `--help` page."""
+    panel = help_text.partition("─ Commands ─")[2].partition("╰")[0]
+    return {m.group(1) for m in re.finditer(r"^│ (\S+)", panel, flags=re.MULTILINE)}
+
+
 def test_help_lists_the_commands(tmp_path):
-    result = run(["--help"], tmp_path)
-    assert result.returncode == 0
-    for command in ("demo", "run", "sandbox"):
-        assert command in result.stdout
+    expected = {
+        (): {"demo", "run", "serve", "survey-server", "sandbox", "status", "check"},
+        ("run",): {"poll", "surveys", "report"},
+        ("sandbox",): {"zendesk", "freshdesk"},
+    }
+    for group, commands in expected.items():
+        result = run([*group, "--help"], tmp_path, COLUMNS="100")
+        assert result.returncode == 0, result.stderr
+        assert listed_commands(result.stdout) == commands, group
 
 
 def test_sandbox_refuses_an_unknown_fault_by_name(tmp_path):
