@@ -79,10 +79,15 @@ def run_demo(console: Console, tickets: int, workdir: str) -> None:
             answer_one_survey(console, folder / "outbox", endpoint, sandboxes)
         later = _agents_at_work(console, {"zendesk": zendesk, "freshdesk": freshdesk})
         later += _one_wait(console, {"zendesk": zendesk, "freshdesk": freshdesk})
+        twice = tickets_noted_twice({"zendesk": zendesk, "freshdesk": freshdesk}, tickets)
         console.print(
             f"\nLater polls: {sum(s.tickets for s in later)} tickets re-read (our own updates "
             f"come back), {sum(sum(s.new_actions.values()) for s in later)} new actions "
-            "— nothing applied twice."
+            + (
+                "— nothing applied twice."
+                if not twice
+                else f"— [red]applied twice on {', '.join(twice)}[/] (a note's ref repeated)."
+            )
         )
         _parity(console, folder)
         report = _report(console, folder)
@@ -226,6 +231,24 @@ def _one_wait(console: Console, sandboxes: dict) -> list[PollSummary]:
         f"({len(tags)} other tags kept). The next wait is timed afresh."
     )
     return polls
+
+
+def tickets_noted_twice(sandboxes: dict, tickets: int) -> list[str]:
+    """The tickets where one of CARE's note refs appears more than once: an action applied
+    twice. A ref is one action's key, so each may be posted once per ticket at most."""
+    from care.notes import refs_in
+
+    twice = []
+    for name, sandbox in sandboxes.items():
+        for i in range(1, tickets + 1):
+            if name == "zendesk":
+                bodies = [c["body"] for c in sandbox.comments(i)]
+            else:
+                bodies = [n.get("body_text") or n.get("body") or "" for n in sandbox.notes(i)]
+            refs = Counter(ref for body in bodies for ref in refs_in(body))
+            if any(n > 1 for n in refs.values()):
+                twice.append(f"{name} #{i}")
+    return twice
 
 
 def _sla_tags(tags: list[str]) -> str:

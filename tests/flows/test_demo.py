@@ -7,7 +7,7 @@ import os
 import pytest
 from rich.console import Console
 
-from care.demo import run_demo
+from care.demo import run_demo, tickets_noted_twice
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -40,7 +40,8 @@ def test_demo_tags_escalates_surveys_and_applies_nothing_twice(tmp_path, restore
     assert "→ care_sla_breached, one note" in followed
     assert "an agent answers; the next poll → no SLA tag" in followed
     assert "zendesk" in text and "freshdesk" in text  # both helpdesks, side by side
-    assert "— nothing applied twice" in text
+    # Computed from both sandboxes: no ticket shows one of CARE's note refs twice.
+    assert "— nothing applied twice." in text and "applied twice on" not in text
     later = text.split("Agents move tickets", 1)[1]
     # New decisions may appear there (hops, a ticket crossing its SLA meanwhile); repeats
     # may not, which tests/flows/test_poll_flow.py proves note by note.
@@ -57,3 +58,23 @@ def test_demo_tags_escalates_surveys_and_applies_nothing_twice(tmp_path, restore
     assert mails and f"{len(mails)} in" in text
     assert "Traceback" not in text and "ERROR" not in text
     assert (workdir / "my-notes.txt").read_text() == "kept"  # a demo removes only its own files
+
+
+class _Sandbox:
+    def __init__(self, bodies: dict[int, list[str]]):
+        self.bodies = bodies
+
+    def comments(self, ticket_id: int) -> list[dict]:
+        return [{"body": b} for b in self.bodies[ticket_id]]
+
+    def notes(self, ticket_id: int) -> list[dict]:
+        return [{"body_text": b} for b in self.bodies[ticket_id]]
+
+
+def test_a_note_ref_posted_twice_on_a_ticket_is_named():
+    once, other = "[CARE] a\n— CARE pipelines · ref 0123456789", "— CARE pipelines · ref abcdefabcd"
+    sandboxes = {
+        "zendesk": _Sandbox({1: [once, other], 2: [once]}),  # the same ref on two tickets
+        "freshdesk": _Sandbox({1: [once], 2: [other, "agent reply", other]}),
+    }
+    assert tickets_noted_twice(sandboxes, tickets=2) == ["freshdesk #2"]
