@@ -307,9 +307,52 @@ def test_transport_error_survives_pickling() -> None:
     assert (copy.retryable, str(copy)) == (False, "550 no such user")
 
 
-def test_both_transports_follow_the_protocol(tmp_path: Path) -> None:
-    assert isinstance(OutboxTransport(tmp_path), Transport)
-    assert isinstance(SmtpTransport("localhost", 25, tls="none"), Transport)
+def received_ids(request: pytest.FixtureRequest, kind: str, tmp_path: Path) -> list[str]:
+    """The Message-IDs that reached the other side: the outbox folder, or the SMTP server."""
+    if kind == "outbox":
+        files = tmp_path.glob("*.eml")
+        messages = [
+            email.message_from_bytes(f.read_bytes(), policy=email.policy.default) for f in files
+        ]
+    else:
+        server: Server = request.getfixturevalue("smtp_server")
+        messages = [
+            email.message_from_bytes(e.content, policy=email.policy.default)
+            for e, _ in server.mailbox.received
+        ]
+    return [str(m["Message-ID"]) for m in messages]
+
+
+def transport_of(request: pytest.FixtureRequest, kind: str, tmp_path: Path) -> Transport:
+    if kind == "outbox":
+        return OutboxTransport(tmp_path, clock=lambda: NOW)
+    return transport(request.getfixturevalue("smtp_server"))
+
+
+def broken_transport_of(kind: str, tmp_path: Path) -> Transport:
+    """One that cannot deliver: an outbox folder that is a file, an SMTP port nobody serves."""
+    if kind == "outbox":
+        (tmp_path / "not-a-folder").touch()
+        return OutboxTransport(tmp_path / "not-a-folder")
+    return SmtpTransport("127.0.0.1", free_port(), tls="none", timeout=5.0)
+
+
+@pytest.mark.parametrize("kind", ["outbox", "smtp"])
+def test_both_transports_follow_the_protocol(
+    request: pytest.FixtureRequest, kind: str, tmp_path: Path
+) -> None:
+    chosen = transport_of(request, kind, tmp_path)
+    assert isinstance(chosen, Transport)
+    msg = survey_email()
+    message_id = str(msg["Message-ID"])
+    assert chosen.delivered(message_id) in (False, None)  # never "delivered" before a send
+    chosen.send(msg)
+    assert received_ids(request, kind, tmp_path) == [message_id]
+    assert chosen.delivered(message_id) in (True, None)  # never "not delivered" after one
+    with pytest.raises(TransportError) as failed:  # a failure is a TransportError, typed
+        broken_transport_of(kind, tmp_path).send(survey_email("43"))
+    assert failed.value.retryable
+    assert received_ids(request, kind, tmp_path) == [message_id]
 
 
 # --- configuration from the environment --------------------------------------------------
