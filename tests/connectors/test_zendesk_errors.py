@@ -53,8 +53,12 @@ def test_persistent_server_errors_give_up_with_a_server_error(sandbox, sleep):
     client = oauth_client(sandbox, sleep=sleep)
     for _ in range(10):
         sandbox.inject("500@/api/v2/incremental")
+    sandbox.reset_log()
     with pytest.raises(ServerError, match="500"):
         client.read_page(None, month_ago())
+    reads = [path for _, path in sandbox.requests_log if path.startswith("/api/v2/incremental")]
+    assert len(reads) == 6  # connectors.http.MAX_ATTEMPTS: the first try and five retries
+    assert len(sleep.waits) == 5 and client.stats.retries == 5
 
 
 def test_wrong_legacy_token_names_the_variables_to_fix(sandbox):
