@@ -15,9 +15,12 @@ def test_a_token_expiring_on_the_last_attempt_is_renewed_and_the_page_arrives(sa
     client.read_page(None, month_ago())
     client.http.max_attempts = 1  # the 401 comes on the last attempt
     sandbox.expire_tokens()
+    sandbox.reset_log()
     page = client.read_page(None, month_ago())
     assert len(page.tickets) == 250
-    assert client.http._credentials.tokens_obtained == 2
+    # refused with the expired token, a new one asked for, the same read sent again
+    read = ("GET", "/api/v2/incremental/tickets/cursor")
+    assert sandbox.requests_log == [read, ("POST", "/oauth/tokens"), read]
 
 
 def test_a_401_after_a_fresh_token_on_the_last_attempt_raises_the_auth_error(sandbox, sleep):

@@ -79,9 +79,12 @@ def test_expired_bearer_token_is_renewed_once_and_the_request_retried(sandbox):
     client = oauth_client(sandbox)
     client.read_page(None, month_ago())
     sandbox.expire_tokens()
+    sandbox.reset_log()
     page = client.read_page(None, month_ago())
     assert len(page.tickets) == 250
-    assert client.http._credentials.tokens_obtained == 2
+    # refused with the expired token, a new one asked for, the same read sent again
+    read = ("GET", "/api/v2/incremental/tickets/cursor")
+    assert sandbox.requests_log == [read, ("POST", "/oauth/tokens"), read]
 
 
 def test_legacy_api_token_still_works(sandbox):
