@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import time
+import re
 
+import httpx
 import pytest
-from prefect.client.orchestration import get_client
+from prefect.client.orchestration import PrefectClient, get_client
 
 from connectors.budget import PrefectRateLimit, bucket, ensure_limit, limit_name
 
@@ -33,12 +34,26 @@ def test_the_limit_is_created_on_the_prefect_server_and_updated_when_the_budget_
     assert (limit.limit, limit.slot_decay_per_second) == (50, pytest.approx(19.1666, rel=1e-3))
 
 
-def test_requests_wait_for_slots_once_the_burst_is_spent():
+def test_requests_wait_for_slots_once_the_burst_is_spent(monkeypatch):
     with get_client(sync_client=True) as client:
         client.upsert_global_concurrency_limit_by_name("care-api-paced", 5, 5.0)
+    asked: list[tuple[int, int]] = []  # (slots, HTTP status) of each ask to the Prefect server
+    original = PrefectClient.increment_concurrency_slots
+
+    async def recording(self, names, slots, mode):
+        try:
+            response = await original(self, names, slots, mode)
+        except httpx.HTTPStatusError as exc:  # 423 Locked: no slots yet, retry after a wait
+            asked.append((slots, exc.response.status_code))
+            raise
+        asked.append((slots, response.status_code))
+        return response
+
+    monkeypatch.setattr(PrefectClient, "increment_concurrency_slots", recording)
     budget = PrefectRateLimit("care-api-paced", prefetch=5)
-    started = time.monotonic()
     for _ in range(15):
         budget.take()
-    elapsed = time.monotonic() - started
-    assert 1.5 <= elapsed < 8  # 5 at once, then 10 more at 5 a second
+    assert [slots for slots, status in asked if status == 200] == [5, 5, 5]  # 5 at a time
+    # The burst at once; every later batch is refused (told to wait) before it is granted.
+    answers = "".join("g" if status == 200 else "w" for _, status in asked)
+    assert re.fullmatch("gw+gw+g", answers), asked
