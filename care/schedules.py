@@ -22,10 +22,6 @@ class Schedule:
     parameters: dict[str, Any] = field(default_factory=dict)
     description: str = ""
 
-    @property
-    def full_name(self) -> str:
-        return f"{self.flow}/{self.name}"
-
 
 def poll(helpdesk: str) -> Schedule:
     return Schedule(

@@ -89,12 +89,6 @@ def _sla_cleared(t: Ticket, shown: frozenset[str], variant: str) -> Action:
     )
 
 
-def waiting_for_agent(t: Ticket) -> tuple[datetime, str] | None:
-    """Since when, and for what, the requester has been waiting on an agent (None: not waiting)."""
-    wait = current_wait(t)
-    return (wait.started_at, wait.kind.awaiting) if wait else None
-
-
 def _stamp(moment: datetime) -> str:
     return f"{moment.astimezone(UTC):%Y%m%dT%H%M%SZ}"
 

@@ -50,25 +50,10 @@ class SurveyCandidate:
     subject: str
     solved_at: datetime
     due_at: datetime
-    # The outbox row and its `link_nonce`: the e-mail's links carry both. A candidate
-    # made from a ticket has neither until the store schedules it.
+    # The outbox row and its `link_nonce`: the e-mail's links carry both, so a candidate
+    # without them (never scheduled by the store) cannot be mailed.
     survey_id: int | None = None
     link_nonce: str | None = None
-
-    @classmethod
-    def from_ticket(cls, ticket: Ticket, policy: Policy) -> SurveyCandidate:
-        """The survey for a solved ticket, due `policy.survey.delay_hours` after it was solved."""
-        if ticket.solved_at is None:
-            raise ValueError(f"ticket {ticket.key} has no solved_at: it cannot be surveyed yet")
-        return cls(
-            helpdesk=ticket.helpdesk,
-            ticket_id=ticket.id,
-            requester_email=ticket.requester.email,
-            requester_name=ticket.requester.name,
-            subject=ticket.subject,
-            solved_at=ticket.solved_at,
-            due_at=ticket.solved_at + survey_delay(policy),
-        )
 
     @property
     def key(self) -> str:

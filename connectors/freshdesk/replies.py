@@ -11,7 +11,6 @@ snapshots between runs, so a second poll in a new process recounts nothing uncha
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from care.model import Ticket
@@ -28,17 +27,10 @@ def needs_count(t: Ticket) -> bool:
     return not t.status.is_solved and t.first_agent_reply_at is not None and t.requester_wrote_last
 
 
-@dataclass
-class CountStats:
-    looked_up: int = 0  # conversation requests made
-    remembered: int = 0  # counts taken from the store instead
-
-
 class ReplyCounter:
     def __init__(self, http: HelpdeskHttp, helpdesk: str, memory: ConnectorMemory | None) -> None:
         self._http, self._helpdesk, self._memory = http, helpdesk, memory
         self._counted: dict[Key, int] = {}
-        self.stats = CountStats()
 
     def counts(self, tickets: Sequence[Ticket]) -> dict[str, int]:
         """ticket id -> public agent replies, for the tickets that need a count."""
@@ -50,7 +42,6 @@ class ReplyCounter:
             if _key(t) not in self._counted:
                 conversations = writes.conversations(self._http, t.id)
                 self._counted[_key(t)] = sum(1 for c in conversations if _is_agent_reply(c))
-                self.stats.looked_up += 1
         return {ticket_id: self._counted[_key(t)] for ticket_id, t in wanted.items()}
 
     def _recall(self, tickets: Sequence[Ticket]) -> None:
@@ -65,7 +56,6 @@ class ReplyCounter:
                 and kept.last_requester_message_at == t.last_requester_message_at
             ):
                 self._counted[_key(t)] = kept.agent_replies
-                self.stats.remembered += 1
 
 
 def _key(t: Ticket) -> Key:

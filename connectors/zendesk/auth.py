@@ -101,7 +101,6 @@ class ClientCredentials:
         self._lock = threading.Lock()
         self._token: str | None = None
         self._expires_at = 0.0
-        self.tokens_obtained = 0
 
     def share(self, stats: RequestStats, sleep: Callable[[float], None]) -> None:
         """Count and wait with the connector: token requests in its stats, 429s and 5xx
@@ -167,7 +166,6 @@ class ClientCredentials:
             lifetime = float(self._expires_in)
         self._token = token
         self._expires_at = self._clock() + lifetime
-        self.tokens_obtained += 1
 
 
 class _NoCredential:

@@ -52,7 +52,8 @@ def test_care_serve_polls_only_the_configured_helpdesks(tmp_path):
     settings = load_settings(tmp_path / "none.toml", env=env)
     names = [d.name for d in runner_deployments(settings)]
     assert names == ["serve-freshdesk", "serve-every-15-min", "serve-daily"]
-    assert schedules(["freshdesk"])[0].full_name == "poll-helpdesk/freshdesk"
+    (poll,) = (s for s in schedules(["freshdesk"]) if s.flow == "poll-helpdesk")
+    assert poll.name == "freshdesk"
 
 
 @pytest.mark.usefixtures("prefect_server")

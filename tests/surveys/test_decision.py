@@ -221,17 +221,6 @@ def test_decision_labels_are_stable_strings_for_reports() -> None:
 # --- building a candidate ---------------------------------------------------------
 
 
-def test_candidate_from_solved_ticket_is_due_after_the_delay() -> None:
-    c = SurveyCandidate.from_ticket(ticket(), POLICY)
-    assert c == candidate()
-    assert c.key == "zendesk:42"
-
-
-def test_candidate_from_unsolved_ticket_is_refused() -> None:
-    with pytest.raises(ValueError, match="zendesk:42 has no solved_at"):
-        SurveyCandidate.from_ticket(ticket(solved_at=None), POLICY)
-
-
 @pytest.mark.parametrize(
     ("name", "first"),
     [("Jane Doe", "Jane"), ("  Jane ", "Jane"), ("", ""), ("jane@example.com", "")],
