@@ -23,6 +23,9 @@ requester's tickets created in the 7 days up to this ticket's creation, this one
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import NamedTuple, TypeVar
+
 from connectors.scenarios import PEOPLE, SCENARIOS, SPECS, Scenario
 from connectors.zendesk.sandbox.records import (
     ADMIN_ID,
@@ -45,6 +48,8 @@ from connectors.zendesk.sandbox.records import (
 from connectors.zendesk.sandbox.scenarios import scenario_rec
 
 __all__ = ["SCENARIOS", "Scenario", "Seed"]
+
+T = TypeVar("T")
 
 _TOPICS = (
     ("How do I reset my password?", "The reset password link has expired.", "account"),
@@ -125,6 +130,65 @@ _LAST = (
 )
 _CHANNELS = ("web",) * 8 + ("email",) * 7 + ("api",) * 2 + ("chat",) * 2 + ("voice",)
 
+# Shares in % of filler tickets, in the order the roll (0-99) walks them. A ticket updated
+# in the last 3 days is still being worked on; older ones are mostly solved or closed.
+_STATUS_RECENT = {"new": 18, "open": 32, "pending": 13, "hold": 5, "solved": 32}
+_STATUS_OLDER = {"solved": 60, "closed": 25, "pending": 7, "open": 4, "hold": 4}
+_PRIORITY = {None: 5, "low": 15, "normal": 55, "high": 20, "urgent": 5}
+_EXTRA_TAGS = (("error_page", 40, 3), ("vip", 52, 5))  # (tag, bits of the hash read, %)
+# From one more roll (0-99): each bound it passes is a move; these values, one reopen.
+_GROUP_MOVES = (90, 96)
+_ASSIGNEE_MOVES = (85, 95)
+_REOPENED = (7, 8)
+
+
+def _weighted(shares: Mapping[T, int], roll: int) -> T:
+    """The choice whose share (in %, taken in order) holds `roll` (0-99)."""
+    for choice, share in shares.items():
+        if roll < share:
+            return choice
+        roll -= share
+    raise ValueError(f"shares add up to less than 100: {dict(shares)}")
+
+
+class _Timeline(NamedTuple):
+    created: int
+    replies: int
+    first_reply: int | None
+    agent: int | None  # the last agent reply
+    requester: int  # the last requester message
+    solved: int | None
+
+
+def _timeline(status: str, updated: int, g: int) -> _Timeline:
+    """When a filler ticket was created, answered, written to and solved, from hash `g`."""
+    created = updated - (0 if status == "new" and g % 3 == 0 else g % (4 * DAY))
+    replies = 0 if status == "new" else (g >> 8) % 4 + (status != "open")
+    first_reply = created + 10 * MIN + (g >> 16) % (20 * HOUR) if replies else None
+    if first_reply is not None and first_reply > updated:
+        first_reply = created + (updated - created) // 3
+    requester_after = replies > 0 and status in ("open", "hold") and (g >> 32) % 2 == 0
+    solved = None
+    if status in ("solved", "closed"):
+        solved = updated if status == "solved" else updated - 4 * DAY
+        created = min(created, solved - HOUR)
+        first_reply = min(first_reply or solved, solved)
+    if not replies:
+        agent = None
+    elif requester_after:
+        agent = max(first_reply or created, updated - 1 - (g >> 40) % (12 * HOUR))
+    else:
+        agent = updated
+    if solved is not None and agent is not None:
+        agent = min(agent, solved)
+    if requester_after:
+        requester = updated
+    elif not replies:
+        requester = created
+    else:
+        requester = max(created, (agent or created) - HOUR)
+    return _Timeline(created, replies, first_reply, agent, requester, solved)
+
 
 class Seed:
     """The deterministic base data of one sandbox: tickets, users and their timestamps."""
@@ -148,79 +212,18 @@ class Seed:
         return self._start + (k * self._span) // max(self.filler, 1)
 
     def filler_rec(self, tid: int) -> Rec:
-        k = tid - self.first_filler
+        """Filler ticket `tid`: what it is from one hash of (seed, id), its timeline from
+        another, each choice from its own bits and the tables above."""
         h, g = mix(self.seed, tid, 1), mix(self.seed, tid, 2)
-        updated = self.filler_gts(k)
-        age = self.now - updated
-        recent = age < 3 * DAY
-        s = h % 100
-        if recent:
-            status = (
-                "new"
-                if s < 18
-                else "open"
-                if s < 50
-                else "pending"
-                if s < 63
-                else ("hold" if s < 68 else "solved")
-            )
-        else:
-            status = (
-                "solved"
-                if s < 60
-                else "closed"
-                if s < 85
-                else "pending"
-                if s < 92
-                else ("open" if s < 96 else "hold")
-            )
+        updated = self.filler_gts(tid - self.first_filler)
+        recent = self.now - updated < 3 * DAY
+        status = _weighted(_STATUS_RECENT if recent else _STATUS_OLDER, h % 100)
         p = (h >> 8) % 100
-        priority = (
-            None
-            if p < 5
-            else "low"
-            if p < 20
-            else "normal"
-            if p < 75
-            else ("high" if p < 95 else "urgent")
-        )
         topic = _TOPICS[(h >> 16) % len(_TOPICS)]
         order_no = 10_000 + (h >> 24) % 90_000
-        channel = _CHANNELS[(h >> 44) % len(_CHANNELS)]
-        tags = (
-            [topic[2]]
-            + (["error_page"] if (h >> 40) % 100 < 3 else [])
-            + (["vip"] if (h >> 52) % 100 < 5 else [])
-        )
-        created = updated - (0 if status == "new" and g % 3 == 0 else g % (4 * DAY))
-        replies = 0 if status == "new" else ((g >> 8) % 4 if status == "open" else 1 + (g >> 8) % 4)
-        first_reply = created + 10 * MIN + (g >> 16) % (20 * HOUR) if replies else None
-        if first_reply is not None and first_reply > updated:
-            first_reply = created + (updated - created) // 3
-        requester_after = replies > 0 and status in ("open", "hold") and (g >> 32) % 2 == 0
-        solved = None
-        if status in ("solved", "closed"):
-            solved = updated if status == "solved" else updated - 4 * DAY
-            created = min(created, solved - HOUR)
-            first_reply = min(first_reply or solved, solved)
-        agent = (
-            None
-            if not replies
-            else (
-                updated
-                if not requester_after
-                else max(first_reply or created, updated - 1 - (g >> 40) % (12 * HOUR))
-            )
-        )
-        if solved is not None and agent is not None:
-            agent = min(agent, solved)
-        requester = (
-            updated
-            if requester_after
-            else (created if not replies else max(created, (agent or created) - HOUR))
-        )
+        tags = [topic[2]] + [tag for tag, bits, share in _EXTRA_TAGS if (h >> bits) % 100 < share]
+        times = _timeline(status, updated, g)
         assigned = status != "new"
-        assignee = AGENT_BASE + (g >> 48) % AGENTS if assigned else None
         hops = (g >> 56) % 100
         requester_id = REQUESTER_BASE + mix(self.seed, tid, 4) % self.pool
         return Rec(
@@ -228,29 +231,29 @@ class Seed:
             subject=topic[0].format(n=order_no),
             description=topic[1].format(n=order_no),
             status=status,
-            priority=priority,
+            priority=_weighted(_PRIORITY, p),
             type=TYPES[(h >> 36) % 4] if p % 10 else None,
             tags=tags,
-            channel=channel,
+            channel=_CHANNELS[(h >> 44) % len(_CHANNELS)],
             requester_id=requester_id,
-            assignee_id=assignee,
+            assignee_id=AGENT_BASE + (g >> 48) % AGENTS if assigned else None,
             group_id=GROUP_BASE + (g >> 52) % GROUPS if assigned else None,
             organization_id=self._org(requester_id),
-            created=created,
+            created=times.created,
             updated=updated,
             gts=updated,
-            replies=replies,
-            reopens=1 if hops in (7, 8) else 0,
-            group_stations=(1 + (hops > 90) + (hops > 96)) if assigned else 0,
-            assignee_stations=(1 + (hops > 85) + (hops > 95)) if assigned else 0,
-            first_reply=first_reply,
-            agent_at=agent,
-            requester_at=requester,
-            assigned_first=min(created + 5 * MIN, updated) if assigned else None,
-            assigned_last=min(created + 5 * MIN, updated) if assigned else None,
-            solved=solved,
-            status_at=solved or agent or created,
-            latest_comment=max(t for t in (requester, agent) if t is not None),
+            replies=times.replies,
+            reopens=1 if hops in _REOPENED else 0,
+            group_stations=1 + sum(hops > m for m in _GROUP_MOVES) if assigned else 0,
+            assignee_stations=1 + sum(hops > m for m in _ASSIGNEE_MOVES) if assigned else 0,
+            first_reply=times.first_reply,
+            agent_at=times.agent,
+            requester_at=times.requester,
+            assigned_first=min(times.created + 5 * MIN, updated) if assigned else None,
+            assigned_last=min(times.created + 5 * MIN, updated) if assigned else None,
+            solved=times.solved,
+            status_at=times.solved or times.agent or times.created,
+            latest_comment=max(t for t in (times.requester, times.agent) if t is not None),
         )
 
     # -- users -------------------------------------------------------------------------
