@@ -7,8 +7,8 @@ from collections import Counter
 import pytest
 
 from care.store import Store
-from connectors.zendesk.sandbox import SCENARIOS, ZendeskSandbox
 from flows.poll import poll_helpdesk
+from sandboxes.zendesk import SCENARIOS, ZendeskSandbox
 from tests.flows.environment import care_notes, configure, settled_past, update_calls
 
 pytestmark = pytest.mark.usefixtures("prefect_server")

@@ -23,8 +23,8 @@ requester's tickets created in the 7 days up to this ticket's creation, this one
 
 from __future__ import annotations
 
-from connectors.scenarios import PEOPLE, SCENARIOS, SPECS, Scenario
-from connectors.zendesk.sandbox.records import (
+from sandboxes.scenarios import PEOPLE, SCENARIOS, SPECS, Scenario
+from sandboxes.zendesk.records import (
     ADMIN_ID,
     AGENT_BASE,
     AGENTS,
@@ -42,7 +42,7 @@ from connectors.zendesk.sandbox.records import (
     Rec,
     mix,
 )
-from connectors.zendesk.sandbox.scenarios import scenario_rec
+from sandboxes.zendesk.scenarios import scenario_rec
 
 __all__ = ["SCENARIOS", "Scenario", "Seed"]
 
