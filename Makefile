@@ -25,6 +25,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
@@ -50,4 +51,4 @@ lock:
 	$(MAKE) test
 
 clean:
-	rm -rf $(VENV) .lock-venv care-demo .pytest_cache .ruff_cache
+	rm -rf $(VENV) .lock-venv care-demo .pytest_cache .ruff_cache .import_linter_cache .grimp_cache

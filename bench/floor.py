@@ -23,9 +23,9 @@ import sqlalchemy as sa
 
 from care.store.schema import ActionLogEntry, ActionState
 from connectors.freshdesk import endpoints as freshdesk_ep
-from connectors.freshdesk.sandbox.limits import PLANS
 from connectors.zendesk import endpoints as zendesk_ep
-from connectors.zendesk.sandbox.limits import ENTERPRISE_LIMIT, EXPORT_LIMIT, TICKETS_UPDATE_LIMIT
+from sandboxes.freshdesk.limits import PLANS
+from sandboxes.zendesk.limits import ENTERPRISE_LIMIT, EXPORT_LIMIT, TICKETS_UPDATE_LIMIT
 
 MINUTE_S = 60.0
 

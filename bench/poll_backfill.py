@@ -32,7 +32,7 @@ from pathlib import Path
 
 import floor  # bench/floor.py, beside this script
 
-from connectors.freshdesk.sandbox.limits import DEFAULT_PLAN, PLANS
+from sandboxes.freshdesk.limits import DEFAULT_PLAN, PLANS
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
@@ -87,8 +87,8 @@ def main() -> None:
     args = parser.parse_args()
     plan = ("enterprise" if args.helpdesk == "zendesk" else args.plan) if args.real_limits else None
 
-    from connectors.freshdesk.sandbox import FreshdeskSandbox
-    from connectors.zendesk.sandbox import ZendeskSandbox
+    from sandboxes.freshdesk import FreshdeskSandbox
+    from sandboxes.zendesk import ZendeskSandbox
 
     port = free_port()
     sandbox = start_sandbox(args.tickets, port, args.helpdesk, plan)

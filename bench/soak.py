@@ -49,9 +49,9 @@ from care.local_server import local_prefect_server  # noqa: E402
 from care.notes import refs_in  # noqa: E402
 from care.store import Store  # noqa: E402
 from care.surveys.message import SURVEY_HEADER  # noqa: E402
-from connectors.freshdesk.sandbox import FreshdeskSandbox  # noqa: E402
-from connectors.sandbox_http import LOST_ANSWERS  # noqa: E402
-from connectors.zendesk.sandbox import ZendeskSandbox  # noqa: E402
+from sandboxes.freshdesk import FreshdeskSandbox  # noqa: E402
+from sandboxes.http import LOST_ANSWERS  # noqa: E402
+from sandboxes.zendesk import ZendeskSandbox  # noqa: E402
 from tests.ports import free_port  # noqa: E402
 
 REF = re.compile(r"ref ([0-9a-f]{10,})")

@@ -343,7 +343,7 @@ def sandbox_zendesk(
     real_limits: RealLimitsOption = False,
 ) -> None:
     """A Zendesk-compatible sandbox until Ctrl-C (--real-limits: the Enterprise plan's)."""
-    from connectors.zendesk.sandbox import serve_forever
+    from sandboxes.zendesk import serve_forever
 
     _serve(
         serve_forever, port, tickets, seed, latency_ms, rate_limit, fault, real_limits=real_limits
@@ -362,7 +362,7 @@ def sandbox_freshdesk(
     plan: PlanOption = "pro",
 ) -> None:
     """A Freshdesk-compatible sandbox until Ctrl-C."""
-    from connectors.freshdesk.sandbox import serve_forever
+    from sandboxes.freshdesk import serve_forever
 
     _serve(
         serve_forever,

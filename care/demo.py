@@ -1,7 +1,7 @@
 """`care demo`: the whole product on embedded defaults, in under a minute.
 
 Starts a Zendesk and a Freshdesk sandbox on loopback, both seeded with the same named
-scenarios (connectors/scenarios.py) plus their own filler, points CARE at them with a
+scenarios (sandboxes/scenarios.py) plus their own filler, points CARE at them with a
 demo config, and runs poll → surveys → (agents move tickets, poll again) × 3 → an agent
 answers a breached ticket (poll again: its SLA tags come off), showing
 both helpdesks side by side, that nothing is applied twice, and that the scenarios got
@@ -49,8 +49,8 @@ HELPDESKS = ("zendesk", "freshdesk")
 
 
 def run_demo(console: Console, tickets: int, workdir: str) -> None:
-    from connectors.freshdesk.sandbox import FreshdeskSandbox
-    from connectors.zendesk.sandbox import ZendeskSandbox
+    from sandboxes.freshdesk import FreshdeskSandbox
+    from sandboxes.zendesk import ZendeskSandbox
 
     started = time.monotonic()
     folder = Path(workdir)
@@ -191,7 +191,7 @@ def _dispatch(console: Console):
 
 def _agents_at_work(console: Console, sandboxes: dict) -> list[PollSummary]:
     """Replay the scenario history (agents moving tickets) with a poll after each round."""
-    from connectors.scenarios import HISTORY_ROUNDS, replay_round
+    from sandboxes.scenarios import HISTORY_ROUNDS, replay_round
 
     console.rule("Agents move tickets between groups; CARE polls after each round")
     summaries: list[PollSummary] = []
@@ -212,7 +212,7 @@ def _agents_at_work(console: Console, sandboxes: dict) -> list[PollSummary]:
 
 def _one_wait(console: Console, sandboxes: dict) -> list[PollSummary]:
     """Follow one breached wait: an agent answers, the next poll takes the SLA tags off."""
-    from connectors.scenarios import SCENARIOS
+    from sandboxes.scenarios import SCENARIOS
 
     console.rule("One wait followed: breached, answered, cleared")
     ticket_id = SCENARIOS["sla_never_answered_30h"].ticket_id
@@ -258,7 +258,7 @@ def _sla_tags(tags: list[str]) -> str:
 
 def _parity(console: Console, folder: Path) -> None:
     from care.store import Store
-    from connectors.scenarios import SCENARIOS
+    from sandboxes.scenarios import SCENARIOS
 
     with Store.open(f"sqlite:///{folder / 'care.db'}") as store:
         decided = {

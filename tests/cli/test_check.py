@@ -28,8 +28,8 @@ from care.cli import app
 from care.policy import Policy, Rules, Survey
 from care.store import Store
 from care.store.database import engine_as_is, schema_revisions
-from connectors.freshdesk.sandbox import FreshdeskSandbox
-from connectors.zendesk.sandbox import ZendeskSandbox
+from sandboxes.freshdesk import FreshdeskSandbox
+from sandboxes.zendesk import ZendeskSandbox
 from tests.databases import temporary_database
 from tests.ports import free_port
 from tests.smtp import PASSWORD, USER, Server, make_certificate, smtp_server

@@ -18,7 +18,7 @@ from care.status import collect_status, status_json
 from care.status_text import print_status
 from care.store import Store
 from connectors.freshdesk.client import Window
-from connectors.zendesk.sandbox import ZendeskSandbox
+from sandboxes.zendesk import ZendeskSandbox
 from tests.databases import temporary_database
 from tests.flows.environment import care_notes, configure, settled_past
 from tests.ports import free_port

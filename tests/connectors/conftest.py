@@ -9,7 +9,7 @@ import pytest
 
 from connectors.zendesk.auth import ApiToken, ClientCredentials
 from connectors.zendesk.client import ZendeskHelpdesk
-from connectors.zendesk.sandbox import ZendeskSandbox
+from sandboxes.zendesk import ZendeskSandbox
 
 
 class FakeSleep:

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from connectors.freshdesk.sandbox import FreshdeskSandbox
+from sandboxes.freshdesk import FreshdeskSandbox
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 SINCE = (NOW - timedelta(days=31)).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -11,7 +11,7 @@ import pytest
 from care.store import Store
 from connectors.errors import AuthError
 from connectors.freshdesk.client import FreshdeskHelpdesk
-from connectors.freshdesk.sandbox import FreshdeskSandbox
+from sandboxes.freshdesk import FreshdeskSandbox
 from tests.connectors.conftest import FakeSleep
 
 

@@ -10,7 +10,7 @@ from care.model import Priority
 from connectors.base import Change
 from connectors.freshdesk import writes
 from connectors.freshdesk.client import FreshdeskHelpdesk
-from connectors.freshdesk.sandbox import FreshdeskSandbox
+from sandboxes.freshdesk import FreshdeskSandbox
 
 
 @pytest.fixture

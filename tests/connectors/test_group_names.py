@@ -9,9 +9,9 @@ import pytest
 
 from connectors.freshdesk import endpoints as freshdesk_ep
 from connectors.freshdesk.client import FreshdeskHelpdesk
-from connectors.freshdesk.sandbox import FreshdeskSandbox
 from connectors.zendesk import endpoints as zendesk_ep
-from connectors.zendesk.sandbox import ZendeskSandbox
+from sandboxes.freshdesk import FreshdeskSandbox
+from sandboxes.zendesk import ZendeskSandbox
 from tests.connectors.conftest import oauth_client
 
 

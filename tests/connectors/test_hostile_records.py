@@ -9,9 +9,9 @@ import pytest
 import requests
 
 from connectors.freshdesk.client import FreshdeskHelpdesk
-from connectors.freshdesk.sandbox import FreshdeskSandbox
-from connectors.freshdesk.sandbox import records as freshdesk_records
-from connectors.zendesk.sandbox import ZendeskSandbox
+from sandboxes.freshdesk import FreshdeskSandbox
+from sandboxes.freshdesk import records as freshdesk_records
+from sandboxes.zendesk import ZendeskSandbox
 from tests.connectors.conftest import month_ago, oauth_client
 
 RLO = "\u202e"
@@ -122,7 +122,7 @@ def test_freshdesk_a_broken_record_is_set_aside_with_its_reason_and_the_page_goe
 def test_group_names_from_either_helpdesk_arrive_clean(zendesk, freshdesk, monkeypatch):
     # Group names reach the report and notes naming hops: an admin may paste anything.
     hostile = ("Sup\x00port", f"Bill{RLO}ing", "Tech\r\nsupport", "A", "S", "E")
-    monkeypatch.setattr("connectors.zendesk.sandbox.records.GROUP_NAMES", hostile)
+    monkeypatch.setattr("sandboxes.zendesk.records.GROUP_NAMES", hostile)
     monkeypatch.setitem(freshdesk_records.GROUP_NAMES, 501, f"Bill{RLO}ing\x00")
 
     zendesk_names = oauth_client(zendesk).group_names()

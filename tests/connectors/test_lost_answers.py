@@ -15,8 +15,8 @@ from care.model import Priority
 from connectors.base import UNCONFIRMED_JOB, Change
 from connectors.errors import OutcomeUnknown
 from connectors.freshdesk.client import FreshdeskHelpdesk
-from connectors.freshdesk.sandbox import FreshdeskSandbox
-from connectors.zendesk.sandbox import ZendeskSandbox
+from sandboxes.freshdesk import FreshdeskSandbox
+from sandboxes.zendesk import ZendeskSandbox
 from tests.connectors.conftest import FakeSleep, oauth_client
 
 LOST = ["lost_reset", "lost_cut", "lost_502", "lost_garbled"]

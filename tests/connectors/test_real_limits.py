@@ -17,8 +17,8 @@ import pytest
 import requests
 
 from connectors.freshdesk.client import FreshdeskHelpdesk
-from connectors.freshdesk.sandbox import FreshdeskSandbox
-from connectors.zendesk.sandbox import ZendeskSandbox
+from sandboxes.freshdesk import FreshdeskSandbox
+from sandboxes.zendesk import ZendeskSandbox
 from tests.connectors.conftest import month_ago, oauth_client
 
 MINUTE_S = 1.0

@@ -11,7 +11,7 @@ from connectors.errors import ConnectionFailed, Unreachable
 from connectors.freshdesk.client import FreshdeskHelpdesk
 from connectors.zendesk.auth import ApiToken, ClientCredentials
 from connectors.zendesk.client import ZendeskHelpdesk
-from connectors.zendesk.sandbox import ZendeskSandbox
+from sandboxes.zendesk import ZendeskSandbox
 from tests.connectors.conftest import FakeSleep, oauth_client
 from tests.ports import free_port
 

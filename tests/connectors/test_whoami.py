@@ -11,8 +11,8 @@ import requests
 
 from connectors.errors import AuthError
 from connectors.freshdesk.client import FreshdeskHelpdesk
-from connectors.freshdesk.sandbox import FreshdeskSandbox
-from connectors.zendesk.sandbox import ZendeskSandbox
+from sandboxes.freshdesk import FreshdeskSandbox
+from sandboxes.zendesk import ZendeskSandbox
 from tests.connectors.conftest import oauth_client, token_client
 
 

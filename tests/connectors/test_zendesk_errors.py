@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from connectors.errors import AuthError, ServerError
-from connectors.zendesk.sandbox import ZendeskSandbox
+from sandboxes.zendesk import ZendeskSandbox
 from tests.connectors.conftest import month_ago, oauth_client, token_client
 
 

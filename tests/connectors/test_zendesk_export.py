@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from care.model import Status
-from connectors.zendesk.sandbox import SCENARIOS
+from sandboxes.zendesk import SCENARIOS
 from tests.connectors.conftest import month_ago, oauth_client
 
 

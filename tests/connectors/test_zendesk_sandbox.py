@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from connectors.zendesk.sandbox import SCENARIOS, ZendeskSandbox
+from sandboxes.zendesk import SCENARIOS, ZendeskSandbox
 
 EXPORT = "/api/v2/incremental/tickets/cursor.json"
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)

@@ -100,7 +100,7 @@ def test_a_submitted_job_that_completed_is_settled_without_a_new_write(sandbox):
 
 
 def test_a_note_whose_job_is_still_running_is_followed_not_posted_again():
-    from connectors.zendesk.sandbox import ZendeskSandbox
+    from sandboxes.zendesk import ZendeskSandbox
 
     with ZendeskSandbox(tickets=40, job_delay_ms=300) as sb:
         client = oauth_client(sb)
@@ -117,7 +117,7 @@ def test_a_note_whose_job_is_still_running_is_followed_not_posted_again():
 
 
 def test_settle_without_waiting_leaves_running_jobs_for_later():
-    from connectors.zendesk.sandbox import ZendeskSandbox
+    from sandboxes.zendesk import ZendeskSandbox
 
     with ZendeskSandbox(tickets=40, job_delay_ms=2000) as sb:
         client = oauth_client(sb)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.zendesk.sandbox import ZendeskSandbox
+from sandboxes.zendesk import ZendeskSandbox
 
 
 def configure(

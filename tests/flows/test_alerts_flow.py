@@ -16,8 +16,8 @@ from care.rules.enhance import SURVEY_ANSWER
 from care.store import ActionRecord, ActionState, Store
 from care.surveys.server import create_app
 from care.surveys.serving import SurveyServer
-from connectors.zendesk.sandbox import SCENARIOS, ZendeskSandbox
 from flows.poll import poll_helpdesk
+from sandboxes.zendesk import SCENARIOS, ZendeskSandbox
 from tests.flows.environment import configure, settled_past
 from tests.flows.webhooks import (
     BLOCK_PATH,

@@ -15,11 +15,11 @@ from prefect.client.schemas.filters import (
 )
 from prefect.states import State
 
-from connectors.freshdesk.sandbox import FreshdeskSandbox
-from connectors.zendesk.sandbox import ZendeskSandbox
 from flows.poll import poll_helpdesk
 from flows.report import care_report
 from flows.surveys import dispatch_surveys, markdown_summary
+from sandboxes.freshdesk import FreshdeskSandbox
+from sandboxes.zendesk import ZendeskSandbox
 from tasks.surveys import DispatchResult
 from tests.flows.environment import configure, configure_freshdesk, settled_past
 

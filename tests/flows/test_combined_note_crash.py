@@ -11,8 +11,8 @@ import pytest
 from care.notes import refs_in
 from care.store import Store
 from care.store.schema import ActionState
-from connectors.zendesk.sandbox import ZendeskSandbox
 from flows.poll import poll_helpdesk
+from sandboxes.zendesk import ZendeskSandbox
 from tests.flows.environment import care_notes, configure, settled_past
 
 pytestmark = pytest.mark.usefixtures("prefect_server")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.scenarios import SCENARIOS
-from connectors.zendesk.sandbox import ZendeskSandbox
 from flows.poll import poll_helpdesk
+from sandboxes.scenarios import SCENARIOS
+from sandboxes.zendesk import ZendeskSandbox
 from tests.flows.environment import care_notes, configure, settled_past
 
 pytestmark = pytest.mark.usefixtures("prefect_server")

@@ -6,8 +6,8 @@ from collections import Counter
 
 import pytest
 
-from connectors.freshdesk.sandbox import FreshdeskSandbox
 from flows.poll import poll_helpdesk
+from sandboxes.freshdesk import FreshdeskSandbox
 from tests.flows.environment import configure_freshdesk
 
 pytestmark = pytest.mark.usefixtures("prefect_server")

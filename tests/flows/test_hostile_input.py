@@ -19,9 +19,9 @@ from rich.console import Console
 from care.status import collect_status, status_json
 from care.status_text import print_status
 from care.store import Store
-from connectors.freshdesk.sandbox import FreshdeskSandbox
-from connectors.zendesk.sandbox import ZendeskSandbox
 from flows.poll import poll_helpdesk
+from sandboxes.freshdesk import FreshdeskSandbox
+from sandboxes.zendesk import ZendeskSandbox
 from tests.flows.environment import care_notes, configure, configure_freshdesk, settled_past
 
 pytestmark = pytest.mark.usefixtures("prefect_server")

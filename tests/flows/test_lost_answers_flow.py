@@ -7,9 +7,9 @@ from collections import Counter
 import pytest
 
 from care.notes import refs_in
-from connectors.freshdesk.sandbox import FreshdeskSandbox
-from connectors.zendesk.sandbox import ZendeskSandbox
 from flows.poll import poll_helpdesk
+from sandboxes.freshdesk import FreshdeskSandbox
+from sandboxes.zendesk import ZendeskSandbox
 from tests.flows.environment import care_notes, configure, configure_freshdesk, settled_past
 
 pytestmark = pytest.mark.usefixtures("prefect_server")

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from care.store import ActionState, Store
-from connectors.freshdesk.sandbox import FreshdeskSandbox
-from connectors.scenarios import HISTORY_ROUNDS, SCENARIOS, replay_round
-from connectors.zendesk.sandbox import ZendeskSandbox
 from flows.poll import poll_helpdesk
+from sandboxes.freshdesk import FreshdeskSandbox
+from sandboxes.scenarios import HISTORY_ROUNDS, SCENARIOS, replay_round
+from sandboxes.zendesk import ZendeskSandbox
 from tests.flows.environment import configure
 
 pytestmark = pytest.mark.usefixtures("prefect_server")

@@ -8,8 +8,8 @@ import pytest
 
 from care.notes import refs_in
 from care.store import Store
-from connectors.zendesk.sandbox import SCENARIOS, ZendeskSandbox
 from flows.poll import poll_helpdesk
+from sandboxes.zendesk import SCENARIOS, ZendeskSandbox
 from tests.flows.environment import care_notes, configure, settled_past, update_calls
 
 pytestmark = pytest.mark.usefixtures("prefect_server")

@@ -13,10 +13,10 @@ import pytest
 from prefect.artifacts import Artifact
 
 from care.report.metrics import Rate
-from connectors.zendesk.sandbox import ZendeskSandbox
-from connectors.zendesk.sandbox.records import GROUP_NAMES
 from flows.poll import poll_helpdesk
 from flows.report import care_report
+from sandboxes.zendesk import ZendeskSandbox
+from sandboxes.zendesk.records import GROUP_NAMES
 from tests.flows.environment import configure, settled_past
 
 pytestmark = pytest.mark.usefixtures("prefect_server")

@@ -11,8 +11,8 @@ import pytest
 from connectors.errors import ServerError
 from connectors.http import MAX_ATTEMPTS
 from connectors.zendesk.endpoints import INCREMENTAL_TICKETS
-from connectors.zendesk.sandbox import ZendeskSandbox
 from flows.poll import poll_helpdesk
+from sandboxes.zendesk import ZendeskSandbox
 from tests.flows.environment import configure
 
 pytestmark = pytest.mark.usefixtures("prefect_server")

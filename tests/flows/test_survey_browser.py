@@ -22,9 +22,9 @@ from care.config import load_settings
 from care.store import Store
 from care.surveys.server import create_app
 from care.surveys.serving import SurveyServer
-from connectors.zendesk.sandbox import SCENARIOS, ZendeskSandbox
 from flows.poll import poll_helpdesk
 from flows.surveys import dispatch_surveys
+from sandboxes.zendesk import SCENARIOS, ZendeskSandbox
 from tests.flows.environment import care_notes, configure, settled_past
 
 pytestmark = pytest.mark.usefixtures("prefect_server")

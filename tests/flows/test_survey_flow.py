@@ -11,9 +11,9 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from care.store import Store
-from connectors.zendesk.sandbox import SCENARIOS, ZendeskSandbox
 from flows.poll import poll_helpdesk
 from flows.surveys import dispatch_surveys
+from sandboxes.zendesk import SCENARIOS, ZendeskSandbox
 from tests.flows.environment import care_notes, configure, settled_past
 from tests.ports import free_port
 

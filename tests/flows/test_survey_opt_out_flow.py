@@ -12,9 +12,9 @@ from care.config import load_settings
 from care.store import Store
 from care.surveys.server import create_app
 from care.surveys.serving import SurveyServer
-from connectors.zendesk.sandbox import SCENARIOS, ZendeskSandbox
 from flows.poll import poll_helpdesk
 from flows.surveys import dispatch_surveys
+from sandboxes.zendesk import SCENARIOS, ZendeskSandbox
 from tests.flows.environment import configure, settled_past
 from tests.surveys.sent import link_to, send_survey
 

@@ -11,9 +11,9 @@ import pytest
 
 from care.store import Store
 from connectors.zendesk.endpoints import SHOW_MANY
-from connectors.zendesk.sandbox import ZendeskSandbox
 from flows.poll import poll_helpdesk
 from flows.surveys import dispatch_surveys
+from sandboxes.zendesk import ZendeskSandbox
 from tasks.surveys import ReReadFailed
 from tests.flows.environment import configure, run_care, settled_past
 

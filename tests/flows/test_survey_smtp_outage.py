@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from care.store import Store
-from connectors.zendesk.sandbox import ZendeskSandbox
 from flows.poll import poll_helpdesk
 from flows.surveys import dispatch_surveys
+from sandboxes.zendesk import ZendeskSandbox
 from tasks.surveys import MailServerDown
 from tests.flows.environment import configure, run_care, settled_past
 from tests.flows.webhooks import GENERIC_PATH, Receiver, webhook_receiver

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from care.store import Store
 from care.store.waits import waits
-from connectors.zendesk.sandbox import SCENARIOS, ZendeskSandbox
 from flows.poll import poll_helpdesk
+from sandboxes.zendesk import SCENARIOS, ZendeskSandbox
 from tests.flows.environment import configure, settled_past
 
 pytestmark = pytest.mark.usefixtures("prefect_server")

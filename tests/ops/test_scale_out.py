@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from connectors.freshdesk.sandbox import FreshdeskSandbox
-from connectors.sandbox_http import busiest_minute
-from connectors.zendesk.sandbox import ZendeskSandbox
+from sandboxes.freshdesk import FreshdeskSandbox
+from sandboxes.http import busiest_minute
+from sandboxes.zendesk import ZendeskSandbox
 from tests.databases import PG_URL, postgresql_database, postgresql_schema
 from tests.flows.environment import settled_past
 from tests.ops.cluster import cluster

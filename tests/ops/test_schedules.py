@@ -17,7 +17,7 @@ import requests
 import yaml
 from sqlalchemy import create_engine, text
 
-from connectors.zendesk.sandbox import ZendeskSandbox
+from sandboxes.zendesk import ZendeskSandbox
 from tests.flows.environment import settled_past
 from tests.ops.cluster import ROOT, Cluster, prefect_server, worker
 

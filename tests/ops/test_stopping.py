@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from connectors.zendesk.sandbox import ZendeskSandbox
+from sandboxes.zendesk import ZendeskSandbox
 from tests.flows.environment import settled_past
 from tests.ops.cluster import ROOT, Cluster, prefect_env, prefect_server, worker
 

@@ -10,9 +10,9 @@ import pytest
 from care.faq import FaqArticle, FaqIndex, analyze
 from care.policy import Faq
 from care.rules.assist import faq
-from connectors.freshdesk.sandbox.seed import Seed as FreshdeskSeed
-from connectors.scenarios import SPECS
-from connectors.zendesk.sandbox.seed import Seed as ZendeskSeed
+from sandboxes.freshdesk.seed import Seed as FreshdeskSeed
+from sandboxes.scenarios import SPECS
+from sandboxes.zendesk.seed import Seed as ZendeskSeed
 from tests.rules.builders import NOW, policy, ticket
 
 DEFAULT_MIN_SCORE = Faq().min_score
@@ -153,7 +153,7 @@ def test_one_shared_word_is_not_enough_for_a_suggestion(bundled: FaqIndex) -> No
 # article answers, which must get no suggestion.
 
 FILLER_TOPICS: dict[tuple[str, str], tuple[str, ...]] = {
-    # Zendesk filler (connectors/zendesk/sandbox/seed.py)
+    # Zendesk filler (sandboxes/zendesk/seed.py)
     ("How do I reset my password?", "The reset password link has expired."): ("password-reset",),
     ("Refund request for order #", "I returned the item; where is my refund?"): (
         "refund-policy",
@@ -185,7 +185,7 @@ FILLER_TOPICS: dict[tuple[str, str], tuple[str, ...]] = {
     ("Warranty question", "Is the warranty still valid after moving abroad?"): ("warranty",),
     ("Feature request: dark mode", "It would be great to have a dark mode."): (),
     ("Payment declined", "My card is declined although it works elsewhere."): ("payment-declined",),
-    # Freshdesk filler (connectors/freshdesk/sandbox/seed.py)
+    # Freshdesk filler (sandboxes/freshdesk/seed.py)
     ("Cannot log in to my account", "Hello, cannot log in to my account. Ticket reference #."): (
         "password-reset",
     ),

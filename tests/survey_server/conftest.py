@@ -18,8 +18,8 @@ from care.surveys.links import Answer
 from care.surveys.server import create_app
 from care.surveys.serving import SurveyServer
 from care.surveys.writeback import HelpdeskOpener
-from connectors.freshdesk.sandbox import FreshdeskSandbox
-from connectors.zendesk.sandbox import ZendeskSandbox
+from sandboxes.freshdesk import FreshdeskSandbox
+from sandboxes.zendesk import ZendeskSandbox
 from tests.databases import temporary_database
 from tests.surveys.sent import link_to, send_survey
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from connectors.freshdesk.sandbox import FreshdeskSandbox
+from sandboxes.freshdesk import FreshdeskSandbox
 
 OPEN, RESOLVED = 2, 4
 

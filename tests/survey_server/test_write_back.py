@@ -9,7 +9,7 @@ from care.notes import NoteRenderer
 from care.store import Store
 from care.surveys.writeback import HelpdeskOpener, write_back, write_back_pending
 from connectors.factory import zendesk_from_config
-from connectors.zendesk.sandbox import ZendeskSandbox
+from sandboxes.zendesk import ZendeskSandbox
 from tests.ports import free_port
 from tests.survey_server.conftest import Survey, answer_notes, solved_tickets
 

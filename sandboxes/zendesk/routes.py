@@ -9,8 +9,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from connectors.sandbox_hostile import serve_zendesk
-from connectors.zendesk.sandbox.records import (
+from sandboxes.hostile import serve_zendesk
+from sandboxes.zendesk.records import (
     ADMIN_ID,
     CUSTOM_STATUS,
     GROUP_NAMES,
@@ -18,8 +18,8 @@ from connectors.zendesk.sandbox.records import (
     group_json,
     iso,
 )
-from connectors.zendesk.sandbox.seed import Seed
-from connectors.zendesk.sandbox.state import (
+from sandboxes.zendesk.seed import Seed
+from sandboxes.zendesk.state import (
     ApiError,
     Json,
     Store,
@@ -29,7 +29,7 @@ from connectors.zendesk.sandbox.state import (
 )
 
 if TYPE_CHECKING:
-    from connectors.zendesk.sandbox.server import ZendeskSandbox
+    from sandboxes.zendesk.server import ZendeskSandbox
 
 EXPORT_PATH = "/api/v2/incremental/tickets/cursor"
 MAX_MANY = 100

@@ -8,8 +8,8 @@ import threading
 from collections import Counter
 from email.utils import formatdate
 
-from connectors.sandbox_http import LOST_ANSWERS
-from connectors.zendesk.sandbox.state import ApiError
+from sandboxes.http import LOST_ANSWERS
+from sandboxes.zendesk.state import ApiError
 
 NOMINAL_LIMIT = 100_000  # requests/minute reported (and enforced) when no limit is configured
 

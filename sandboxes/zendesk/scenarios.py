@@ -1,4 +1,4 @@
-"""The neutral CARE scenarios (connectors/scenarios.py) as Zendesk ticket records.
+"""The neutral CARE scenarios (sandboxes/scenarios.py) as Zendesk ticket records.
 
 How the metric set expresses them is described in seed.py; the history of moves
 is not baked in here but replayed between polls (`ZendeskSandbox.move`).
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectors.scenarios import MIN, PEOPLE
-from connectors.zendesk.sandbox.records import (
+from sandboxes.scenarios import MIN, PEOPLE
+from sandboxes.zendesk.records import (
     AGENT_BASE,
     AGENTS,
     GROUP_BASE,

@@ -19,9 +19,9 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.freshdesk.sandbox.records import DAY, Json, conversation, iso
-from connectors.freshdesk.sandbox.seed import Seed, stats
-from connectors.sandbox_hostile import Tampering
+from sandboxes.freshdesk.records import DAY, Json, conversation, iso
+from sandboxes.freshdesk.seed import Seed, stats
+from sandboxes.hostile import Tampering
 
 STATUS_CODES = {2, 3, 4, 5}
 PRIORITY_CODES = {1, 2, 3, 4}

@@ -22,8 +22,8 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from connectors.sandbox_hostile import Tampering
-from connectors.zendesk.sandbox.records import (
+from sandboxes.hostile import Tampering
+from sandboxes.zendesk.records import (
     ADMIN_ID,
     AGENT_BASE,
     AGENTS,
@@ -33,7 +33,7 @@ from connectors.zendesk.sandbox.records import (
     Rec,
     iso,
 )
-from connectors.zendesk.sandbox.seed import Seed
+from sandboxes.zendesk.seed import Seed
 
 Json = dict[str, Any]
 MAX_JOBS = 1_000  # job statuses kept (Zendesk keeps them for a limited time only)

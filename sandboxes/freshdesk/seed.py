@@ -1,6 +1,6 @@
 """Deterministic Freshdesk data: ticket i, its conversations and its requester, on demand.
 
-The named scenarios (connectors/scenarios.py) take ids 1..`scenarios`; filler follows.
+The named scenarios (sandboxes/scenarios.py) take ids 1..`scenarios`; filler follows.
 Only two integer arrays (created/updated seconds) are built up front for the filler; its ids
 are numbered in `updated_at` order, so untouched filler is already sorted by (updated_at, id)
 and a list page is found by bisection instead of by sorting 100,000 dicts.
@@ -11,8 +11,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from connectors.freshdesk.sandbox import scenarios as named
-from connectors.freshdesk.sandbox.records import (
+from sandboxes.freshdesk import scenarios as named
+from sandboxes.freshdesk.records import (
     AGENTS,
     DAY,
     GROUPS,

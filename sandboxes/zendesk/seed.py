@@ -26,8 +26,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import NamedTuple, TypeVar
 
-from connectors.scenarios import PEOPLE, SCENARIOS, SPECS, Scenario
-from connectors.zendesk.sandbox.records import (
+from sandboxes.scenarios import PEOPLE, SCENARIOS, SPECS, Scenario
+from sandboxes.zendesk.records import (
     ADMIN_ID,
     AGENT_BASE,
     AGENTS,
@@ -45,7 +45,7 @@ from connectors.zendesk.sandbox.records import (
     Rec,
     mix,
 )
-from connectors.zendesk.sandbox.scenarios import scenario_rec
+from sandboxes.zendesk.scenarios import scenario_rec
 
 __all__ = ["SCENARIOS", "Scenario", "Seed"]
 

@@ -1,4 +1,4 @@
-"""The neutral CARE scenarios (connectors/scenarios.py) as Freshdesk tickets.
+"""The neutral CARE scenarios (sandboxes/scenarios.py) as Freshdesk tickets.
 
 Each becomes a ticket with `stats`, its conversations and a contact: agent replies
 and the requester's later message are conversations (so `stats` and a reply count
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectors.freshdesk.sandbox.records import (
+from sandboxes.freshdesk.records import (
     AGENTS,
     GROUPS,
     Json,
@@ -18,7 +18,7 @@ from connectors.freshdesk.sandbox.records import (
     iso,
     quiet_fields,
 )
-from connectors.scenarios import MIN, PEOPLE, SPECS
+from sandboxes.scenarios import MIN, PEOPLE, SPECS
 
 PERSON_BASE = 200_000_001  # scenario contacts: PERSON_BASE + position in PEOPLE
 PEOPLE_ID = {key: PERSON_BASE + i for i, key in enumerate(PEOPLE)}

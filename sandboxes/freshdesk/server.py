@@ -20,7 +20,7 @@ from itertools import islice
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from connectors.freshdesk.sandbox.limits import (
+from sandboxes.freshdesk.limits import (
     DEFAULT_PLAN,
     LIMITED,
     NOMINAL_LIMIT,
@@ -28,10 +28,10 @@ from connectors.freshdesk.sandbox.limits import (
     Credits,
     Plan,
 )
-from connectors.freshdesk.sandbox.records import AGENTS, GROUPS, Json, agent_json, group_json
-from connectors.freshdesk.sandbox.scenarios import COUNT as SCENARIO_COUNT
-from connectors.freshdesk.sandbox.seed import Seed
-from connectors.freshdesk.sandbox.state import (
+from sandboxes.freshdesk.records import AGENTS, GROUPS, Json, agent_json, group_json
+from sandboxes.freshdesk.scenarios import COUNT as SCENARIO_COUNT
+from sandboxes.freshdesk.seed import Seed
+from sandboxes.freshdesk.state import (
     ApiError,
     Store,
     invalid,
@@ -41,8 +41,8 @@ from connectors.freshdesk.sandbox.state import (
     parse_paging,
     parse_since,
 )
-from connectors.sandbox_hostile import serve_freshdesk
-from connectors.sandbox_http import LOST_ANSWERS, SandboxLifecycle, SandboxServer, lose_answer
+from sandboxes.hostile import serve_freshdesk
+from sandboxes.http import LOST_ANSWERS, SandboxLifecycle, SandboxServer, lose_answer
 
 log = logging.getLogger(__name__)
 INVALID_CREDENTIALS = {
@@ -146,7 +146,7 @@ class FreshdeskSandbox(SandboxLifecycle):
 
     def move(self, ticket_id: int, *, group: bool = False, agent: bool = False) -> Json:
         """An agent moves the ticket to the next group and/or hands it to the next agent
-        (a scenario's history, see connectors/scenarios.py)."""
+        (a scenario's history, see sandboxes/scenarios.py)."""
         current = self.ticket(ticket_id)
         fields: dict[str, int] = {}
         if group:
@@ -157,7 +157,7 @@ class FreshdeskSandbox(SandboxLifecycle):
 
     def tamper(self, ticket_id: int, **parts: Any) -> None:
         """Serve this ticket with hostile or broken raw JSON until it next changes
-        (`touch`): parts `ticket`, `requester`, `stats`; see connectors/sandbox_hostile.py."""
+        (`touch`): parts `ticket`, `requester`, `stats`; see sandboxes/hostile.py."""
         self.store.require(ticket_id)
         self.store.tampering.add(ticket_id, parts)
 

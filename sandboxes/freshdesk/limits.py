@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from connectors.freshdesk.sandbox.state import ApiError
+from sandboxes.freshdesk.state import ApiError
 
 NOMINAL_LIMIT = 100_000  # credits/minute reported (and enforced) when no limit is configured
 # Guess: Freshdesk documents the 429 status and Retry-After, not the body text.

@@ -21,8 +21,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from connectors.sandbox_http import LOST_ANSWERS, SandboxLifecycle, SandboxServer, lose_answer
-from connectors.zendesk.sandbox.limits import (
+from sandboxes.http import LOST_ANSWERS, SandboxLifecycle, SandboxServer, lose_answer
+from sandboxes.zendesk.limits import (
     AUTH_FAILED,
     ENTERPRISE_LIMIT,
     EXPORT_LIMIT,
@@ -37,10 +37,10 @@ from connectors.zendesk.sandbox.limits import (
     Limits,
     retry_after_value,
 )
-from connectors.zendesk.sandbox.records import AGENT_BASE, AGENTS, GROUP_BASE, GROUPS
-from connectors.zendesk.sandbox.routes import EXPORT_PATH, Routes, comments_json, ticket_json
-from connectors.zendesk.sandbox.seed import Seed
-from connectors.zendesk.sandbox.state import ApiError, Json, Store
+from sandboxes.zendesk.records import AGENT_BASE, AGENTS, GROUP_BASE, GROUPS
+from sandboxes.zendesk.routes import EXPORT_PATH, Routes, comments_json, ticket_json
+from sandboxes.zendesk.seed import Seed
+from sandboxes.zendesk.state import ApiError, Json, Store
 
 log = logging.getLogger(__name__)
 JOB_WORKERS = 4  # Zendesk runs background jobs side by side, not one account-wide queue
@@ -154,7 +154,7 @@ class ZendeskSandbox(SandboxLifecycle):
 
     def move(self, ticket_id: int, *, group: bool = False, agent: bool = False) -> Json:
         """An agent moves the ticket to the next group and/or hands it to the next agent
-        (a scenario's history, see connectors/scenarios.py)."""
+        (a scenario's history, see sandboxes/scenarios.py)."""
         current = self.ticket(ticket_id)
         fields: dict[str, int] = {}
         if group:
@@ -172,7 +172,7 @@ class ZendeskSandbox(SandboxLifecycle):
 
     def tamper(self, ticket_id: int, **parts: Any) -> None:
         """Serve this ticket with hostile or broken raw JSON until it next changes
-        (`touch`): parts `ticket`, `requester`, `metric_set`; see connectors/sandbox_hostile.py."""
+        (`touch`): parts `ticket`, `requester`, `metric_set`; see sandboxes/hostile.py."""
         if self.store.rec(ticket_id) is None:
             raise KeyError(ticket_id)
         self.store.tampering.add(ticket_id, parts)
