@@ -69,11 +69,14 @@ def survey_html(outbox: Path, ticket_id: int) -> str:
 def test_a_customer_answers_not_yet_with_a_comment_in_a_real_browser(
     browser, database_url, tmp_path, monkeypatch
 ):
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as shown
     from selenium.webdriver.support.ui import WebDriverWait
 
-    wait = WebDriverWait(browser, 20)
+    # While a page is replaced, an element found a moment before belongs to no document
+    # any more ("Node with given id does not belong to the document"): look again.
+    wait = WebDriverWait(browser, 20, ignored_exceptions=(WebDriverException,))
 
     ticket_id = SCENARIOS["survey_due"].ticket_id
     with ZendeskSandbox(tickets=60, seed=5, job_delay_ms=5, now=settled_past()) as sandbox:
@@ -96,7 +99,9 @@ def test_a_customer_answers_not_yet_with_a_comment_in_a_real_browser(
             untouched = sandbox.ticket(ticket_id)
             browser.find_element(By.ID, "comment").send_keys("The lamp still flickers.")
             browser.save_screenshot(str(tmp_path / "answer.png"))
+            form_heading = browser.find_element(By.TAG_NAME, "h1")
             browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+            wait.until(shown.staleness_of(form_heading))  # the thank-you page replaced it
             wait.until(shown.text_to_be_present_in_element((By.TAG_NAME, "h1"), "comment"))
             after = browser.find_element(By.TAG_NAME, "body").text
             assert server.app.state.endpoint.wait_for_write_backs(timeout=30)
