@@ -4,18 +4,16 @@ they were, instead of waiting out a claim nobody holds any more (15 minutes)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 
 from care.store import Store
 from connectors.zendesk.endpoints import SHOW_MANY
-from flows.poll import poll_helpdesk
 from flows.surveys import dispatch_surveys
 from sandboxes.zendesk import ZendeskSandbox
 from tasks.surveys import ReReadFailed
-from tests.flows.environment import configure, run_care, settled_past
+from tests.flows.environment import run_care
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -23,12 +21,9 @@ BURST = 6  # HelpdeskHttp's attempts: every one of them answered 500
 
 
 @pytest.fixture
-def sandbox(database_url, tmp_path, monkeypatch) -> Iterator[ZendeskSandbox]:
+def sandbox(surveys_due_sandbox: ZendeskSandbox) -> ZendeskSandbox:
     """Surveys scheduled and due, as after a poll."""
-    with ZendeskSandbox(tickets=60, seed=5, job_delay_ms=5, now=settled_past()) as running:
-        configure(monkeypatch, tmp_path, running, database_url)
-        poll_helpdesk(helpdesk="zendesk")
-        yield running
+    return surveys_due_sandbox
 
 
 def due(database_url: str) -> list[str]:

@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 
 from care.store import Store
-from flows.poll import poll_helpdesk
 from flows.surveys import dispatch_surveys
 from sandboxes.zendesk import ZendeskSandbox
 from tasks.surveys import MailServerDown
-from tests.flows.environment import configure, run_care, settled_past
+from tests.flows.environment import run_care
 from tests.flows.webhooks import GENERIC_PATH, Receiver, webhook_receiver
 from tests.ports import free_port
 from tests.smtp import PASSWORD, USER, Server, make_certificate, smtp_server
@@ -42,12 +41,9 @@ def alerts(monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def sandbox(database_url, tmp_path, monkeypatch) -> Iterator[ZendeskSandbox]:
+def sandbox(surveys_due_sandbox: ZendeskSandbox) -> ZendeskSandbox:
     """Surveys scheduled and due, as after a poll."""
-    with ZendeskSandbox(tickets=60, seed=5, job_delay_ms=5, now=settled_past()) as running:
-        configure(monkeypatch, tmp_path, running, database_url)
-        poll_helpdesk(helpdesk="zendesk")
-        yield running
+    return surveys_due_sandbox
 
 
 def use_smtp(monkeypatch: pytest.MonkeyPatch, port: int, password: str = PASSWORD, **env) -> None:
