@@ -232,14 +232,11 @@ class Soak:
                 ),
                 {"h": vendor},
             ).all()
-        engine.dispose()
-        o.actions = len(rows)
-        engine = create_engine(store_url)
-        with engine.connect() as conn:
             stuck = conn.execute(
                 text("SELECT helpdesk, ticket_id FROM survey_outbox WHERE state = 'claimed'")
             ).all()
         engine.dispose()
+        o.actions = len(rows)
         for helpdesk, ticket_id in stuck:  # the last dispatch should have taken it over
             o.lost += 1
             o.problems.append(f"{helpdesk}:{ticket_id}: survey still claimed at the end")

@@ -60,10 +60,13 @@ def combine(sections: Sequence[tuple[str, str]]) -> str:
     most urgent first (escalation, breach, then the rest as given), each section still
     headed by its rule and ending with its ref, so agents and crash recovery alike can
     tell which rule wrote what."""
-    ordered = sorted(
-        sections, key=lambda s: URGENCY.index(s[0]) if s[0] in URGENCY else len(URGENCY)
-    )
+    ordered = sorted(sections, key=lambda section: urgency(section[0]))
     return SECTION_BREAK.join(text.strip() for _, text in ordered)
+
+
+def urgency(rule: str) -> int:
+    """Where a rule's section goes in a combined note: lower first (`URGENCY`)."""
+    return URGENCY.index(rule) if rule in URGENCY else len(URGENCY)
 
 
 def refs_in(note: str | None) -> list[str]:

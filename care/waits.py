@@ -38,8 +38,13 @@ class Wait:
 
     @property
     def key(self) -> str:
-        """Names this wait among the ticket's waits: its start, to the second, in UTC."""
-        return f"{self.started_at.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+        """Names this wait among the ticket's waits: its start (`moment_key`)."""
+        return moment_key(self.started_at)
+
+
+def moment_key(moment: datetime) -> str:
+    """A moment as a decision key names it: to the second, in UTC (20261206T091500Z)."""
+    return f"{moment.astimezone(UTC):%Y%m%dT%H%M%SZ}"
 
 
 def current_wait(t: Ticket) -> Wait | None:

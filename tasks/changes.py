@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from care.actions import action_ref
 from care.model import Ticket
-from care.notes import combine, ref_in
+from care.notes import combine, ref_in, urgency
 from care.rules.resolve import RESPONSE_SLA
 from care.store import ActionRecord
 from connectors.base import Change
@@ -73,7 +73,7 @@ def _merge_one(
     if noted:
         sections = [(r.rule, r.note or "") for r in noted]
         note = sections[0][1].strip() if public else combine(sections)
-        first = min(noted, key=lambda r: note.index(r.note.strip()) if r.note else 0)
+        first = min(noted, key=lambda r: urgency(r.rule))  # the combined note's first section
         # The ref a note section was rendered with (keyed; unkeyed in notes recorded before).
         note_ref = ref_in(first.note) or action_ref(first.key)
     return Change(

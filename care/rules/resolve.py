@@ -18,14 +18,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from care.actions import Action, NoteDraft
 from care.business_hours import elapsed, format_duration
 from care.model import Priority, Ticket
 from care.policy import Policy
 from care.rules.connect import greeting_name
-from care.waits import current_wait
+from care.waits import current_wait, moment_key
 
 RESPONSE_SLA = "resolve.response_sla"
 TWO_INTERACTIONS = "resolve.two_interactions"
@@ -44,7 +44,7 @@ def response_sla(t: Ticket, p: Policy, now: datetime) -> list[Action]:
     shown = t.tags & {warning_tag, breached_tag}
     wait = current_wait(t)
     if wait is None:  # answered, pending, on hold, solved: nothing to time
-        return [_sla_cleared(t, shown, f"ended:{_stamp(t.updated_at)}")] if shown else []
+        return [_sla_cleared(t, shown, f"ended:{moment_key(t.updated_at)}")] if shown else []
     settings = p.rules.response_sla
     target = settings.target(t.priority)
     spent = elapsed(wait.started_at, now, p.business_hours)
@@ -87,10 +87,6 @@ def _sla_cleared(t: Ticket, shown: frozenset[str], variant: str) -> Action:
     return _sla_action(
         t, variant, "the wait the SLA tags described is over", add=set(), remove=shown
     )
-
-
-def _stamp(moment: datetime) -> str:
-    return f"{moment.astimezone(UTC):%Y%m%dT%H%M%SZ}"
 
 
 def two_interactions(t: Ticket, p: Policy, now: datetime) -> list[Action]:
