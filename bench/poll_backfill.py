@@ -109,7 +109,7 @@ def main() -> None:
         os.environ.pop("CARE_ZENDESK_URL", None)
     (workdir / "none.toml").write_text("")
     try:
-        from care.cli import quiet_prefect_shutdown
+        from care.app.cli import quiet_prefect_shutdown
         from flows.poll import poll_helpdesk
 
         quiet_prefect_shutdown()

@@ -19,8 +19,8 @@ from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 
-from care.policy import Policy
-from care.rules.assist import repeat_contact
+from care.domain.policy import Policy
+from care.domain.rules.assist import repeat_contact
 from tasks.poll import with_requester_history
 from tests.rules.builders import NOW, ticket
 

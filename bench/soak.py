@@ -44,11 +44,11 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from care.actions import action_ref  # noqa: E402
-from care.local_server import local_prefect_server  # noqa: E402
-from care.notes import refs_in  # noqa: E402
+from care.app.local_server import local_prefect_server  # noqa: E402
+from care.domain.actions import action_ref  # noqa: E402
+from care.domain.notes import refs_in  # noqa: E402
+from care.outbound.survey_message import SURVEY_HEADER  # noqa: E402
 from care.store import Store  # noqa: E402
-from care.surveys.message import SURVEY_HEADER  # noqa: E402
 from sandboxes.freshdesk import FreshdeskSandbox  # noqa: E402
 from sandboxes.http import LOST_ANSWERS  # noqa: E402
 from sandboxes.zendesk import ZendeskSandbox  # noqa: E402
@@ -397,7 +397,7 @@ def _refs(sandbox, vendor: str, ticket_id) -> Counter[str]:
         bodies = [c["body"] for c in sandbox.comments(int(ticket_id))]
     else:
         bodies = [n.get("body_text") or n.get("body") or "" for n in sandbox.notes(int(ticket_id))]
-    # Every section's ref: a combined note carries one per rule (care.notes.combine).
+    # Every section's ref: a combined note carries one per rule (care.domain.notes.combine).
     return Counter(ref for body in bodies if "CARE" in body for ref in refs_in(body))
 
 

@@ -1,3 +1,3 @@
-from care.cli import main
+from care.app.cli import main
 
 main()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from care.model import CountedReplies, Priority, Ticket
+from care.domain.model import CountedReplies, Priority, Ticket
 
 
 @dataclass(frozen=True, slots=True)

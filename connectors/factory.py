@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from care.config import ConfigError, Settings, ZendeskConfig
+from care.settings.load import ConfigError, Settings, ZendeskConfig
 from connectors.base import ConnectorMemory, Helpdesk
 from connectors.budget import PrefectRateLimit, ensure_limit
 from connectors.freshdesk.client import FreshdeskHelpdesk

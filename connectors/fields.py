@@ -2,7 +2,7 @@
 naming the field: a list where an object belongs must say so, not escape as a bare
 `AttributeError` that fails the whole page. JSON null reads as absent everywhere.
 
-Text goes through `care.text`, so what a mapping returns is safe to store, to quote in a
+Text goes through `care.domain.text`, so what a mapping returns is safe to store, to quote in a
 note and to put in an e-mail header.
 """
 
@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from care.text import MAX_LINE, clean_line, clean_text
+from care.domain.text import MAX_LINE, clean_line, clean_text
 from connectors.errors import MalformedRecord
 
 MAX_EMAIL = 254  # RFC 5321: no longer address can be delivered

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from care.text import clean_line
+from care.domain.text import clean_line
 from connectors.base import Skipped
 from connectors.errors import HelpdeskError, MalformedRecord
 from connectors.timestamps import parse_time

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from prefect import get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
-from care.summary import error_line
+from flows.summary import error_line
 
 
 def publish(key: str, markdown: str, description: str) -> None:

@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 from prefect import flow, get_run_logger
 from prefect.utilities.annotations import quote
 
-from care import progress
-from care.summary import PollSummary
 from connectors.base import RequestStats
+from flows import progress
 from flows.artifacts import publish, published_on_failure
+from flows.summary import PollSummary
 from tasks.alerts import send_alerts
 from tasks.context import PollContext
 from tasks.poll import handle_page, read_page, settle_writes

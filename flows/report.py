@@ -1,5 +1,5 @@
 """`care-report`: the CARE metrics of the last `days` days, as a Prefect artifact and a
-standalone HTML page (what each figure counts: `care.report.metrics`)."""
+standalone HTML page (what each figure counts: `care.domain.metrics`)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger
 
-from care.config import Settings, load_settings
+from care.domain.metrics import Report, Thresholds, build_report
 from care.report.html import write_html
 from care.report.markdown import render_markdown
-from care.report.metrics import Report, Thresholds, build_report
+from care.settings.load import Settings, load_settings
 from care.store import Store
-from care.summary import escape, failure_lines
 from flows.artifacts import publish, published_on_failure
+from flows.summary import escape, failure_lines
 from tasks.context import utc_now
 from tasks.runtime import open_store
 

@@ -9,15 +9,15 @@ from functools import partial
 from prefect import flow, get_run_logger
 from prefect.utilities.annotations import quote
 
-from care.alert_channels import send_everywhere
-from care.alerts import outage_alert
-from care.config import AlertSettings, ConfigError, load_settings
-from care.report_text import interrupted_note, outcome_words
-from care.summary import failure_lines, table
-from care.surveys import transport_from_env
+from care.app.summaries import interrupted_note, outcome_words
+from care.domain.alerts import outage_alert
+from care.outbound.alert_channels import send_everywhere
+from care.outbound.transport import transport_from_env
+from care.settings.load import AlertSettings, ConfigError, load_settings
 from connectors.base import Helpdesk
 from connectors.factory import open_helpdesk
 from flows.artifacts import publish, published_on_failure
+from flows.summary import failure_lines, table
 from tasks.answers import write_back_answers
 from tasks.context import utc_now
 from tasks.runtime import open_store

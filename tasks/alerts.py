@@ -33,8 +33,8 @@ import requests
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from care.alert_channels import AlertChannel, DeliveryError, open_channels
-from care.alerts import Alert, delivered_channels, failure_note
+from care.domain.alerts import Alert, delivered_channels, failure_note
+from care.outbound.alert_channels import AlertChannel, DeliveryError, open_channels
 from care.store import ActionRecord
 from care.store.alerts import STALE_CLAIM
 from tasks.context import PollContext

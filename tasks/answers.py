@@ -10,9 +10,9 @@ from __future__ import annotations
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from care.config import Settings
+from care.settings.load import Settings
 from care.store import Store
-from care.surveys.writeback import WriteBackResult, write_back_pending
+from tasks.writeback import WriteBackResult, write_back_pending
 
 
 @task(name="write-back-answers", cache_policy=NO_CACHE)

@@ -3,7 +3,7 @@
 Every action keeps its own row in the action log (its rule, its key, its state); what
 goes to the helpdesk is one `Change` per ticket carrying all of them: the tags to add,
 the SLA state tags to take off, the highest priority, the group, and one internal note
-made of the rules' notes (`care.notes.combine`). The change's `ref` is its first action's
+made of the rules' notes (`care.domain.notes.combine`). The change's `ref` is its first action's
 id; `Merged.members` maps it back to every action it carries.
 
 The SLA's state tags follow the newest SLA decision only: an older one still pending
@@ -21,10 +21,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from care.actions import action_ref
-from care.model import Ticket
-from care.notes import combine, ref_in, urgency
-from care.rules.resolve import RESPONSE_SLA
+from care.domain.actions import action_ref
+from care.domain.model import Ticket
+from care.domain.notes import combine, ref_in, urgency
+from care.domain.rules.resolve import RESPONSE_SLA
 from care.store import ActionRecord
 from connectors.base import Change
 

@@ -7,10 +7,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from care.config import AlertSettings
-from care.faq import FaqIndex
-from care.notes import NoteRenderer
-from care.policy import Policy
+from care.domain.faq import FaqIndex
+from care.domain.notes import NoteRenderer
+from care.domain.policy import Policy
+from care.settings.load import AlertSettings
 from care.store import Store
 from connectors.base import Change, Helpdesk, Jobs
 

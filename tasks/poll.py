@@ -18,13 +18,13 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.exceptions import MissingContextError
 
-from care.actions import Action
-from care.model import Ticket, tracked_hops, waiting_since
-from care.rules import evaluate
-from care.rules.resolve import RESPONSE_SLA
+from care.domain.actions import Action
+from care.domain.model import Ticket, tracked_hops, waiting_since
+from care.domain.rules import evaluate
+from care.domain.rules.resolve import RESPONSE_SLA
+from care.domain.waits import current_wait
 from care.store import ActionRecord, SurveyRequest, WaitObservation
 from care.store.quarantine import READ, RULES, STORE, SetAside
-from care.waits import current_wait
 from connectors.base import UNCONFIRMED_JOB, ApplyReport, Change, Jobs, Page
 from connectors.errors import Transient
 from tasks.changes import merge

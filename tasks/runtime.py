@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from care.config import Settings, load_settings
-from care.faq import FaqIndex
-from care.notes import NoteRenderer
+from care.domain.faq import FaqIndex
+from care.domain.notes import NoteRenderer
+from care.settings.load import Settings, load_settings
 from care.store import Store
 from connectors.factory import open_helpdesk
 from tasks.context import PollContext

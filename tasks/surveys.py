@@ -27,21 +27,16 @@ from typing import Any
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from care.config import ConfigError, Settings
-from care.model import Ticket
+from care.domain.model import Ticket
+from care.domain.surveys import Outcome, SurveyCandidate, decide
+from care.outbound.survey_message import build_survey_email
+from care.outbound.transport import Transport, TransportError
+from care.settings.load import ConfigError, Settings
 from care.store import Store, SurveyRecord
 from care.store.surveys import STALE_CLAIM
-from care.surveys import (
-    Outcome,
-    SurveyCandidate,
-    Transport,
-    TransportError,
-    build_survey_email,
-    decide,
-)
-from care.surveys.writeback import WriteBackResult
 from connectors.base import Helpdesk
 from connectors.errors import HelpdeskError, Transient
+from tasks.writeback import WriteBackResult
 
 BATCH = 100  # surveys claimed at a time: re-read in one request, sent before the next claim
 RETRY_BACKOFF = (timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from care.business_hours import format_duration
-from care.report.metrics import Metrics, Rate, Report, Thresholds
+from care.domain.business_hours import format_duration
+from care.domain.metrics import Metrics, Rate, Report, Thresholds
 
 NONE = "—"  # a figure with nothing to count over
 

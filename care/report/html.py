@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from care.domain.metrics import Metrics, Rate, Report, Scope
+from care.domain.templating import template_environment
 from care.report import format as fmt
-from care.report.metrics import Metrics, Rate, Report, Scope
-from care.templating import template_environment
 
 TEMPLATE = "report.html.j2"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from care.domain.metrics import Report, Scope
 from care.report import format as fmt
-from care.report.metrics import Report, Scope
 
 
 def render_markdown(report: Report, page: Path | None = None) -> str:

@@ -8,8 +8,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from care.domain.metrics import Report
 from care.report import format as fmt
-from care.report.metrics import Report
 
 
 def print_report(console: Console, report: Report, html_path: Path) -> None:

@@ -20,8 +20,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, func, literal, or_, select, update
 from sqlalchemy.engine import Connection, Row
 
-from care.actions import Action
-from care.model import Priority
+from care.domain.actions import Action
+from care.domain.model import Priority
 from care.store.schema import ActionLogEntry, ActionState, UTCDateTime
 from care.store.sql import chunked, claim, table_of, upsert
 

@@ -14,7 +14,7 @@ from sqlalchemy.exc import (
     StatementError,
 )
 
-from care.text import clean_line
+from care.domain.text import clean_line
 
 MAX_REASON = 300
 

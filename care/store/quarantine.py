@@ -16,10 +16,10 @@ from datetime import datetime
 from sqlalchemy import and_, delete, func, or_, select, tuple_
 from sqlalchemy.engine import Connection
 
-from care.model import Ticket
+from care.domain.model import Ticket
+from care.domain.text import clean_line
 from care.store.schema import QuarantinedTicket
 from care.store.sql import chunked, table_of, upsert
-from care.text import clean_line
 
 quarantined = table_of(QuarantinedTicket)
 MAX_REASON = 500

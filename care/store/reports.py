@@ -2,11 +2,11 @@
 
 Four statements in one read transaction: ticket counts per (helpdesk, group) of
 the tickets created in the window, the first-response times of those answered
-(two timestamps a row; percentiles are not portable SQL, `care.report.metrics`
+(two timestamps a row; percentiles are not portable SQL, `care.domain.metrics`
 computes them), wait counts per (helpdesk, group) of the waits started in the
 window (`ticket_waits`, by its `started_at` index), and survey counts per
 (helpdesk, group) of the surveys sent in the window. The metric definitions are in
-`care.report.metrics`.
+`care.domain.metrics`.
 
 Neither `ticket_snapshots.created_at` nor `survey_outbox.sent_at` leads an index,
 so those statements scan their table once: fine for a daily report.
@@ -22,21 +22,21 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 from sqlalchemy.engine import Connection
 
-from care.model import Status
-from care.report.metrics import (
+from care.domain.metrics import (
     GroupActivity,
     SurveyCounts,
     Thresholds,
     TicketCounts,
     WaitCounts,
 )
+from care.domain.model import Status
+from care.domain.waits import WaitKind
 from care.store.schema import ActionLogEntry, SurveyAnswer, SurveyOutboxEntry, SurveyState
 from care.store.snapshots import snapshots
 from care.store.sql import table_of
 from care.store.waits import waits
-from care.waits import WaitKind
 
-# The rule names as `care.rules.resolve` records them (the store does not import rules).
+# The rule names as `care.domain.rules.resolve` records them (the store does not import rules).
 TWO_INTERACTIONS = "resolve.two_interactions"
 PASSED_AROUND = "resolve.passed_around"
 SOLVED_STATUSES = (Status.SOLVED.value, Status.CLOSED.value)

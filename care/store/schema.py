@@ -290,7 +290,7 @@ class QuarantinedTicket(Base):
 
 
 class TicketWait(Base):
-    """One wait the response SLA times (`care.waits`): the requester wrote and no agent has
+    """One wait the response SLA times (`care.domain.waits`): the requester wrote and no agent has
     answered since. One row per wait, however often a poll sees it; the report counts them."""
 
     __tablename__ = "ticket_waits"
@@ -302,7 +302,7 @@ class TicketWait(Base):
     helpdesk: Mapped[str] = mapped_column(primary_key=True)
     ticket_id: Mapped[str] = mapped_column(primary_key=True)
     started_at: Mapped[datetime] = mapped_column(primary_key=True)
-    kind: Mapped[str]  # care.waits.WaitKind
+    kind: Mapped[str]  # care.domain.waits.WaitKind
     group_id: Mapped[str | None]  # the ticket's group when the wait was first seen
     breached_at: Mapped[datetime | None]  # the poll that first found it past its target
     ended_at: Mapped[datetime | None]  # the ticket's updated_at when first seen over

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from care.model import CountedReplies, Previous, Status, Ticket
+from care.domain.model import CountedReplies, Previous, Status, Ticket
 from care.store.schema import TicketSnapshot
 from care.store.sql import chunked, table_of, upsert
 

@@ -15,9 +15,9 @@ from typing import Self
 
 from sqlalchemy.engine import Connection
 
-from care.actions import Action
-from care.model import CountedReplies, Previous, Ticket
-from care.report.metrics import GroupActivity, Thresholds
+from care.domain.actions import Action
+from care.domain.metrics import GroupActivity, Thresholds
+from care.domain.model import CountedReplies, Previous, Ticket
 from care.store import (
     accounts,
     actions,
@@ -62,7 +62,7 @@ class Store(SurveyMethods):
     # -- local secrets ----------------------------------------------------
 
     def note_ref_key(self) -> bytes:
-        """The key of the refs printed in notes (see `care.actions.action_ref`)."""
+        """The key of the refs printed in notes (see `care.domain.actions.action_ref`)."""
         with self._write() as conn:
             return keys.secret(conn, keys.NOTE_REFS)
 
@@ -353,7 +353,7 @@ class Store(SurveyMethods):
     ) -> list[GroupActivity]:
         """Per helpdesk and group: counts of the tickets created, the waits started and the
         surveys sent in [start, end), and the first-response times (see
-        `care.report.metrics`)."""
+        `care.domain.metrics`)."""
         with self._read() as conn:
             return reports.activity(conn, start, end, thresholds)
 

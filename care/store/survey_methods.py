@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from care.actions import Action
+from care.domain.actions import Action
 from care.store import actions, answers, surveys
 from care.store.answers import AnswerRecord
 from care.store.base import StoreBase

@@ -1,4 +1,4 @@
-"""Waits: one row per wait the response SLA times (`care.waits`), for the report.
+"""Waits: one row per wait the response SLA times (`care.domain.waits`), for the report.
 
 A poll passes what it saw of each ticket of a page (`WaitObservation`): the wait running
 then, or none, and whether the rules found it breached. Recording is idempotent (a page
@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import Boolean, and_, bindparam, exists, select, update
 from sqlalchemy.engine import Connection
 
+from care.domain.waits import Wait
 from care.store.schema import TicketWait
 from care.store.sql import chunked, table_of, upsert
-from care.waits import Wait
 
 waits = table_of(TicketWait)
 
@@ -30,7 +30,7 @@ class WaitObservation:
     helpdesk: str
     ticket_id: str
     group_id: str | None
-    wait: Wait | None  # the wait running then (`care.waits.current_wait`), or None
+    wait: Wait | None  # the wait running then (`care.domain.waits.current_wait`), or None
     breached: bool  # the rules found that wait past its target
     seen_at: datetime  # the ticket's updated_at
 

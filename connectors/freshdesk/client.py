@@ -12,8 +12,8 @@ from typing import Any
 
 import requests
 
-from care.model import Status, Ticket
-from care.text import clean_line
+from care.domain.model import Status, Ticket
+from care.domain.text import clean_line
 from connectors.base import (
     Account,
     ApplyReport,

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from care.model import Priority, Requester, Status, Ticket
-from care.text import MAX_DESCRIPTION
+from care.domain.model import Priority, Requester, Status, Ticket
+from care.domain.text import MAX_DESCRIPTION
 from connectors import fields
 from connectors.errors import MalformedRecord
 from connectors.timestamps import parse_time
@@ -56,7 +56,7 @@ def to_ticket(
 ) -> Ticket:
     """Map one ticket of `GET /api/v2/tickets`; raises MalformedRecord with the reason.
 
-    Every text comes out cleaned (`care.text`); the description is cut to
+    Every text comes out cleaned (`care.domain.text`); the description is cut to
     `MAX_DESCRIPTION` characters, all the rules and templates read of it.
     """
     ticket_id = raw.get("id")

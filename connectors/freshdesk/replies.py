@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from care.model import Ticket
+from care.domain.model import Ticket
 from connectors.base import ConnectorMemory
 from connectors.freshdesk import endpoints as ep
 from connectors.freshdesk import writes

@@ -33,7 +33,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from care.model import Priority
+from care.domain.model import Priority
 from connectors.base import ApplyReport, Change, Jobs, Submission
 from connectors.errors import HelpdeskError, MalformedRecord, OutcomeUnknown
 from connectors.freshdesk import endpoints as ep

@@ -10,8 +10,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from care.model import Ticket
-from care.text import clean_line
+from care.domain.model import Ticket
+from care.domain.text import clean_line
 from connectors.base import (
     UNCONFIRMED_JOB,
     Account,

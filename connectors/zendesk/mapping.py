@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from care.model import Priority, Requester, Status, Ticket
-from care.text import MAX_DESCRIPTION
+from care.domain.model import Priority, Requester, Status, Ticket
+from care.domain.text import MAX_DESCRIPTION
 from connectors import fields
 from connectors.errors import MalformedRecord
 from connectors.timestamps import parse_time
@@ -39,7 +39,7 @@ def to_ticket(
 ) -> Ticket:
     """Map one ticket of the incremental export; raises MalformedRecord with the reason.
 
-    Every text comes out cleaned (`care.text`); the description is cut to
+    Every text comes out cleaned (`care.domain.text`); the description is cut to
     `MAX_DESCRIPTION` characters, all the rules and templates read of it.
     """
     if not isinstance(raw.get("id"), int) or isinstance(raw.get("id"), bool):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from care.alerts import Alert
+from care.domain.alerts import Alert
 
 DECIDED = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 APPLIED = datetime(2026, 3, 2, 9, 31, 5, tzinfo=UTC)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import requests
 
-from care.alert_channels import DeliveryError, WebhookChannel, open_channels
-from care.alerts import SLACK, WEBHOOK, slack_payload, webhook_payload
-from care.config import AlertSettings
+from care.domain.alerts import SLACK, WEBHOOK, slack_payload, webhook_payload
+from care.outbound.alert_channels import DeliveryError, WebhookChannel, open_channels
+from care.settings.load import AlertSettings
 from tests.alerts.builders import alert
 from tests.flows.webhooks import GENERIC_PATH, SLACK_PATH, webhook_receiver
 from tests.ports import free_port

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from care.alerts import (
+from care.domain.alerts import (
     PREFECT_BLOCK,
     SLACK,
     WEBHOOK,

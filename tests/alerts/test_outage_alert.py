@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from care.alerts import block_message, outage_alert, slack_payload, webhook_payload
+from care.domain.alerts import block_message, outage_alert, slack_payload, webhook_payload
 
 NOW = datetime(2026, 12, 6, 5, 0, tzinfo=UTC)
 REASON = "SMTP smtp.acme.test:587 refused the login: 535 5.7.8: check CARE_SMTP_PASSWORD"

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import make_url
 from typer.testing import CliRunner
 
-from care import checks
-from care.checks import (
+from care.app import checks
+from care.app.checks import (
     CheckResult,
     Outcome,
     check_survey_links,
@@ -24,8 +24,8 @@ from care.checks import (
     check_survey_sender,
     legacy_token_warning,
 )
-from care.cli import app
-from care.policy import Policy, Rules, Survey
+from care.app.cli import app
+from care.domain.policy import Policy, Rules, Survey
 from care.store import Store
 from care.store.database import engine_as_is, schema_revisions
 from sandboxes.freshdesk import FreshdeskSandbox

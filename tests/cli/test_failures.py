@@ -12,7 +12,7 @@ import httpx
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from care.failures import one_line
+from care.app.failures import one_line
 from tests.ports import free_port
 
 CARE = [sys.executable, "-m", "care"]
@@ -101,7 +101,7 @@ def test_one_line_names_the_fix_for_what_prefect_raises():
 
 def test_prefect_s_temporary_server_gets_time_to_start_unless_the_user_says_otherwise(tmp_path):
     probe = (
-        "import care.cli; from prefect.settings import get_current_settings as s; "
+        "import care.app.cli; from prefect.settings import get_current_settings as s; "
         "print(s().server.ephemeral.startup_timeout_seconds)"
     )
     base = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}

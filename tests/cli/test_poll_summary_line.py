@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from care.summary import PollSummary
+from flows.summary import PollSummary
 
 
 @pytest.mark.parametrize(

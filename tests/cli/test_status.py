@@ -14,8 +14,8 @@ import pytest
 from rich.console import Console
 from sqlalchemy import create_engine, inspect
 
-from care.status import collect_status, status_json
-from care.status_text import print_status
+from care.app.status import collect_status, status_json
+from care.app.status_text import print_status
 from care.store import Store
 from connectors.freshdesk.client import Window
 from sandboxes.zendesk import ZendeskSandbox

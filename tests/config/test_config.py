@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from care.config import AlertSettings, ConfigError, load_settings
-from care.policy import Policy
+from care.domain.policy import Policy
+from care.settings.load import AlertSettings, ConfigError, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 ZENDESK_ENV = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import requests
 
-from care.surveys.transport import SmtpTransport
+from care.outbound.transport import SmtpTransport
 from connectors.freshdesk.client import ApiKey
 from connectors.zendesk.auth import ApiToken, ClientCredentials, StaticBearer
 

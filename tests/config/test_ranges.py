@@ -11,9 +11,9 @@ from typing import Any, get_args
 import pytest
 from pydantic import BaseModel
 
-from care.config import ConfigError, ConfigFile, load_settings
-from care.policy import RULE_NAMES
-from care.rules import RULES
+from care.domain.policy import RULE_NAMES
+from care.domain.rules import RULES
+from care.settings.load import ConfigError, ConfigFile, load_settings
 
 
 def refused(tmp_path: Path, toml: str) -> str:

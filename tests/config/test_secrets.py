@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from care.config import ConfigError, load_settings
+from care.settings.load import ConfigError, load_settings
 
 SECRET_32 = "0123456789abcdef0123456789abcdef"  # 32 bytes, as `openssl rand -hex 16` gives
 ALL_SECRETS = {
@@ -59,8 +59,8 @@ def test_every_secret_is_held_as_a_secret_str_that_prints_as_stars(tmp_path):
 
 
 def test_settings_built_in_code_with_plain_strings_hold_them_as_secrets():
-    from care.config import AlertSettings, FreshdeskConfig, Settings
-    from care.policy import Policy
+    from care.domain.policy import Policy
+    from care.settings.load import AlertSettings, FreshdeskConfig, Settings
 
     settings = Settings(
         Policy(),
@@ -218,7 +218,7 @@ def test_a_value_checked_as_a_whole_is_explained_without_it(tmp_path, toml, expe
 
 
 def test_the_database_password_is_not_in_the_settings_repr(tmp_path):
-    from care.config import load_store_settings
+    from care.settings.load import load_store_settings
 
     env = {"CARE_DATABASE_URL": "postgresql+psycopg://care:db-pa55@db.internal/care"}
     settings = load_settings(config_file(tmp_path), env=env)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from care.config import ConfigError, load_settings, load_store_settings
+from care.settings.load import ConfigError, load_settings, load_store_settings
 
 
 def test_a_helpdesk_without_credentials_still_counts_as_configured(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from care.config import ConfigError, load_settings, load_store_settings
+from care.settings.load import ConfigError, load_settings, load_store_settings
 
 CREDENTIALS = {
     "CARE_ZENDESK_CLIENT_ID": "care",

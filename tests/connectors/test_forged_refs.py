@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from care.actions import Action, NoteDraft
-from care.notes import NoteRenderer, ref_in
+from care.domain.actions import Action, NoteDraft
+from care.domain.notes import NoteRenderer, ref_in
 from connectors.base import UNCONFIRMED_JOB, Change
 from tests.connectors.conftest import oauth_client
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from care.model import Priority, Status
+from care.domain.model import Priority, Status
 from connectors.errors import MalformedRecord
 from connectors.freshdesk.mapping import Conversations, to_ticket
 

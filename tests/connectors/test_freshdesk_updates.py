@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from care.model import Priority
+from care.domain.model import Priority
 from connectors.base import Change
 from connectors.freshdesk import writes
 from connectors.freshdesk.client import FreshdeskHelpdesk

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from care.text import MAX_DESCRIPTION, clean_line, clean_text
+from care.domain.text import MAX_DESCRIPTION, clean_line, clean_text
 from connectors.errors import MalformedRecord
 from connectors.freshdesk.mapping import to_ticket as freshdesk_ticket
 from connectors.zendesk.mapping import to_ticket as zendesk_ticket

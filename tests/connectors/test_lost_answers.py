@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import pytest
 
-from care.model import Priority
+from care.domain.model import Priority
 from connectors.base import UNCONFIRMED_JOB, Change
 from connectors.errors import OutcomeUnknown
 from connectors.freshdesk.client import FreshdeskHelpdesk

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from care.model import Status
+from care.domain.model import Status
 from sandboxes.zendesk import SCENARIOS
 from tests.connectors.conftest import month_ago, oauth_client
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from care.model import Priority, Status
+from care.domain.model import Priority, Status
 from connectors.errors import MalformedRecord
 from connectors.zendesk.mapping import to_ticket
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from care.model import Priority
+from care.domain.model import Priority
 from connectors.base import Change
 from tests.connectors.conftest import oauth_client
 

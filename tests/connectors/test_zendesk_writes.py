@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from care.model import Priority
+from care.domain.model import Priority
 from connectors.base import Change
 from connectors.zendesk.writes import plan_calls
 

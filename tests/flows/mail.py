@@ -11,7 +11,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from care.surveys.message import SURVEY_HEADER
+from care.outbound.survey_message import SURVEY_HEADER
 from tests.ports import free_port
 
 

@@ -24,12 +24,12 @@ from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
 
-from care.config import Settings
-from care.model import Status, Ticket
-from care.policy import Policy, Survey
+from care.domain.model import Status, Ticket
+from care.domain.policy import Policy, Survey
+from care.outbound.transport import OutboxTransport, SmtpTransport, Transport
+from care.settings.load import Settings
 from care.store import Store, SurveyRequest
 from care.store.surveys import STALE_CLAIM
-from care.surveys import OutboxTransport, SmtpTransport, Transport
 from tasks.context import utc_now
 from tasks.surveys import DispatchContext, DispatchResult, claimed_batches, send_surveys
 from tests.rules.builders import ticket

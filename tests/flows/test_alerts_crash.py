@@ -10,9 +10,9 @@ import pytest
 from prefect import flow
 from prefect.utilities.annotations import quote
 
-from care.actions import Action
-from care.config import AlertSettings
-from care.policy import Policy
+from care.domain.actions import Action
+from care.domain.policy import Policy
+from care.settings.load import AlertSettings
 from care.store import Store
 from tasks.alerts import AlertResult, send_alerts
 from tasks.context import PollContext

@@ -11,11 +11,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from care.config import load_settings
-from care.rules.enhance import SURVEY_ANSWER
+from care.domain.rules.enhance import SURVEY_ANSWER
+from care.settings.load import load_settings
 from care.store import ActionRecord, ActionState, Store
-from care.surveys.server import create_app
-from care.surveys.serving import SurveyServer
+from care.web.server import create_app
+from care.web.serving import SurveyServer
 from flows.poll import poll_helpdesk
 from sandboxes.zendesk import SCENARIOS, ZendeskSandbox
 from tests.flows.environment import configure, settled_past

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from care.notes import refs_in
+from care.domain.notes import refs_in
 from care.store import Store
 from care.store.schema import ActionState
 from flows.poll import poll_helpdesk

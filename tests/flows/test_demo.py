@@ -7,7 +7,7 @@ import os
 import pytest
 from rich.console import Console
 
-from care.demo import run_demo, tickets_noted_twice
+from care.app.demo import run_demo, tickets_noted_twice
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 

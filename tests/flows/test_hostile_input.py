@@ -16,8 +16,8 @@ from io import StringIO
 import pytest
 from rich.console import Console
 
-from care.status import collect_status, status_json
-from care.status_text import print_status
+from care.app.status import collect_status, status_json
+from care.app.status_text import print_status
 from care.store import Store
 from flows.poll import poll_helpdesk
 from sandboxes.freshdesk import FreshdeskSandbox

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from care.notes import refs_in
+from care.domain.notes import refs_in
 from care.store import Store
 from flows.poll import poll_helpdesk
 from sandboxes.zendesk import SCENARIOS, ZendeskSandbox

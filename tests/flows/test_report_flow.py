@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from prefect.artifacts import Artifact
 
-from care.report.metrics import Rate
+from care.domain.metrics import Rate
 from flows.poll import poll_helpdesk
 from flows.report import care_report
 from sandboxes.zendesk import ZendeskSandbox

@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
-from care.policy import Policy
-from care.rules.assist import repeat_contact
+from care.domain.policy import Policy
+from care.domain.rules.assist import repeat_contact
 from tasks.poll import with_requester_history
 from tests.rules.builders import DAY, NOW, ticket
 

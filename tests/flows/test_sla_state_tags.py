@@ -12,7 +12,7 @@ from collections import Counter
 
 import pytest
 
-from care.notes import refs_in
+from care.domain.notes import refs_in
 from flows.poll import poll_helpdesk
 from sandboxes.freshdesk import FreshdeskSandbox
 from sandboxes.zendesk import SCENARIOS, ZendeskSandbox

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from care.config import load_settings
+from care.settings.load import load_settings
 from care.store import Store
-from care.surveys.server import create_app
-from care.surveys.serving import SurveyServer
+from care.web.server import create_app
+from care.web.serving import SurveyServer
 from flows.poll import poll_helpdesk
 from flows.surveys import dispatch_surveys
 from sandboxes.zendesk import SCENARIOS, ZendeskSandbox

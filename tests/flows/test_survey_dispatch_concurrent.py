@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from care.outbound.transport import SmtpTransport
 from care.store import Store, SurveyRecord, SurveyState
-from care.surveys import SmtpTransport
 from tasks.surveys import DispatchResult
 from tests.databases import PG_URL
 from tests.flows.mail import smtp_inbox

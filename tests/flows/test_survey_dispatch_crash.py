@@ -23,10 +23,10 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from care.report_text import print_dispatch_summary
+from care.app.summaries import print_dispatch_summary
+from care.outbound.survey_message import SURVEY_HEADER
+from care.outbound.transport import OutboxTransport, SmtpTransport, Transport
 from care.store import Store, SurveyRecord, SurveyState
-from care.surveys import OutboxTransport, SmtpTransport, Transport
-from care.surveys.message import SURVEY_HEADER
 from flows.surveys import markdown_summary
 from tasks.surveys import (
     CLAIM_LOST,

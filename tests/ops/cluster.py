@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from care.local_server import stop_process_group, wait_healthy
+from care.app.local_server import stop_process_group, wait_healthy
 from tests.ports import free_port
 
 ROOT = Path(__file__).parents[2]

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from care.config import load_settings
-from care.schedules import REPORT, SURVEYS, WORK_POOL, poll, schedules
-from care.serve import load_flow, runner_deployments
+from care.app.schedules import REPORT, SURVEYS, WORK_POOL, poll, schedules
+from care.app.serve import load_flow, runner_deployments
+from care.settings.load import load_settings
 
 ROOT = Path(__file__).parents[2]
 EXPECTED = [poll("zendesk"), poll("freshdesk"), SURVEYS, REPORT]

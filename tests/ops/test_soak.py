@@ -118,7 +118,7 @@ def test_the_soak_checks_only_the_latest_sla_state(tmp_path, tags, lost):
 
 
 def test_two_soak_runs_lose_and_duplicate_nothing(tmp_path, monkeypatch):
-    from care.local_server import local_prefect_server
+    from care.app.local_server import local_prefect_server
     from tests.ports import free_port
 
     monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))

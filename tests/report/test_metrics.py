@@ -6,8 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from care.policy import PassedAround, Policy, Rules, TwoInteractions
-from care.report.metrics import (
+from care.domain.metrics import (
     NO_GROUP,
     GroupActivity,
     Rate,
@@ -18,6 +17,7 @@ from care.report.metrics import (
     build_report,
     percentile,
 )
+from care.domain.policy import PassedAround, Policy, Rules, TwoInteractions
 
 END = datetime(2026, 3, 8, tzinfo=UTC)
 START = END - timedelta(days=7)

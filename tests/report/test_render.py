@@ -9,9 +9,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from care.report.html import render_html, write_html
-from care.report.markdown import render_markdown
-from care.report.metrics import (
+from care.domain.metrics import (
     GroupActivity,
     Report,
     SurveyCounts,
@@ -19,6 +17,8 @@ from care.report.metrics import (
     WaitCounts,
     build_report,
 )
+from care.report.html import render_html, write_html
+from care.report.markdown import render_markdown
 from care.report.terminal import print_report
 
 END = datetime(2026, 3, 8, 6, 30, tzinfo=UTC)

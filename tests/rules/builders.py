@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from care.model import Priority, Requester, Status, Ticket
-from care.policy import BusinessHours, Policy, Rules
+from care.domain.model import Priority, Requester, Status, Ticket
+from care.domain.policy import BusinessHours, Policy, Rules
 
 NOW = datetime(2025, 3, 5, 12, 0, tzinfo=UTC)  # a Wednesday
 MINUTE = timedelta(minutes=1)

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from care.faq import FaqArticle, FaqIndex
-from care.model import Priority, Status, Ticket
-from care.rules.assist import error_page, faq, repeat_contact
+from care.domain.faq import FaqArticle, FaqIndex
+from care.domain.model import Priority, Status, Ticket
+from care.domain.rules.assist import error_page, faq, repeat_contact
 from tests.rules.builders import DAY, HOUR, NOW, policy, ticket
 
 

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from care.business_hours import elapsed, format_duration
-from care.policy import BusinessHours
+from care.domain.business_hours import elapsed, format_duration
+from care.domain.policy import BusinessHours
 
 NINE_TO_FIVE = BusinessHours(timezone="UTC", start=time(9), end=time(17))
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from care.model import Status
-from care.rules.connect import greeting, greeting_name, loyal_customer, tenure_phrase
+from care.domain.model import Status
+from care.domain.rules.connect import greeting, greeting_name, loyal_customer, tenure_phrase
 from tests.rules.builders import DAY, HOUR, NOW, policy, ticket, unanswered
 
 # --- connect.greeting ---------------------------------------------------------------

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from care.model import Status
-from care.policy import Policy, Survey
-from care.rules.enhance import survey
+from care.domain.model import Status
+from care.domain.policy import Policy, Survey
+from care.domain.rules.enhance import survey
 from tests.rules.builders import DAY, HOUR, NOW, policy, ticket
 
 SOLVED_AT = NOW - 2 * HOUR

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from care.faq import FaqIndex
-from care.model import Priority, Status, Ticket
-from care.rules import RULES, evaluate, rules
+from care.domain.faq import FaqIndex
+from care.domain.model import Priority, Status, Ticket
+from care.domain.rules import RULES, evaluate, rules
 from tests.rules.builders import DAY, HOUR, NOW, policy, unanswered
 
 SPEC_ORDER = [

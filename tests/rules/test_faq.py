@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from care.faq import FaqArticle, FaqIndex, analyze
-from care.policy import Faq
-from care.rules.assist import faq
+from care.domain.faq import FaqArticle, FaqIndex, analyze
+from care.domain.policy import Faq
+from care.domain.rules.assist import faq
 from sandboxes.freshdesk.seed import Seed as FreshdeskSeed
 from sandboxes.scenarios import SPECS
 from sandboxes.zendesk.seed import Seed as ZendeskSeed

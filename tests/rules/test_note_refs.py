@@ -3,8 +3,8 @@ actions are named cannot write a ref that CARE would take for a note of its own.
 
 from __future__ import annotations
 
-from care.actions import action_ref
-from care.notes import NoteRenderer, ref_in
+from care.domain.actions import action_ref
+from care.domain.notes import NoteRenderer, ref_in
 from tests.rules.test_notes import note_action, render
 
 KEY = bytes.fromhex("11" * 32)

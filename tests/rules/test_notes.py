@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from care.actions import Action, NoteDraft
-from care.faq import FaqIndex
-from care.notes import NoteRenderer, combine, refs_in
-from care.rules import evaluate
+from care.domain.actions import Action, NoteDraft
+from care.domain.faq import FaqIndex
+from care.domain.notes import NoteRenderer, combine, refs_in
+from care.domain.rules import evaluate
 from tests.rules.builders import DAY, HOUR, MINUTE, NOW, policy, ticket, unanswered
 
 BUNDLED = NoteRenderer()

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from care.actions import Action
-from care.model import Priority, Status, Ticket
-from care.rules.resolve import passed_around, response_sla, two_interactions
+from care.domain.actions import Action
+from care.domain.model import Priority, Status, Ticket
+from care.domain.rules.resolve import passed_around, response_sla, two_interactions
 from tests.rules.builders import DAY, HOUR, NOW, policy, ticket, unanswered
 
 MIN = timedelta(minutes=1)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from care.model import Previous, tracked_hops, waiting_since
-from care.rules.resolve import response_sla
+from care.domain.model import Previous, tracked_hops, waiting_since
+from care.domain.rules.resolve import response_sla
 from tests.rules.builders import HOUR, NOW, policy, ticket
 
 AGENT_REPLY = NOW - 30 * HOUR

@@ -4,8 +4,8 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from care.actions import Action, NoteDraft
-from care.model import Priority
+from care.domain.actions import Action, NoteDraft
+from care.domain.model import Priority
 from care.store import ActionRecord, ActionState, Store
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)

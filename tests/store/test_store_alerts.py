@@ -6,7 +6,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from care.actions import Action
+from care.domain.actions import Action
 from care.store import ActionRecord, Store
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)

@@ -11,11 +11,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from care.actions import Action
-from care.model import Status, Ticket
-from care.report.metrics import Rate, Report, Scope, Thresholds, build_report
+from care.domain.actions import Action
+from care.domain.metrics import Rate, Report, Scope, Thresholds, build_report
+from care.domain.model import Status, Ticket
+from care.domain.waits import Wait, WaitKind
 from care.store import Store, SurveyRequest, WaitObservation
-from care.waits import Wait, WaitKind
 from tests.rules.builders import ticket
 
 END = datetime(2026, 3, 8, tzinfo=UTC)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import StatementError
 
-from care.model import Priority, Requester, Status, Ticket
+from care.domain.model import Priority, Requester, Status, Ticket
 from care.store import Store
 from care.store.snapshots import snapshots
 

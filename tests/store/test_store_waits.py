@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from care.domain.waits import Wait, WaitKind
 from care.store import Store
 from care.store.waits import WaitObservation, waits
-from care.waits import Wait, WaitKind
 from tests.rules.builders import requester, ticket
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 import requests
 
-from care.config import Settings, load_settings
+from care.domain.survey_links import Answer
+from care.settings.load import Settings, load_settings
 from care.store import AnswerRecord, Store
-from care.surveys.links import Answer
-from care.surveys.server import create_app
-from care.surveys.serving import SurveyServer
-from care.surveys.writeback import HelpdeskOpener
+from care.web.server import create_app
+from care.web.serving import SurveyServer
 from sandboxes.freshdesk import FreshdeskSandbox
 from sandboxes.zendesk import ZendeskSandbox
+from tasks.writeback import HelpdeskOpener
 from tests.databases import temporary_database
 from tests.surveys.sent import link_to, send_survey
 

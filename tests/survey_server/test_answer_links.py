@@ -12,8 +12,8 @@ from urllib.parse import urljoin
 import pytest
 import requests
 
-from care.config import ConfigError
-from care.rules.enhance import SURVEY_ANSWER
+from care.domain.rules.enhance import SURVEY_ANSWER
+from care.settings.load import ConfigError
 from care.store import ActionState
 from tests.survey_server.conftest import (
     REQUESTER,

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from care.domain.legacy_links import sign_legacy
+from care.domain.survey_links import Answer, SurveyRef, answer_url, sign
 from care.store.surveys import SurveyRequest
-from care.surveys.legacy_links import sign_legacy
-from care.surveys.links import Answer, SurveyRef, answer_url, sign
 from tests.survey_server.conftest import (
     REQUESTER,
     SECRET,

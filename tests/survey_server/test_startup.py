@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from care.config import ConfigError
-from care.surveys.server import create_app
+from care.settings.load import ConfigError
+from care.web.server import create_app
 from tests.cli.test_cli import run
 from tests.survey_server.conftest import settings_for
 

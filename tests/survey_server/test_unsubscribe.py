@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from care.surveys import SurveyCandidate, build_survey_email
+from care.domain.surveys import SurveyCandidate
+from care.outbound.survey_message import build_survey_email
 from tests.survey_server.conftest import REQUESTER, SECRET, Survey, solved_tickets
 from tests.surveys.sent import send_survey
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from care.config import Settings
-from care.notes import NoteRenderer
+from care.domain.notes import NoteRenderer
+from care.settings.load import Settings
 from care.store import Store
-from care.surveys.writeback import HelpdeskOpener, write_back, write_back_pending
 from connectors.factory import zendesk_from_config
 from sandboxes.zendesk import ZendeskSandbox
+from tasks.writeback import HelpdeskOpener, write_back, write_back_pending
 from tests.ports import free_port
 from tests.survey_server.conftest import Survey, answer_notes, solved_tickets
 

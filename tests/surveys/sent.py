@@ -12,11 +12,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
+from care.domain.legacy_links import sign_legacy
+from care.domain.survey_links import Answer, SurveyRef, answer_url, sign
 from care.store import Store
 from care.store.schema import SurveyState
 from care.store.surveys import SurveyRecord, SurveyRequest, outbox
-from care.surveys.legacy_links import sign_legacy
-from care.surveys.links import Answer, SurveyRef, answer_url, sign
 
 
 def send_survey(

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from care.model import Requester, Status, Ticket
-from care.policy import Policy, Survey
-from care.surveys.decision import (
+from care.domain.model import Requester, Status, Ticket
+from care.domain.policy import Policy, Survey
+from care.domain.surveys import (
     REOPENED,
     SEND,
     Decision,

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from care.surveys.legacy_links import sign_legacy
-from care.surveys.links import (
+from care.domain.legacy_links import sign_legacy
+from care.domain.survey_links import (
     InvalidToken,
     SurveyClaim,
     SurveyRef,

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from jinja2.exceptions import SecurityError
 
-from care.policy import Policy, Survey
-from care.surveys.decision import SurveyCandidate
-from care.surveys.links import SurveyClaim, SurveyRef, answer_url, verify
-from care.surveys.message import build_survey_email, message_id
+from care.domain.policy import Policy, Survey
+from care.domain.survey_links import SurveyClaim, SurveyRef, answer_url, verify
+from care.domain.surveys import SurveyCandidate
+from care.outbound.survey_message import build_survey_email, message_id
 
 NOW = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
 BASE = "https://care.example.com/survey"

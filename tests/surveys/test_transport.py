@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from care.policy import Policy, Survey
-from care.surveys.decision import SurveyCandidate
-from care.surveys.message import build_survey_email
-from care.surveys.transport import (
+from care.domain.policy import Policy, Survey
+from care.domain.surveys import SurveyCandidate
+from care.outbound.survey_message import build_survey_email
+from care.outbound.transport import (
     OutboxTransport,
     SmtpTransport,
     Transport,

@@ -5,7 +5,7 @@ Revises: 0008
 Create Date: 2026-12-06
 
 - `ticket_waits`: one row per (helpdesk, ticket, start) of a wait for a first or a next
-  agent reply (`care.waits`), with the ticket's group when it was first seen, when a
+  agent reply (`care.domain.waits`), with the ticket's group when it was first seen, when a
   poll first found it past its target (`breached_at`) and when it was seen over
   (`ended_at`). The report counts waits and breached waits from it, instead of tickets
   with a breach in the action log. Waits before this revision are not back-filled.

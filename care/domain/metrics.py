@@ -1,0 +1,326 @@
+"""The CARE metrics (SPEC §5), computed from per-group counts: pure, no I/O.
+
+The report covers a window [start, end) (by default the 7 days up to now). Ticket
+metrics are over the tickets *created* in the window, as their latest snapshot
+stands; wait metrics over the waits (`care.domain.waits`) *started* in the window, whenever
+their ticket was created; survey metrics over the surveys *sent* in the window. A
+ticket counts in the group it is in now (its snapshot's `group_id`; "(no group)" when
+it has none), a wait in the group its ticket was in when a poll first saw the wait;
+groups are shown by the name the helpdesk gives them when the report flow could read
+the names.
+
+Each metric, as "what is counted / out of what":
+
+- first response (median, p90): `first_agent_reply_at − created_at` of each ticket
+  answered (with a first agent reply); unanswered tickets are counted apart.
+- waits for a first reply, and for a next reply, each with how many breached: a wait
+  is breached when a poll found it past the response target (`resolve.response_sla`
+  decided a breach; a warning alone does not count). Each wait counts once, however
+  many polls saw it; a ticket may have several next-reply waits.
+- SLA breach rate: breached waits / waits, first and next replies together.
+- escalation rate: tickets with a `resolve.two_interactions` action / tickets.
+- solved within 2 interactions: solved or closed tickets with `agent_replies` ≤
+  `rules.two_interactions.min_agent_replies` [2] / solved or closed tickets.
+- reopen rate: tickets with `reopens` > 0 / tickets.
+- passed-around rate: tickets with a `resolve.passed_around` action, or with
+  `group_hops` ≥ `min_group_hops` [3] or `assignee_hops` ≥ `min_assignee_hops` [3]
+  (so the rate shows even with the rule disabled) / tickets.
+- survey response rate: surveys sent in the window that have an answer (by now)
+  / surveys sent in the window.
+- "solved" rate: answers "solved" / the answers of the response rate.
+
+Percentiles interpolate linearly between the closest ranks (the median of an even
+count is the mean of the middle two; p90 of 1..10 is 9.1). A rate with nothing to
+count over is `None` ("—"), never NaN.
+
+Bottlenecks: the `top` groups with the longest first-response p90 (groups with an
+answered ticket; those with tickets but none answered are listed apart, as their
+wait has no p90 yet), and the `top` groups most passed around (highest
+passed-around rate, then most hops per ticket; groups with none are not named).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Self, TypeVar
+
+from care.domain.policy import Policy
+
+NO_GROUP = "(no group)"
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """The policy numbers some metrics are measured against."""
+
+    interactions: int = 2  # rules.two_interactions.min_agent_replies
+    group_hops: int = 3  # rules.passed_around.min_group_hops
+    assignee_hops: int = 3  # rules.passed_around.min_assignee_hops
+
+    @classmethod
+    def from_policy(cls, policy: Policy) -> Thresholds:
+        rules = policy.rules
+        return cls(
+            interactions=rules.two_interactions.min_agent_replies,
+            group_hops=rules.passed_around.min_group_hops,
+            assignee_hops=rules.passed_around.min_assignee_hops,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TicketCounts:
+    """Counts over the tickets created in the window (see the module docstring)."""
+
+    tickets: int = 0
+    escalated: int = 0
+    solved: int = 0
+    solved_within: int = 0  # solved with agent_replies ≤ Thresholds.interactions
+    reopened: int = 0
+    passed_around: int = 0
+    hops: int = 0  # group_hops + assignee_hops, summed
+
+    def __add__(self, other: TicketCounts) -> TicketCounts:
+        return _add(self, other)
+
+
+@dataclass(frozen=True, slots=True)
+class WaitCounts:
+    """Counts over the waits started in the window, first and next replies apart."""
+
+    first_reply: int = 0
+    first_reply_breached: int = 0
+    next_reply: int = 0
+    next_reply_breached: int = 0
+
+    def __add__(self, other: WaitCounts) -> WaitCounts:
+        return _add(self, other)
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyCounts:
+    """Counts over the surveys sent in the window."""
+
+    sent: int = 0
+    answered: int = 0
+    solved: int = 0  # answered "solved"
+
+    def __add__(self, other: SurveyCounts) -> SurveyCounts:
+        return _add(self, other)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupActivity:
+    """What the store found for one group of one helpdesk in the window."""
+
+    helpdesk: str
+    group_id: str | None
+    tickets: TicketCounts = TicketCounts()
+    surveys: SurveyCounts = SurveyCounts()
+    first_responses: tuple[float, ...] = ()  # seconds, one per answered ticket
+    waits: WaitCounts = WaitCounts()
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    count: int
+    total: int
+
+    @property
+    def value(self) -> float | None:
+        """count / total; None when there is nothing to count over."""
+        return self.count / self.total if self.total else None
+
+
+@dataclass(frozen=True, slots=True)
+class Metrics:
+    tickets: int
+    answered: int  # tickets with a first agent reply
+    first_response_median: float | None  # seconds; None: no ticket answered
+    first_response_p90: float | None
+    first_reply_breached: Rate  # first-reply waits breached / first-reply waits
+    next_reply_breached: Rate  # next-reply waits breached / next-reply waits
+    breached: Rate  # breached waits / waits
+    escalated: Rate
+    solved_within: Rate
+    reopened: Rate
+    passed_around: Rate
+    hops_per_ticket: float | None
+    survey_response: Rate
+    survey_solved: Rate
+    surveys_sent: int
+
+    @classmethod
+    def of(
+        cls,
+        tickets: TicketCounts,
+        surveys: SurveyCounts,
+        durations: Sequence[float],
+        waits: WaitCounts = WaitCounts(),
+    ) -> Self:
+        ordered = sorted(durations)
+        first = Rate(waits.first_reply_breached, waits.first_reply)
+        then = Rate(waits.next_reply_breached, waits.next_reply)
+        n = tickets.tickets
+        return cls(
+            tickets=n,
+            answered=len(ordered),
+            first_response_median=percentile(ordered, 0.5),
+            first_response_p90=percentile(ordered, 0.9),
+            first_reply_breached=first,
+            next_reply_breached=then,
+            breached=Rate(first.count + then.count, first.total + then.total),
+            escalated=Rate(tickets.escalated, n),
+            solved_within=Rate(tickets.solved_within, tickets.solved),
+            reopened=Rate(tickets.reopened, n),
+            passed_around=Rate(tickets.passed_around, n),
+            hops_per_ticket=tickets.hops / n if n else None,
+            survey_response=Rate(surveys.answered, surveys.sent),
+            survey_solved=Rate(surveys.solved, surveys.answered),
+            surveys_sent=surveys.sent,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Everything (helpdesk None), one helpdesk (group None), or one group of a helpdesk."""
+
+    helpdesk: str | None
+    group: str | None  # the group id, or NO_GROUP
+    metrics: Metrics
+    group_name: str | None = None  # as the helpdesk names the group, when it could be read
+
+    @property
+    def label(self) -> str:
+        if self.helpdesk is None:
+            return "all helpdesks"
+        if self.group is None:
+            return self.helpdesk
+        return f"{self.helpdesk} · {self.group_name or self.group}"
+
+
+@dataclass(frozen=True, slots=True)
+class HelpdeskReport:
+    total: Scope
+    groups: tuple[Scope, ...]  # by group id
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    start: datetime
+    end: datetime
+    thresholds: Thresholds
+    overall: Scope
+    helpdesks: tuple[HelpdeskReport, ...] = ()
+    longest_waits: tuple[Scope, ...] = ()  # groups, longest first-response p90 first
+    most_passed_around: tuple[Scope, ...] = ()
+    never_answered: tuple[Scope, ...] = ()  # groups with tickets and no first reply at all
+
+    @property
+    def days(self) -> float:
+        return (self.end - self.start).total_seconds() / 86400
+
+    @property
+    def groups(self) -> tuple[Scope, ...]:
+        return tuple(g for h in self.helpdesks for g in h.groups)
+
+    @property
+    def no_tickets(self) -> bool:
+        return self.overall.metrics.tickets == 0
+
+
+def build_report(
+    activity: Iterable[GroupActivity],
+    start: datetime,
+    end: datetime,
+    thresholds: Thresholds = Thresholds(),
+    top: int = 3,
+    group_names: Mapping[tuple[str, str], str] | None = None,
+) -> Report:
+    """The report over `activity` (one item per helpdesk and group, in any order);
+    `group_names`: (helpdesk, group id) -> the group's name, where known."""
+    names = group_names or {}
+    by_helpdesk: dict[str, list[GroupActivity]] = {}
+    for item in activity:
+        by_helpdesk.setdefault(item.helpdesk, []).append(item)
+    helpdesks = tuple(
+        HelpdeskReport(
+            total=Scope(name, None, _combined(items)),
+            groups=tuple(
+                Scope(
+                    name,
+                    g.group_id or NO_GROUP,
+                    _combined([g]),
+                    names.get((name, g.group_id)) if g.group_id else None,
+                )
+                for g in sorted(items, key=lambda g: _group_order(g.group_id))
+            ),
+        )
+        for name, items in sorted(by_helpdesk.items())
+    )
+    every = [g for items in by_helpdesk.values() for g in items]
+    groups = [g for h in helpdesks for g in h.groups]
+    return Report(
+        start=start,
+        end=end,
+        thresholds=thresholds,
+        overall=Scope(None, None, _combined(every)),
+        helpdesks=helpdesks,
+        longest_waits=longest_waits(groups, top),
+        most_passed_around=most_passed_around(groups, top),
+        never_answered=tuple(g for g in groups if g.metrics.tickets and not g.metrics.answered),
+    )
+
+
+def longest_waits(groups: Iterable[Scope], top: int) -> tuple[Scope, ...]:
+    answered = [g for g in groups if g.metrics.first_response_p90 is not None]
+    answered.sort(key=lambda g: (-(g.metrics.first_response_p90 or 0.0), g.label))
+    return tuple(answered[:top])
+
+
+def most_passed_around(groups: Iterable[Scope], top: int) -> tuple[Scope, ...]:
+    hit = [g for g in groups if g.metrics.passed_around.count > 0]
+    hit.sort(
+        key=lambda g: (
+            -(g.metrics.passed_around.value or 0.0),
+            -(g.metrics.hops_per_ticket or 0.0),
+            g.label,
+        )
+    )
+    return tuple(hit[:top])
+
+
+def percentile(ordered: Sequence[float], q: float) -> float | None:
+    """The q-quantile (0 ≤ q ≤ 1) of sorted values, interpolating between the closest
+    ranks; None for no values."""
+    if not ordered:
+        return None
+    position = (len(ordered) - 1) * q
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def _combined(items: Sequence[GroupActivity]) -> Metrics:
+    tickets = sum((g.tickets for g in items), TicketCounts())
+    surveys = sum((g.surveys for g in items), SurveyCounts())
+    durations = [d for g in items for d in g.first_responses]
+    waits = sum((g.waits for g in items), WaitCounts())
+    return Metrics.of(tickets, surveys, durations, waits)
+
+
+def _group_order(group_id: str | None) -> tuple[int, int, str]:
+    """Numeric ids in numeric order, then other ids, then no group."""
+    if group_id is None:
+        return (2, 0, "")
+    numeric = group_id.isascii() and group_id.isdecimal()
+    return (0, int(group_id), "") if numeric else (1, 0, group_id)
+
+
+Counts = TypeVar("Counts", TicketCounts, SurveyCounts, WaitCounts)
+
+
+def _add(a: Counts, b: Counts) -> Counts:
+    return type(a)(**{f.name: getattr(a, f.name) + getattr(b, f.name) for f in fields(a)})
