@@ -7,10 +7,10 @@ writes are `Change` values, and request accounting is one `RequestStats`.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from care.domain.model import CountedReplies, Priority, Ticket
 
@@ -203,3 +203,27 @@ def apply_and_wait(helpdesk: Helpdesk, changes: Sequence[Change]) -> ApplyReport
     report.applied.extend(submission.settled.applied)
     report.failed.update(submission.settled.failed)
     return report
+
+
+@dataclass(frozen=True)
+class HelpdeskKind:
+    """One helpdesk as the whole product knows it (the entries of connectors/registry.py).
+
+    `name` is the CLI argument, the `[name]` table of care.toml and the CARE_<NAME>_*
+    prefix. The sandbox is named, not imported: only `care demo` and `care sandbox`
+    start one, and a connector never depends on its fake.
+    """
+
+    name: str
+    title: str
+    section: type[Any]  # the pydantic model of its care.toml table
+    read: Callable[[Any, Any], Any]  # (section, SettingsSource) -> its config, None without a URL
+    open: Callable[..., Helpdesk]  # (config, memory=, timeout=) -> a connector
+    credential: str  # where its credential comes from, for `care check` and errors
+    secret_keys: Mapping[str, str]  # care.toml keys that would hold its secrets -> variable
+    sandbox: str  # "module:Class" of its local fake, started by `care demo`/`care sandbox`
+    sandbox_settings: Callable[[Any], dict[str, str]]  # a running fake -> CARE_* pointing at it
+    cursor_moment: Callable[[str], datetime | None] = lambda cursor: None  # None: opaque
+    credential_warning: Callable[[Any, datetime], str | None] = lambda config, now: None
+    required_role: str | None = None  # the role its polls need, if the vendor has one
+    role_reason: str = ""

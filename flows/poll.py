@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timedelta
+from typing import Any
 
 from prefect import flow, get_run_logger
 from prefect.utilities.annotations import quote
 
+from care.settings.load import Settings, load_settings
 from connectors.base import RequestStats
 from flows import progress
 from flows.artifacts import publish, published_on_failure
@@ -21,21 +23,28 @@ DESCRIPTION = "CARE poll summary"
 
 
 @flow(name="poll-helpdesk", log_prints=False)
-def poll_helpdesk(helpdesk: str = "zendesk", dry_run: bool = False) -> PollSummary:
+def poll_helpdesk(
+    helpdesk: str = "zendesk",
+    dry_run: bool = False,
+    config: str | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> PollSummary:
+    """`config`: the care.toml to read (default: CARE_CONFIG, else ./care.toml);
+    `overrides`: care.toml keys for this run over the file's (never a secret)."""
     summary = PollSummary(helpdesk=helpdesk, dry_run=dry_run)
     key = f"poll-{helpdesk}"
     with published_on_failure(key, DESCRIPTION, summary.markdown):
-        _poll(summary)
+        _poll(summary, load_settings(config, overrides=overrides))
     publish(key, summary.markdown(), DESCRIPTION)
     return summary
 
 
-def _poll(summary: PollSummary) -> None:
+def _poll(summary: PollSummary, settings: Settings) -> None:
     """Fill `summary` as the pages go: a run that fails midway still shows how far it got."""
     helpdesk, dry_run = summary.helpdesk, summary.dry_run
     started = time.monotonic()
     try:
-        with poll_context(helpdesk) as (ctx, backfill_days):
+        with poll_context(helpdesk, settings) as (ctx, backfill_days):
             cursor = ctx.store.cursor(helpdesk)
             start = ctx.clock() - timedelta(days=backfill_days)
             if cursor is None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from prefect import flow, get_run_logger
 
@@ -32,12 +33,18 @@ KEY, DESCRIPTION = "care-report", "CARE report"
 
 
 @flow(name="care-report", log_prints=False)
-def care_report(days: int = 7, out_dir: str | None = None) -> ReportRun:
+def care_report(
+    days: int = 7,
+    out_dir: str | None = None,
+    config: str | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> ReportRun:
     """Report on the `days` days up to now; the page goes to `out_dir`, by default
-    `[report] dir` of care.toml ("reports")."""
+    `[report] dir` of care.toml ("reports"). `config`: the care.toml to read (default:
+    CARE_CONFIG, else ./care.toml); `overrides`: its keys for this run (never a secret)."""
     done: list[str] = []  # the steps a failed run got through, for its artifact
     with published_on_failure(KEY, DESCRIPTION, partial(failed_markdown, done)):
-        run = _report(days, out_dir, done)
+        run = _report(days, out_dir, done, load_settings(config, overrides=overrides))
     publish(KEY, run.markdown, DESCRIPTION)
     get_run_logger().info(
         "care-report: %d tickets, %d surveys sent; page %s",
@@ -48,10 +55,9 @@ def care_report(days: int = 7, out_dir: str | None = None) -> ReportRun:
     return run
 
 
-def _report(days: int, out_dir: str | None, done: list[str]) -> ReportRun:
+def _report(days: int, out_dir: str | None, done: list[str], settings: Settings) -> ReportRun:
     if days < 1:
         raise ValueError(f"days must be 1 or more, got {days}")
-    settings = load_settings()
     thresholds = Thresholds.from_policy(settings.policy)
     end = utc_now()
     start = end - timedelta(days=days)
@@ -78,13 +84,13 @@ def failed_markdown(done: list[str], error: str) -> str:
 def group_names(settings: Settings, store: Store) -> dict[tuple[str, str], str]:
     """(helpdesk, group id) -> name from each configured helpdesk (a request per 100
     groups); a helpdesk that cannot be asked leaves its groups shown by id."""
-    from connectors.factory import open_helpdesk
+    from connectors.registry import open_helpdesk
 
     names: dict[tuple[str, str], str] = {}
     for helpdesk in settings.helpdesk_names():
         try:
             # Names are a nicety: an outage is reported, not waited out.
-            connector = open_helpdesk(helpdesk, settings, accounts=store, max_attempts=2)
+            connector = open_helpdesk(settings.helpdesk(helpdesk), accounts=store, max_attempts=2)
             try:
                 names.update(((helpdesk, i), n) for i, n in connector.group_names().items() if n)
             finally:

@@ -231,3 +231,39 @@ def escape(text: str) -> str:
 def counted(n: float, noun: str) -> str:
     """ "1 page", "2 pages", "1,000 tickets"."""
     return f"{n:,.0f} {noun}" + ("" if n == 1 else "s")
+
+
+# Dispatch outcome labels (`tasks.surveys`, `care.domain.surveys`) as an admin reads
+# them; the labels themselves stay short and stable because the store and tests count them.
+OUTCOME_WORDS = {
+    "not_yet": "not due yet: rescheduled",
+    "reopened": "ticket reopened: sent once it is solved again",
+    "skip:ticket_deleted": "skipped: the ticket was deleted",
+    "skip:too_late": "skipped: too late to ask",
+    "skip:no_email": "skipped: the requester has no e-mail address",
+    "skip:opted_out": "skipped: the requester opted out",
+    "skip:no_survey_tag": "skipped: the ticket is tagged not to survey",
+    "skip:cooldown": "skipped: the requester had a survey recently",
+}
+
+
+def outcome_words(label: str) -> str:
+    """A dispatch outcome in words: "skip:no_email" -> "skipped: the requester has no ..."."""
+    if label in OUTCOME_WORDS:
+        return OUTCOME_WORDS[label]
+    if label.startswith("skip:"):  # a reason added later: still readable
+        return "skipped: " + label.removeprefix("skip:").replace("_", " ")
+    return label.replace("_", " ")
+
+
+def interrupted_note(interrupted: int) -> str:
+    """What an admin should do about sends an earlier, killed dispatcher left open."""
+    if not interrupted:
+        return ""
+    sends = "send" if interrupted == 1 else "sends"
+    return (
+        f"{interrupted} interrupted {sends} found (a dispatcher stopped between sending and "
+        "recording). Delivered ones are recorded sent; the others are recorded failed and not "
+        "sent again, as they may have gone out: their last_error names the Message-ID to look "
+        "for in the mail server's log."
+    )

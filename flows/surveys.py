@@ -5,19 +5,19 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 from functools import partial
+from typing import Any
 
 from prefect import flow, get_run_logger
 from prefect.utilities.annotations import quote
 
-from care.app.summaries import interrupted_note, outcome_words
 from care.domain.alerts import outage_alert
 from care.outbound.alert_channels import send_everywhere
 from care.outbound.transport import transport_from_env
-from care.settings.load import AlertSettings, ConfigError, load_settings
+from care.settings.load import AlertSettings, ConfigError, Settings, load_settings
 from connectors.base import Helpdesk
-from connectors.factory import open_helpdesk
+from connectors.registry import open_helpdesk
 from flows.artifacts import publish, published_on_failure
-from flows.summary import failure_lines, table
+from flows.summary import failure_lines, interrupted_note, outcome_words, table
 from tasks.answers import write_back_answers
 from tasks.context import utc_now
 from tasks.runtime import open_store
@@ -34,17 +34,23 @@ KEY, DESCRIPTION = "dispatch-surveys", "CARE surveys"
 
 
 @flow(name="dispatch-surveys", log_prints=False)
-def dispatch_surveys(dry_run: bool = False, limit: int = 1000) -> DispatchResult:
+def dispatch_surveys(
+    dry_run: bool = False,
+    limit: int = 1000,
+    config: str | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> DispatchResult:
+    """`config`: the care.toml to read (default: CARE_CONFIG, else ./care.toml);
+    `overrides`: care.toml keys for this run over the file's (never a secret)."""
     result = DispatchResult()
     with published_on_failure(KEY, DESCRIPTION, partial(markdown_summary, result, dry_run)):
-        _dispatch(result, dry_run, limit)
+        _dispatch(result, dry_run, limit, load_settings(config, overrides=overrides))
     publish(KEY, markdown_summary(result, dry_run), DESCRIPTION)
     return result
 
 
-def _dispatch(result: DispatchResult, dry_run: bool, limit: int) -> None:
+def _dispatch(result: DispatchResult, dry_run: bool, limit: int, settings: Settings) -> None:
     """Fill `result` batch by batch: a run that fails midway still shows how far it got."""
-    settings = load_settings()
     if not settings.survey_secret and not dry_run:
         raise ConfigError("CARE_SURVEY_SECRET is not set: survey links must be signed with it")
     try:
@@ -57,7 +63,7 @@ def _dispatch(result: DispatchResult, dry_run: bool, limit: int) -> None:
 
         def helpdesk(name: str) -> Helpdesk:
             if name not in helpdesks:
-                helpdesks[name] = open_helpdesk(name, settings, accounts=store)
+                helpdesks[name] = open_helpdesk(settings.helpdesk(name), accounts=store)
                 stack.callback(helpdesks[name].close)
             return helpdesks[name]
 

@@ -7,9 +7,9 @@ from contextlib import contextmanager
 
 from care.domain.faq import FaqIndex
 from care.domain.notes import NoteRenderer
-from care.settings.load import Settings, load_settings
+from care.settings.load import Settings
 from care.store import Store
-from connectors.factory import open_helpdesk
+from connectors.registry import open_helpdesk
 from tasks.context import PollContext
 from tasks.poll import release_held
 
@@ -24,11 +24,10 @@ def open_store(settings: Settings) -> Iterator[Store]:
 
 
 @contextmanager
-def poll_context(helpdesk: str) -> Iterator[tuple[PollContext, float]]:
-    settings = load_settings()
+def poll_context(helpdesk: str, settings: Settings) -> Iterator[tuple[PollContext, float]]:
     policy = settings.policy
     with open_store(settings) as store:
-        client = open_helpdesk(helpdesk, settings, accounts=store)
+        client = open_helpdesk(settings.helpdesk(helpdesk), accounts=store)
         try:
             ctx = PollContext(
                 helpdesk=client,

@@ -334,7 +334,7 @@ def _failed(
 
 
 def helpdesk_opener(settings: Settings, store: Store) -> HelpdeskOpener:
-    """`connectors.factory.open_helpdesk` for a name, with the store as its memory."""
-    from connectors.factory import open_helpdesk  # the connectors, only when writing
+    """`connectors.registry.open_helpdesk` for a name, with the store as its memory."""
+    from connectors.registry import open_helpdesk  # the connectors, only when writing
 
-    return lambda name: open_helpdesk(name, settings, accounts=store)
+    return lambda name: open_helpdesk(settings.helpdesk(name), accounts=store)

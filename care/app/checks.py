@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import SecretStr
 from sqlalchemy import make_url
@@ -26,22 +26,17 @@ from care.app.check_result import CheckResult, Outcome
 from care.app.checks_mail import check_smtp, check_survey_links, check_survey_sender  # and listed
 from care.domain.policy import Policy
 from care.domain.rules.enhance import SURVEY
+from care.settings.errors import ConfigError
+from care.settings.file import read_config_file
 from care.settings.load import (
     AlertSettings,
-    ConfigError,
-    ConfigFile,
-    FreshdeskConfig,
-    ZendeskConfig,
     alert_settings,
     database_url,
-    freshdesk_config,
     policy_from,
-    read_config_file,
-    secret_reader,
     survey_base_url,
-    zendesk_config,
 )
-from care.settings.secrets import MAKE_A_SURVEY_SECRET, survey_secret
+from care.settings.reading import SettingsSource
+from care.settings.secrets import MAKE_A_SURVEY_SECRET, secret_reader, survey_secret
 from care.settings.urls import redact_url_passwords
 from care.store.database import (
     StoreError,
@@ -50,18 +45,10 @@ from care.store.database import (
     known_revisions,
     schema_revisions,
 )
-from connectors.base import Helpdesk
+from connectors.base import Helpdesk, HelpdeskKind
 from connectors.errors import AuthError, HelpdeskError, Transient
-from connectors.factory import zendesk_from_config
-from connectors.freshdesk.client import FreshdeskHelpdesk
-from connectors.zendesk.client import ZendeskHelpdesk
+from connectors.registry import HELPDESKS
 
-ZENDESK_TOKENS_END = date(2027, 4, 30)  # Zendesk deactivates every API token (SPEC §7)
-HOW_TO_FIX = {
-    "zendesk": "an OAuth client of an admin: Admin Center → Apps and integrations → APIs → "
-    "OAuth clients; set CARE_ZENDESK_CLIENT_ID and CARE_ZENDESK_CLIENT_SECRET",
-    "freshdesk": "Freshdesk → Profile settings → View API key; set CARE_FRESHDESK_API_KEY",
-}
 T = TypeVar("T")
 
 
@@ -86,10 +73,10 @@ def run_checks(
     results.append(_or(signing_key, lambda value: check_survey_secret(value, policy)))
     url = _part("database", file, lambda: database_url(file, env, source))
     results.append(_or(url, lambda value: check_database(value, timeout)))
-    for name, build in (("zendesk", zendesk_config), ("freshdesk", freshdesk_config)):
-        read = partial(build, getattr(file, name), env, secret, source)
+    for name, kind in HELPDESKS.items():
+        read = partial(kind.read, getattr(file, name), SettingsSource(env, secret, source))
         config = _part(f"{name} settings", file, read)
-        results.extend(_helpdesk(name, config, now, timeout))
+        results.extend(_helpdesk(kind, config, now, timeout))
     alerts = _part("alerts", file, lambda: alert_settings(file.alerts, env, secret))
     results.append(_or(alerts, check_alerts))
     results.append(check_smtp(env, policy, timeout))
@@ -99,7 +86,7 @@ def run_checks(
     return results
 
 
-def _part(name: str, file: ConfigFile, build: Callable[[], T]) -> T | CheckResult:
+def _part(name: str, file: Any, build: Callable[[], T]) -> T | CheckResult:
     """One part of the settings, or the failed check `name` saying what is wrong with it."""
     try:
         return build()
@@ -195,48 +182,40 @@ def _sqlite_file_exists(database: str | None) -> bool:
 # -- helpdesks --------------------------------------------------------------------------
 
 
-HelpdeskConfig = ZendeskConfig | FreshdeskConfig
-
-
 def _helpdesk(
-    name: str, config: HelpdeskConfig | CheckResult | None, now: datetime | None, timeout: float
+    kind: HelpdeskKind, config: Any, now: datetime | None, timeout: float
 ) -> list[CheckResult]:
     if isinstance(config, CheckResult):  # its settings are wrong: nothing to reach with
-        message = f"not reached: the {name} settings above must be fixed first"
-        return [config, CheckResult(name, Outcome.SKIPPED, message)]
-    return list(check_helpdesk(name, config, now or datetime.now(UTC), timeout))
+        message = f"not reached: the {kind.name} settings above must be fixed first"
+        return [config, CheckResult(kind.name, Outcome.SKIPPED, message)]
+    return list(check_helpdesk(kind, config, now or datetime.now(UTC), timeout))
 
 
 def check_helpdesk(
-    name: str, config: HelpdeskConfig | None, now: datetime, timeout: float = 10.0
+    kind: HelpdeskKind, config: Any, now: datetime, timeout: float = 10.0
 ) -> Iterator[CheckResult]:
-    """One authenticated read (`whoami`); a Zendesk legacy API token adds a warning."""
+    """One authenticated read (`whoami`), and the helpdesk's own warning about its
+    credential (a Zendesk legacy API token) if it has one."""
     if config is None:
-        message = f"not configured (set CARE_{name.upper()}_URL to use it)"
-        yield CheckResult(name, Outcome.SKIPPED, message)
+        message = f"not configured (set CARE_{kind.name.upper()}_URL to use it)"
+        yield CheckResult(kind.name, Outcome.SKIPPED, message)
         return
-    yield _reach(name, config.url, _connector(config, timeout))
-    if isinstance(config, ZendeskConfig) and config.auth_method == "api-token":
-        yield legacy_token_warning(now)
+    # Opened here rather than by open_helpdesk: one request needs no shared API budget.
+    connector = kind.open(config, None, timeout=timeout)
+    connector.http.max_attempts = 2  # type: ignore[attr-defined]  # report, do not wait out
+    yield _reach(kind, config.url, connector)
+    warning = kind.credential_warning(config, now)
+    if warning:
+        name = f"{kind.name} credential"
+        yield CheckResult(name, Outcome.WARN, warning, kind.credential)
 
 
-def _connector(config: HelpdeskConfig, timeout: float) -> Helpdesk:
-    # Built here rather than by open_helpdesk: one request needs no shared API budget.
-    connector: ZendeskHelpdesk | FreshdeskHelpdesk
-    if isinstance(config, ZendeskConfig):
-        connector = zendesk_from_config(config, timeout=timeout)
-    else:
-        key = config.api_key.get_secret_value()
-        connector = FreshdeskHelpdesk(config.url, key, timeout=timeout)
-    connector.http.max_attempts = 2  # a check reports an outage; it does not wait it out
-    return connector
-
-
-def _reach(name: str, url: str, helpdesk: Helpdesk) -> CheckResult:
+def _reach(kind: HelpdeskKind, url: str, helpdesk: Helpdesk) -> CheckResult:
+    name = kind.name
     try:
         account = helpdesk.whoami()
     except AuthError as exc:
-        return CheckResult(name, Outcome.FAIL, str(exc), HOW_TO_FIX[name])
+        return CheckResult(name, Outcome.FAIL, str(exc), kind.credential)
     except Transient as exc:
         hint = f"check CARE_{name.upper()}_URL and that {url} can be reached from here"
         return CheckResult(name, Outcome.FAIL, f"cannot reach {url}: {exc}", hint)
@@ -246,21 +225,10 @@ def _reach(name: str, url: str, helpdesk: Helpdesk) -> CheckResult:
         helpdesk.close()
     who = f"{account.name} <{account.email}>" if account.email else account.name or account.id
     message = f"{url}: authenticated as {who} ({account.role or 'no role'})"
-    if name == "zendesk" and account.role != "admin":
-        hint = "use the credentials of an admin: the incremental ticket export needs one"
-        return CheckResult(name, Outcome.WARN, f"{message}, not an admin", hint)
+    if kind.required_role and account.role != kind.required_role:
+        role = kind.required_role
+        return CheckResult(name, Outcome.WARN, f"{message}, not an {role}", kind.role_reason)
     return CheckResult(name, Outcome.OK, message)
-
-
-def legacy_token_warning(now: datetime) -> CheckResult:
-    days = (ZENDESK_TOKENS_END - now.date()).days
-    when = (
-        f"deactivates API tokens on {ZENDESK_TOKENS_END} (in {days} days)"
-        if days >= 0
-        else f"deactivated API tokens on {ZENDESK_TOKENS_END}"
-    )
-    message = f"CARE_ZENDESK_EMAIL + CARE_ZENDESK_TOKEN is a legacy API token: Zendesk {when}"
-    return CheckResult("zendesk credential", Outcome.WARN, message, HOW_TO_FIX["zendesk"])
 
 
 # -- alerts -----------------------------------------------------------------------------

@@ -18,7 +18,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from care.settings.load import ConfigError, Settings
+from connectors.base import HelpdeskKind
 from connectors.errors import AuthError, HelpdeskError
+from connectors.registry import HELPDESKS
 
 # No pretty tracebacks: `main` ends every failure with one `error:` line (--debug: all).
 app = typer.Typer(
@@ -105,11 +107,10 @@ def run_poll(
     """One poll cycle now."""
     from care.app.summaries import print_poll_summary
     from care.settings.load import load_settings
-    from connectors.factory import open_helpdesk
     from flows import progress
 
     try:  # a bad setting is reported before Prefect starts
-        open_helpdesk(helpdesk, load_settings()).close()
+        load_settings().helpdesk(helpdesk)
     except ConfigError as exc:
         raise _fail(str(exc)) from None
     from flows.poll import poll_helpdesk
@@ -188,7 +189,7 @@ def serve(
 
     settings = _checked_settings()
     if not settings.helpdesk_names():
-        raise _fail("no helpdesk is configured: set CARE_ZENDESK_URL or CARE_FRESHDESK_URL")
+        raise _fail(f"no helpdesk is configured: set {_URL_VARIABLES}")
     quiet_prefect_shutdown()
     try:
         serve_until_stopped(settings, prefect_port, lambda line: out.print(line, highlight=False))
@@ -220,7 +221,7 @@ def survey_server(
     if not settings.helpdesk_names():
         err.print(
             "[yellow]warning:[/] no helpdesk is configured: answers are recorded but not "
-            "written to the tickets (set CARE_ZENDESK_URL or CARE_FRESHDESK_URL)",
+            f"written to the tickets (set {_URL_VARIABLES})",
             highlight=False,
         )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
@@ -326,62 +327,50 @@ RealLimitsOption = Annotated[
         help="Enforce the vendor's documented per-minute limits, answering 429 past them.",
     ),
 ]
+
+
 PlanOption = Annotated[
-    str,
-    typer.Option(help="Plan whose limits --real-limits enforces: trial, growth, pro, enterprise."),
+    str | None,
+    typer.Option(
+        help="Plan whose limits --real-limits enforces (Freshdesk: trial, growth, pro, "
+        "enterprise; default pro). Zendesk's sandbox has the Enterprise plan's."
+    ),
 ]
 
 
-@sandbox_app.command("zendesk")
-def sandbox_zendesk(
-    port: PortOption = 8790,
-    tickets: TicketsOption = 300,
-    seed: SeedOption = 7,
-    latency_ms: LatencyOption = 0,
-    rate_limit: RateLimitOption = None,
-    fault: FaultOption = None,
-    real_limits: RealLimitsOption = False,
-) -> None:
-    """A Zendesk-compatible sandbox until Ctrl-C (--real-limits: the Enterprise plan's)."""
-    from sandboxes.zendesk import serve_forever
+def _sandbox_command(kind: HelpdeskKind, port_default: int) -> None:
+    def start(
+        port: PortOption = port_default,
+        tickets: TicketsOption = 300,
+        seed: SeedOption = 7,
+        latency_ms: LatencyOption = 0,
+        rate_limit: RateLimitOption = None,
+        fault: FaultOption = None,
+        real_limits: RealLimitsOption = False,
+        plan: PlanOption = None,
+    ) -> None:
+        import importlib
+        import inspect
 
-    _serve(
-        serve_forever, port, tickets, seed, latency_ms, rate_limit, fault, real_limits=real_limits
-    )
+        module = importlib.import_module(kind.sandbox.partition(":")[0])
+        serve_forever = module.serve_forever
+        limits: dict[str, object] = {"real_limits": real_limits}
+        if plan is not None:
+            if "plan" not in inspect.signature(serve_forever).parameters:
+                raise _fail(f"--plan: the {kind.name} sandbox has one plan")
+            limits["plan"] = plan
+        try:
+            serve_forever(port, tickets, seed, latency_ms, rate_limit, fault or (), **limits)
+        except ValueError as exc:  # an unknown fault or plan
+            raise _fail(str(exc)) from None
 
-
-@sandbox_app.command("freshdesk")
-def sandbox_freshdesk(
-    port: PortOption = 8791,
-    tickets: TicketsOption = 300,
-    seed: SeedOption = 7,
-    latency_ms: LatencyOption = 0,
-    rate_limit: RateLimitOption = None,
-    fault: FaultOption = None,
-    real_limits: RealLimitsOption = False,
-    plan: PlanOption = "pro",
-) -> None:
-    """A Freshdesk-compatible sandbox until Ctrl-C."""
-    from sandboxes.freshdesk import serve_forever
-
-    _serve(
-        serve_forever,
-        port,
-        tickets,
-        seed,
-        latency_ms,
-        rate_limit,
-        fault,
-        real_limits=real_limits,
-        plan=plan,
-    )
+    start.__doc__ = f"A {kind.title}-compatible sandbox until Ctrl-C."
+    sandbox_app.command(kind.name)(start)
 
 
-def _serve(serve_forever, port, tickets, seed, latency_ms, rate_limit, faults, **limits) -> None:
-    try:
-        serve_forever(port, tickets, seed, latency_ms, rate_limit, faults or (), **limits)
-    except ValueError as exc:  # an unknown fault or plan
-        raise _fail(str(exc)) from None
+_URL_VARIABLES = " or ".join(f"CARE_{name.upper()}_URL" for name in HELPDESKS)
+for _port, _kind in enumerate(HELPDESKS.values(), start=8790):
+    _sandbox_command(_kind, _port)
 
 
 def main() -> None:

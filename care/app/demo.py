@@ -10,13 +10,15 @@ the same decisions on both.
 
 from __future__ import annotations
 
+import importlib
 import os
 import secrets
 import shutil
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,9 @@ from rich.panel import Panel
 from rich.table import Table
 
 from care.app.demo_answers import answer_one_survey
+from care.settings.reading import environment
+from connectors.base import HelpdeskKind
+from connectors.registry import HELPDESKS
 from flows import progress
 from flows.summary import PollSummary, counted
 
@@ -45,13 +50,10 @@ dir = "reports"
 """
 
 
-HELPDESKS = ("zendesk", "freshdesk")
-
-
 def run_demo(console: Console, tickets: int, workdir: str) -> None:
-    from sandboxes.freshdesk import FreshdeskSandbox
-    from sandboxes.zendesk import ZendeskSandbox
-
+    """Every helpdesk of the registry, each in its sandbox. The settings reach the flows
+    as their `config` parameter and, for the sandboxes' credentials, through
+    `care.settings.reading.environment`: the process environment is left as it was."""
     started = time.monotonic()
     folder = Path(workdir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -60,26 +62,27 @@ def run_demo(console: Console, tickets: int, workdir: str) -> None:
     config = folder / "care.toml"
     config.write_text(DEMO_CONFIG, encoding="utf-8")
 
-    with (
-        ZendeskSandbox(tickets=tickets, scenarios=True) as zendesk,
-        FreshdeskSandbox(tickets=tickets, scenarios=True) as freshdesk,
-    ):
-        _point_at(zendesk, freshdesk, config)
-        console.print(
-            f"[bold]CARE demo[/] · {tickets} tickets in a Zendesk sandbox at {zendesk.url} "
-            f"(OAuth client credentials) and {tickets} in a Freshdesk sandbox at {freshdesk.url}\n"
+    with ExitStack() as stack:
+        sandboxes = {
+            name: stack.enter_context(_sandbox(kind, tickets)) for name, kind in HELPDESKS.items()
+        }
+        stack.enter_context(environment(_pointed_at(sandboxes, config)))
+        demo = Demo(console, str(config), sandboxes)
+        started_on = " and ".join(
+            f"{tickets} tickets in a {HELPDESKS[name].title} sandbox at {sandbox.url}"
+            for name, sandbox in sandboxes.items()
         )
+        console.print(f"[bold]CARE demo[/] · {started_on}\n")
         console.rule("1st poll of each helpdesk: every ticket changed in the last 30 days")
-        first = {name: _poll(console, name) for name in HELPDESKS}
+        first = {name: demo.poll(name) for name in sandboxes}
         _side_by_side(console, first)
-        _show_notes(console, zendesk, tickets)
-        with _survey_endpoint() as endpoint:
-            surveys = _dispatch(console)
-            sandboxes = {"zendesk": zendesk, "freshdesk": freshdesk}
+        _show_notes(console, *next(iter(sandboxes.items())), tickets)
+        with _survey_endpoint(demo.config) as endpoint:
+            surveys = _dispatch(console, demo.config)
             answer_one_survey(console, folder / "outbox", endpoint, sandboxes)
-        later = _agents_at_work(console, {"zendesk": zendesk, "freshdesk": freshdesk})
-        later += _one_wait(console, {"zendesk": zendesk, "freshdesk": freshdesk})
-        twice = tickets_noted_twice({"zendesk": zendesk, "freshdesk": freshdesk}, tickets)
+        later = _agents_at_work(demo)
+        later += _one_wait(demo)
+        twice = tickets_noted_twice(sandboxes, tickets)
         console.print(
             f"\nLater polls: {sum(s.tickets for s in later)} tickets re-read (our own updates "
             f"come back), {sum(sum(s.new_actions.values()) for s in later)} new actions "
@@ -89,53 +92,65 @@ def run_demo(console: Console, tickets: int, workdir: str) -> None:
                 else f"— [red]applied twice on {', '.join(twice)}[/] (a note's ref repeated)."
             )
         )
-        _parity(console, folder)
-        report = _report(console, folder)
-        escalated = _tickets_tagged(zendesk, freshdesk, tickets, "care_escalated")
+        _parity(console, folder, list(sandboxes))
+        report = _report(console, folder, demo.config)
+        escalated = _tickets_tagged(sandboxes, tickets, "care_escalated")
     _where(console, folder, surveys, escalated, report, time.monotonic() - started)
 
 
+@dataclass(frozen=True)
+class Demo:
+    console: Console
+    config: str  # the demo's care.toml, every flow's `config` parameter
+    sandboxes: dict[str, Any]
+
+    def poll(self, helpdesk: str, quiet: bool = False) -> PollSummary:
+        return _poll(self.console, helpdesk, self.config, quiet)
+
+
+def _sandbox(kind: HelpdeskKind, tickets: int) -> Any:
+    """The helpdesk's sandbox (named by the registry), seeded with the shared scenarios."""
+    module, _, name = kind.sandbox.partition(":")
+    return getattr(importlib.import_module(module), name)(tickets=tickets, scenarios=True)
+
+
+def _pointed_at(sandboxes: dict[str, Any], config: Path) -> dict[str, str]:
+    """CARE_* pointing at the sandboxes; the operator's own database, SMTP server and
+    credentials unset for the demo (an empty value unsets one)."""
+    values = {
+        "CARE_SURVEY_SECRET": secrets.token_urlsafe(32),
+        "CARE_DATABASE_URL": "",
+        "CARE_SMTP_HOST": "",
+        "CARE_SURVEY_BASE_URL": "",
+        "CARE_CONFIG": str(config),
+    }
+    for name, sandbox in sandboxes.items():
+        prefix = f"CARE_{name.upper()}_"
+        values.update({var: "" for var in os.environ if var.startswith(prefix)})
+        values.update(HELPDESKS[name].sandbox_settings(sandbox))
+    return values
+
+
 @contextmanager
-def _survey_endpoint() -> Iterator[Any]:
+def _survey_endpoint(config: str) -> Iterator[Any]:
     """`care survey-server` on a loopback port for the demo; the e-mails link to it."""
     from care.settings.load import load_settings
     from care.web.server import create_app
     from care.web.serving import SurveyServer
 
-    with SurveyServer(create_app(load_settings())) as server:
-        os.environ["CARE_SURVEY_BASE_URL"] = server.url
+    server = SurveyServer(create_app(load_settings(config)))
+    with server, environment({"CARE_SURVEY_BASE_URL": server.url}):
         yield server.app.state.endpoint
 
 
-def _point_at(zendesk, freshdesk, config: Path) -> None:
-    os.environ.update(
-        {
-            "CARE_CONFIG": str(config),
-            "CARE_ZENDESK_URL": zendesk.url,
-            "CARE_ZENDESK_CLIENT_ID": zendesk.client_id,
-            "CARE_ZENDESK_CLIENT_SECRET": zendesk.client_secret,
-            "CARE_FRESHDESK_URL": freshdesk.url,
-            "CARE_FRESHDESK_API_KEY": freshdesk.api_key,
-            "CARE_SURVEY_SECRET": secrets.token_urlsafe(32),
-        }
-    )
-    for variable in (
-        "CARE_DATABASE_URL",
-        "CARE_SMTP_HOST",
-        "CARE_ZENDESK_OAUTH_TOKEN",
-        "CARE_SURVEY_BASE_URL",
-    ):
-        os.environ.pop(variable, None)
-
-
-def _poll(console: Console, helpdesk: str, quiet: bool = False) -> PollSummary:
+def _poll(console: Console, helpdesk: str, config: str, quiet: bool = False) -> PollSummary:
     from flows.poll import poll_helpdesk
 
     live = console.is_terminal and not quiet
     reporter = progress.TerminalReporter(helpdesk) if live else progress.Silent()
     token = progress.install(reporter)
     try:
-        summary = poll_helpdesk(helpdesk=helpdesk)
+        summary = poll_helpdesk(helpdesk=helpdesk, config=config)
     finally:
         reporter.close()
         progress.uninstall(token)
@@ -159,40 +174,41 @@ def _side_by_side(console: Console, summaries: dict[str, PollSummary]) -> None:
     console.print(table)
 
 
-def _show_notes(console: Console, zendesk: Any, tickets: int) -> None:
+def _show_notes(console: Console, name: str, sandbox: Any, tickets: int) -> None:
     """The fullest internal note of the poll, as an agent sees it on the ticket."""
     from care.domain.notes import refs_in
 
     notes = [
-        (len(refs_in(c["body"])), i, c["body"])
+        (len(refs_in(body)), i, body)
         for i in range(1, tickets + 1)
-        for c in zendesk.comments(i)
-        if not c["public"] and c["body"].startswith("[CARE]")
+        for body in sandbox.note_texts(i)
+        if body.startswith("[CARE]")
     ]
     if not notes:
         return
     sections, ticket_id, body = max(notes)
     console.print(
         f"\n[bold]What an agent sees[/]: one internal note per ticket and poll, the rules' "
-        f"sections most urgent first (zendesk #{ticket_id}, {sections} rules):"
+        f"sections most urgent first ({name} #{ticket_id}, {sections} rules):"
     )
     console.print(Panel(body.strip(), title=f"#{ticket_id}", title_align="left", width=100))
 
 
-def _dispatch(console: Console):
+def _dispatch(console: Console, config: str):
     from care.app.summaries import print_dispatch_summary
     from flows.surveys import dispatch_surveys
 
     console.rule("Survey dispatch: surveys due 24 h after solve")
-    result = dispatch_surveys()
+    result = dispatch_surveys(config=config)
     print_dispatch_summary(console, result)
     return result
 
 
-def _agents_at_work(console: Console, sandboxes: dict) -> list[PollSummary]:
+def _agents_at_work(demo: Demo) -> list[PollSummary]:
     """Replay the scenario history (agents moving tickets) with a poll after each round."""
     from sandboxes.scenarios import HISTORY_ROUNDS, replay_round
 
+    console, sandboxes = demo.console, demo.sandboxes
     console.rule("Agents move tickets between groups; CARE polls after each round")
     summaries: list[PollSummary] = []
     for round_no in range(1, HISTORY_ROUNDS + 1):
@@ -200,7 +216,7 @@ def _agents_at_work(console: Console, sandboxes: dict) -> list[PollSummary]:
         for sandbox in sandboxes.values():
             moved = replay_round(sandbox, round_no)
             sandbox.advance(61)  # Zendesk's export hides the last minute
-        polls = [_poll(console, name, quiet=True) for name in sandboxes]
+        polls = [demo.poll(name, quiet=True) for name in sandboxes]
         summaries.extend(polls)
         new = Counter[str]()
         for s in polls:
@@ -210,22 +226,23 @@ def _agents_at_work(console: Console, sandboxes: dict) -> list[PollSummary]:
     return summaries
 
 
-def _one_wait(console: Console, sandboxes: dict) -> list[PollSummary]:
+def _one_wait(demo: Demo) -> list[PollSummary]:
     """Follow one breached wait: an agent answers, the next poll takes the SLA tags off."""
     from sandboxes.scenarios import SCENARIOS
 
+    console, sandboxes = demo.console, demo.sandboxes
     console.rule("One wait followed: breached, answered, cleared")
     ticket_id = SCENARIOS["sla_never_answered_30h"].ticket_id
-    zendesk = sandboxes["zendesk"]
-    tags = zendesk.ticket(ticket_id)["tags"]
+    name, shown = next(iter(sandboxes.items()))
+    tags = shown.ticket(ticket_id)["tags"]
     console.print(
-        f"zendesk #{ticket_id}: unanswered for 30 h → {_sla_tags(tags)}, one note, one alert"
+        f"{name} #{ticket_id}: unanswered for 30 h → {_sla_tags(tags)}, one note, one alert"
     )
     for sandbox in sandboxes.values():
         sandbox.touch(ticket_id, agent_reply="Sorry for the wait, looking into it now.")
         sandbox.advance(61)
-    polls = [_poll(console, name, quiet=True) for name in sandboxes]
-    tags = zendesk.ticket(ticket_id)["tags"]
+    polls = [demo.poll(name, quiet=True) for name in sandboxes]
+    tags = shown.ticket(ticket_id)["tags"]
     console.print(
         f"an agent answers; the next poll → {_sla_tags(tags)} "
         f"({len(tags)} other tags kept). The next wait is timed afresh."
@@ -241,11 +258,7 @@ def tickets_noted_twice(sandboxes: dict, tickets: int) -> list[str]:
     twice = []
     for name, sandbox in sandboxes.items():
         for i in range(1, tickets + 1):
-            if name == "zendesk":
-                bodies = [c["body"] for c in sandbox.comments(i)]
-            else:
-                bodies = [n.get("body_text") or n.get("body") or "" for n in sandbox.notes(i)]
-            refs = Counter(ref for body in bodies for ref in refs_in(body))
+            refs = Counter(ref for body in sandbox.note_texts(i) for ref in refs_in(body))
             if any(n > 1 for n in refs.values()):
                 twice.append(f"{name} #{i}")
     return twice
@@ -256,7 +269,7 @@ def _sla_tags(tags: list[str]) -> str:
     return ", ".join(shown) if shown else "no SLA tag"
 
 
-def _parity(console: Console, folder: Path) -> None:
+def _parity(console: Console, folder: Path, helpdesks: list[str]) -> None:
     from care.store import Store
     from sandboxes.scenarios import SCENARIOS
 
@@ -267,34 +280,36 @@ def _parity(console: Console, folder: Path) -> None:
                 for a in store.recent_actions(limit=1_000_000)
                 if a.helpdesk == name and int(a.ticket_id) <= len(SCENARIOS)
             }
-            for name in HELPDESKS
+            for name in helpdesks
         }
-    same = decided["zendesk"] == decided["freshdesk"]
+    first = decided[helpdesks[0]]
+    same = all(each == first for each in decided.values())
+    titles = " and ".join(HELPDESKS[name].title for name in helpdesks)
     console.print(
         f"Parity: the {len(SCENARIOS)} named scenarios got "
         + (
-            f"the same {len(decided['zendesk'])} decisions on Zendesk and Freshdesk."
+            f"the same {len(first)} decisions on {titles}."
             if same
-            else "[red]different decisions on the two helpdesks[/]."
+            else "[red]different decisions on the helpdesks[/]."
         )
     )
 
 
-def _tickets_tagged(zendesk, freshdesk, count: int, tag: str) -> list[str]:
+def _tickets_tagged(sandboxes: dict[str, Any], count: int, tag: str) -> list[str]:
     return [
         f"{name} #{i}"
-        for name, sandbox in (("zendesk", zendesk), ("freshdesk", freshdesk))
+        for name, sandbox in sandboxes.items()
         for i in range(1, count + 1)
         if tag in sandbox.ticket(i)["tags"]
     ]
 
 
-def _report(console: Console, folder: Path) -> Path:
+def _report(console: Console, folder: Path, config: str) -> Path:
     from care.report.terminal import print_report
     from flows.report import care_report
 
     console.rule("The CARE report: the last 7 days, per helpdesk and group")
-    run = care_report(days=7, out_dir=str(folder / "reports"))
+    run = care_report(days=7, out_dir=str(folder / "reports"), config=config)
     print_report(console, run.report, run.html_path)
     return run.html_path
 

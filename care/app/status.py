@@ -19,9 +19,7 @@ from care.store import ActionRecord, ActionState, Store
 from care.store.actions import STALE_CLAIM
 from care.store.overview import Overview, SurveyTotals
 from care.store.quarantine import QuarantinedRecord
-from connectors.errors import MalformedRecord
-from connectors.freshdesk.client import Window
-from connectors.timestamps import parse_time
+from connectors.registry import HELPDESKS
 
 LAG_MEANS = (
     "now minus the end of the last successful poll (last_successful_poll_at: it read every "
@@ -185,14 +183,10 @@ def _attempts(n: int) -> str:
 
 
 def cursor_position(helpdesk: str, cursor: str | None) -> datetime | None:
-    """The newest change a cursor has passed, where the cursor says: Freshdesk's holds its
-    `updated_since`; Zendesk's (`after_cursor` of the export) is opaque."""
-    if helpdesk != "freshdesk" or not cursor:
-        return None
-    try:
-        return parse_time(Window.decode(cursor).since, "cursor.since")
-    except (ValueError, KeyError, TypeError, MalformedRecord):
-        return None
+    """The newest change a cursor has passed, where the helpdesk's cursor says (Zendesk's
+    export cursor is opaque)."""
+    kind = HELPDESKS.get(helpdesk)
+    return kind.cursor_moment(cursor) if kind and cursor else None
 
 
 # -- the --json document -------------------------------------------------------------

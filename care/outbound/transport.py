@@ -30,6 +30,7 @@ from pydantic import SecretStr
 
 from care.domain.policy import Policy
 from care.outbound.survey_message import SURVEY_HEADER
+from care.settings.reading import current_environment
 from care.settings.secrets import as_secret
 from care.settings.urls import is_loopback
 
@@ -265,7 +266,7 @@ def transport_from_env(policy: Policy, environ: Mapping[str, str] | None = None)
     587, 465 or 25 accordingly. CARE_SMTP_USER and CARE_SMTP_PASSWORD go together.
     Raises `ValueError` naming the variable for a value it cannot use.
     """
-    env = os.environ if environ is None else environ
+    env = current_environment() if environ is None else environ
     host = env.get("CARE_SMTP_HOST", "").strip()
     if not host:
         return OutboxTransport(policy.survey.outbox_dir)

@@ -12,13 +12,9 @@ from pydantic import SecretStr
 
 from care.settings.errors import ConfigError
 
-# Keys that would hold a secret if written in care.toml, and the variable to use instead.
+# Keys that would hold a secret if written in care.toml, and the variable to use instead;
+# each helpdesk adds its own (connectors/registry.py).
 SECRET_KEYS = {
-    "client_secret": "CARE_ZENDESK_CLIENT_SECRET",
-    "oauth_token": "CARE_ZENDESK_OAUTH_TOKEN",
-    "token": "CARE_ZENDESK_TOKEN",
-    "api_token": "CARE_ZENDESK_TOKEN",
-    "api_key": "CARE_FRESHDESK_API_KEY",
     "password": "CARE_SMTP_PASSWORD",
     "secret": "CARE_SURVEY_SECRET",
     "webhook_url": "CARE_ALERT_WEBHOOK_URL",
@@ -33,15 +29,18 @@ MAKE_A_SURVEY_SECRET = "openssl rand -hex 32"
 SecretReader = Callable[[str], SecretStr | None]
 
 
-def refuse_secrets(raw: Mapping[str, Any], source: str, prefix: str = "") -> None:
-    """A secret written in the file is refused, naming its key and the variable to use."""
+def refuse_secrets(
+    raw: Mapping[str, Any], source: str, keys: Mapping[str, str], prefix: str = ""
+) -> None:
+    """A secret written in the file is refused, naming its key and the variable to use
+    (`keys`: key -> variable)."""
     for key, value in raw.items():
         if isinstance(value, Mapping):
-            refuse_secrets(value, source, f"{prefix}{key}.")
-        elif key in SECRET_KEYS:
+            refuse_secrets(value, source, keys, f"{prefix}{key}.")
+        elif key in keys:
             raise ConfigError(
                 f"{source}: {prefix}{key} is a secret and must not be in the file: "
-                f"set {SECRET_KEYS[key]} in the environment instead"
+                f"set {keys[key]} in the environment instead"
             )
 
 
@@ -74,6 +73,13 @@ def survey_secret(secret: SecretReader) -> SecretStr | None:
 def reveal(secret: SecretStr | None) -> str | None:
     """The secret's value, at the one place that uses it."""
     return secret.get_secret_value() if secret is not None else None
+
+
+def hold_secrets(config: object, *names: str) -> None:
+    """Wraps the str secrets a caller passed (tests, the demo) as `SecretStr`, in a
+    frozen dataclass's `__post_init__`."""
+    for name in names:
+        object.__setattr__(config, name, as_secret(getattr(config, name)))
 
 
 def as_secret(value: SecretStr | str | None) -> SecretStr | None:

@@ -100,7 +100,7 @@ def create_app(
 
     `store`: the database to use (default: opened from `settings.database_url`, and
     closed with the app). `open_helpdesk(name)`: a connector for a helpdesk name
-    (default: `connectors.factory.open_helpdesk` with the store as its memory).
+    (default: `connectors.registry.open_helpdesk` with the store as its memory).
     `clock`: the time tokens are checked against (default: now, UTC).
     `body_timeout_s`: how long a form body may take to arrive (then 408).
     Raises `ConfigError` without a signing key of at least `MIN_SECRET_BYTES`.

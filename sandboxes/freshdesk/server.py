@@ -140,6 +140,10 @@ class FreshdeskSandbox(SandboxLifecycle):
             raise KeyError(ticket_id)
         return [c for c in found[1] if c["source"] == 2]
 
+    def note_texts(self, ticket_id: int) -> list[str]:
+        """The text of every note on the ticket, oldest first (what `care demo` checks)."""
+        return [n.get("body_text") or n.get("body") or "" for n in self.notes(ticket_id)]
+
     def touch(self, ticket_id: int, **fields: Any) -> Json:
         """Simulate an agent/requester change in Freshdesk (bumps updated_at); see Store.touch."""
         return self.store.touch(ticket_id, **fields)

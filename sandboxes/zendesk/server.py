@@ -142,6 +142,10 @@ class ZendeskSandbox(SandboxLifecycle):
             raise KeyError(ticket_id)
         return comments
 
+    def note_texts(self, ticket_id: int) -> list[str]:
+        """The text of every comment on the ticket, oldest first (what `care demo` checks)."""
+        return [comment["body"] for comment in self.comments(ticket_id)]
+
     def touch(self, ticket_id: int, **fields: Any) -> Json:
         """Simulate a change made in Zendesk (bumps updated_at and generated_timestamp).
 

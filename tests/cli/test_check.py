@@ -22,12 +22,12 @@ from care.app.checks import (
     check_survey_links,
     check_survey_secret,
     check_survey_sender,
-    legacy_token_warning,
 )
 from care.app.cli import app
 from care.domain.policy import Policy, Rules, Survey
 from care.store import Store
 from care.store.database import engine_as_is, schema_revisions
+from connectors.zendesk.settings import ZendeskConfig, credential_warning
 from sandboxes.freshdesk import FreshdeskSandbox
 from sandboxes.zendesk import ZendeskSandbox
 from tests.databases import temporary_database
@@ -238,9 +238,13 @@ def test_a_schema_behind_is_a_warning_and_is_not_migrated(tmp_path, env) -> None
 
 
 def test_days_left_before_zendesk_deactivates_api_tokens_are_counted() -> None:
-    assert "in 10 days" in legacy_token_warning(datetime(2027, 4, 20, tzinfo=UTC)).message
-    after = legacy_token_warning(datetime(2027, 5, 2, tzinfo=UTC)).message
-    assert "deactivated API tokens on 2027-04-30" in after
+    legacy = ZendeskConfig("https://acme.zendesk.com", email="a@acme.test", api_token="t0ken")
+    before = credential_warning(legacy, datetime(2027, 4, 20, tzinfo=UTC))
+    after = credential_warning(legacy, datetime(2027, 5, 2, tzinfo=UTC))
+    assert before and "in 10 days" in before
+    assert after and "deactivated API tokens on 2027-04-30" in after
+    oauth = ZendeskConfig("https://acme.zendesk.com", client_id="c", client_secret="s")
+    assert credential_warning(oauth, datetime(2027, 4, 20, tzinfo=UTC)) is None
 
 
 def test_one_missing_zendesk_variable_hides_no_other_check(tmp_path, env) -> None:

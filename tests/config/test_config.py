@@ -75,7 +75,7 @@ def test_other_database_urls_are_kept_as_written(tmp_path, url):
 def test_no_file_means_all_defaults(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     settings = load_settings(env={})
-    assert settings.policy == Policy() and settings.zendesk is None
+    assert settings.policy == Policy() and "zendesk" not in settings.helpdesks
 
 
 def test_unknown_key_is_named(tmp_path):
@@ -113,8 +113,8 @@ def test_environment_overrides_the_file(tmp_path):
     env = {**ZENDESK_ENV, "CARE_DATABASE_URL": "sqlite:///env.db"}
     settings = load_settings(path, env=env)
     assert settings.database_url == "sqlite:///env.db"
-    assert settings.zendesk.url == "https://acme.zendesk.com"
-    assert settings.zendesk.auth_method == "oauth-client-credentials"
+    assert settings.helpdesk("zendesk").url == "https://acme.zendesk.com"
+    assert settings.helpdesk("zendesk").auth_method == "oauth-client-credentials"
 
 
 def test_zendesk_without_credentials_says_how_to_get_them(tmp_path):
@@ -149,18 +149,18 @@ def test_freshdesk_without_an_api_key_names_the_variable(tmp_path):
 def test_freshdesk_configured_from_the_environment(tmp_path):
     env = {"CARE_FRESHDESK_URL": "https://acme.freshdesk.com/", "CARE_FRESHDESK_API_KEY": "k3y"}
     settings = load_settings(write(tmp_path, ""), env=env)
-    assert settings.freshdesk.url == "https://acme.freshdesk.com"
+    assert settings.helpdesk("freshdesk").url == "https://acme.freshdesk.com"
     assert settings.helpdesk_names() == ["freshdesk"] and "k3y" not in repr(settings)
 
 
 def test_freshdesk_custom_statuses_default_to_the_stock_ones_and_can_be_changed(tmp_path):
     env = {"CARE_FRESHDESK_URL": "https://acme.freshdesk.com", "CARE_FRESHDESK_API_KEY": "k"}
-    assert load_settings(write(tmp_path, ""), env=env).freshdesk.custom_statuses == {
+    assert load_settings(write(tmp_path, ""), env=env).helpdesk("freshdesk").custom_statuses == {
         6: "pending",
         7: "hold",
     }
     changed = write(tmp_path, '[freshdesk.custom_statuses]\n9 = "solved"\n')
-    assert load_settings(changed, env=env).freshdesk.custom_statuses == {9: "solved"}
+    assert load_settings(changed, env=env).helpdesk("freshdesk").custom_statuses == {9: "solved"}
 
 
 def test_a_builtin_status_code_cannot_be_remapped(tmp_path):

@@ -13,7 +13,8 @@ from pydantic import BaseModel
 
 from care.domain.policy import RULE_NAMES
 from care.domain.rules import RULES
-from care.settings.load import ConfigError, ConfigFile, load_settings
+from care.settings.file import ConfigFile
+from care.settings.load import ConfigError, load_settings
 
 
 def refused(tmp_path: Path, toml: str) -> str:

@@ -44,10 +44,10 @@ def refused(tmp_path: Path, env: dict[str, str], toml: str = "") -> str:
 def test_every_secret_is_held_as_a_secret_str_that_prints_as_stars(tmp_path):
     settings = load_settings(config_file(tmp_path), env=ALL_SECRETS)
     held = [
-        settings.zendesk.client_secret,
-        settings.zendesk.oauth_token,
-        settings.zendesk.api_token,
-        settings.freshdesk.api_key,
+        settings.helpdesk("zendesk").client_secret,
+        settings.helpdesk("zendesk").oauth_token,
+        settings.helpdesk("zendesk").api_token,
+        settings.helpdesk("freshdesk").api_key,
         settings.survey_secret,
         settings.alerts.webhook_url,
         settings.alerts.slack_webhook_url,
@@ -55,25 +55,27 @@ def test_every_secret_is_held_as_a_secret_str_that_prints_as_stars(tmp_path):
     assert all(isinstance(secret, SecretStr) for secret in held)
     shown = " ".join([repr(settings), str(settings), *map(str, held), *map(repr, held)])
     assert "s3cret" not in shown
-    assert settings.freshdesk.api_key.get_secret_value() == "fd-key-s3cret"  # where it is used
+    assert (
+        settings.helpdesk("freshdesk").api_key.get_secret_value() == "fd-key-s3cret"
+    )  # where it is used
 
 
 def test_settings_built_in_code_with_plain_strings_hold_them_as_secrets():
     from care.domain.policy import Policy
-    from care.settings.load import AlertSettings, FreshdeskConfig, Settings
+    from care.settings.load import AlertSettings, Settings
+    from connectors.freshdesk.settings import FreshdeskConfig
 
     settings = Settings(
         Policy(),
         "sqlite://",
         30,
-        None,
-        FreshdeskConfig("https://acme.freshdesk.com", "fd-key-s3cret"),
+        {"freshdesk": FreshdeskConfig("https://acme.freshdesk.com", "fd-key-s3cret")},
         survey_secret="survey-s3cret",
         alerts=AlertSettings(webhook_url="https://hooks.acme.test/webhook-s3cret"),
     )
     assert isinstance(settings.survey_secret, SecretStr)
     assert "s3cret" not in repr(settings)
-    assert settings.freshdesk.api_key.get_secret_value() == "fd-key-s3cret"
+    assert settings.helpdesk("freshdesk").api_key.get_secret_value() == "fd-key-s3cret"
 
 
 # --- the survey signing key -------------------------------------------------------------
@@ -132,7 +134,10 @@ def test_plain_http_is_fine_on_loopback_where_the_sandboxes_run(tmp_path, host):
         "CARE_SURVEY_BASE_URL": f"http://{host}",
     }
     settings = load_settings(config_file(tmp_path), env=env)
-    assert settings.zendesk.url == f"http://{host}" and settings.survey_base_url == f"http://{host}"
+    assert (
+        settings.helpdesk("zendesk").url == f"http://{host}"
+        and settings.survey_base_url == f"http://{host}"
+    )
 
 
 @pytest.mark.parametrize("variable", ["CARE_ALERT_WEBHOOK_URL", "CARE_SLACK_WEBHOOK_URL"])

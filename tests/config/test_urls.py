@@ -63,7 +63,7 @@ def test_credentials_in_a_helpdesk_url_are_refused_without_showing_them(tmp_path
 @pytest.mark.parametrize("url", ["https://acme.zendesk.com/", "http://127.0.0.1:8123"])
 def test_a_base_url_with_or_without_a_trailing_slash_is_accepted(tmp_path, url):
     settings = load_settings(config_file(tmp_path), env={**CREDENTIALS, "CARE_ZENDESK_URL": url})
-    assert settings.zendesk is not None and settings.zendesk.url == url.rstrip("/")
+    assert settings.helpdesk("zendesk").url == url.rstrip("/")
 
 
 def test_a_helpdesk_url_without_a_scheme_is_refused_without_showing_it(tmp_path):

@@ -56,7 +56,6 @@ def context(store: Store, transport: Transport) -> DispatchContext:
         policy=Policy(survey=Survey(sender="Acme Support <support@acme.test>")),
         database_url="(given)",
         backfill_days=1,
-        zendesk=None,
         survey_secret="test-signing-key-0123456789abcdef",
     )
     return DispatchContext(settings, store, transport, SolvedHelpdesk, utc_now)

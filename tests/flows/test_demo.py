@@ -12,15 +12,9 @@ from care.app.demo import run_demo, tickets_noted_twice
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
 
-@pytest.fixture
-def restored_environment():
-    saved = dict(os.environ)
-    yield
-    os.environ.clear()
-    os.environ.update(saved)
-
-
-def test_demo_tags_escalates_surveys_and_applies_nothing_twice(tmp_path, restored_environment):
+def test_demo_tags_escalates_surveys_and_applies_nothing_twice(tmp_path, monkeypatch):
+    monkeypatch.setenv("CARE_ZENDESK_OAUTH_TOKEN", "the-operator-s-own")  # not the demo's
+    before = dict(os.environ)
     console = Console(record=True, width=120)
     workdir = tmp_path / "care-demo"
     workdir.mkdir()
@@ -58,17 +52,17 @@ def test_demo_tags_escalates_surveys_and_applies_nothing_twice(tmp_path, restore
     assert mails and f"{len(mails)} in" in text
     assert "Traceback" not in text and "ERROR" not in text
     assert (workdir / "my-notes.txt").read_text() == "kept"  # a demo removes only its own files
+    # The settings reached the flows as parameters and a scoped environment: the
+    # process's own is as it was, and an operator's credential did not leak in.
+    assert dict(os.environ) == before
 
 
 class _Sandbox:
     def __init__(self, bodies: dict[int, list[str]]):
         self.bodies = bodies
 
-    def comments(self, ticket_id: int) -> list[dict]:
-        return [{"body": b} for b in self.bodies[ticket_id]]
-
-    def notes(self, ticket_id: int) -> list[dict]:
-        return [{"body_text": b} for b in self.bodies[ticket_id]]
+    def note_texts(self, ticket_id: int) -> list[str]:
+        return self.bodies[ticket_id]
 
 
 def test_a_note_ref_posted_twice_on_a_ticket_is_named():

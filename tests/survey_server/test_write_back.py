@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from care.domain.notes import NoteRenderer
 from care.settings.load import Settings
 from care.store import Store
-from connectors.factory import zendesk_from_config
+from connectors.zendesk.kind import open_zendesk
 from sandboxes.zendesk import ZendeskSandbox
 from tasks.writeback import HelpdeskOpener, write_back, write_back_pending
 from tests.ports import free_port
@@ -18,9 +18,8 @@ LATER = timedelta(minutes=10)  # past the grace the endpoint's own write-back ha
 
 def no_waiting(settings: Settings) -> HelpdeskOpener:
     """Zendesk connectors that retry without sleeping: a helpdesk that is down fails fast."""
-    assert settings.zendesk is not None
-    config = settings.zendesk
-    return lambda name: zendesk_from_config(config, sleep=lambda seconds: None)
+    config = settings.helpdesk("zendesk")
+    return lambda name: open_zendesk(config, sleep=lambda seconds: None)
 
 
 def test_an_answer_given_while_the_helpdesk_is_down_is_kept_and_written_once_later(
