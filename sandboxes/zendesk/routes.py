@@ -6,7 +6,8 @@ import html
 import json
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import Protocol
 from urllib.parse import quote
 
 from sandboxes.hostile import serve_zendesk
@@ -27,9 +28,6 @@ from sandboxes.zendesk.state import (
     encode_cursor,
     not_found,
 )
-
-if TYPE_CHECKING:
-    from sandboxes.zendesk.server import ZendeskSandbox
 
 EXPORT_PATH = "/api/v2/incremental/tickets/cursor"
 MAX_MANY = 100
@@ -206,10 +204,30 @@ def _ids(text: str | None, name: str = "ids") -> list[int]:
     return ids
 
 
+class Sandbox(Protocol):
+    """What the endpoints use of the sandbox serving them (server.ZendeskSandbox), so that
+    the server imports the routes and not the other way round."""
+
+    store: Store
+    ai_agent_tickets: set[int]  # handled by Zendesk AI agents
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def now(self) -> datetime: ...  # the moment the sandbox is anchored at
+
+    def clock(self) -> float: ...
+
+    def take_malformed(self, ticket_ids: set[int]) -> dict[int, str]: ...
+
+    def enqueue_job(self, job_id: str) -> None: ...
+
+
 class Routes:
     """One request's endpoint call: each handler returns (status, body, extra headers)."""
 
-    def __init__(self, sandbox: ZendeskSandbox, query: dict[str, str], body: bytes) -> None:
+    def __init__(self, sandbox: Sandbox, query: dict[str, str], body: bytes) -> None:
         self.sb, self.store, self.query, self.body = sandbox, sandbox.store, query, body
         self.base = sandbox.url
 
