@@ -105,6 +105,7 @@ def run_poll(
     ] = False,
 ) -> None:
     """One poll cycle now."""
+    from care.app.progress import TerminalReporter
     from care.app.summaries import print_poll_summary
     from care.settings.load import load_settings
     from flows import progress
@@ -116,7 +117,7 @@ def run_poll(
     from flows.poll import poll_helpdesk
 
     quiet_prefect_shutdown()
-    reporter = progress.TerminalReporter(helpdesk) if err.is_terminal else progress.Silent()
+    reporter = TerminalReporter(helpdesk) if err.is_terminal else progress.Silent()
     token = progress.install(reporter)
     try:
         summary = poll_helpdesk(helpdesk=helpdesk, dry_run=dry_run)

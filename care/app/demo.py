@@ -27,6 +27,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from care.app.demo_answers import answer_one_survey
+from care.app.progress import TerminalReporter
 from care.settings.reading import environment
 from connectors.base import HelpdeskKind
 from connectors.registry import HELPDESKS
@@ -147,7 +148,7 @@ def _poll(console: Console, helpdesk: str, config: str, quiet: bool = False) -> 
     from flows.poll import poll_helpdesk
 
     live = console.is_terminal and not quiet
-    reporter = progress.TerminalReporter(helpdesk) if live else progress.Silent()
+    reporter = TerminalReporter(helpdesk) if live else progress.Silent()
     token = progress.install(reporter)
     try:
         summary = poll_helpdesk(helpdesk=helpdesk, config=config)

@@ -21,7 +21,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any, Final, cast
 
-from care.domain.survey_links import (
+from care.domain.link_tokens import (
     ANSWERS,
     Answer,
     InvalidToken,

@@ -20,18 +20,38 @@ for as long as mailed ones live: see `care.domain.legacy_links`.
 
 from __future__ import annotations
 
-import base64
 import binascii
-import hashlib
 import hmac
 import re
 import struct
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Final, Literal, get_args
+from typing import Final
 
-Answer = Literal["solved", "unsolved", "unsubscribe"]
-ANSWERS: Final[tuple[Answer, ...]] = get_args(Answer)
+from care.domain.legacy_links import peek_legacy_answer, verify_legacy
+from care.domain.link_tokens import (
+    ANSWERS,
+    Answer,
+    InvalidToken,
+    SurveyClaim,
+    SurveyRef,
+    b64decode,
+    b64encode,
+    signature,
+)
+
+__all__ = [
+    "ANSWERS",
+    "ANSWER_PATH",
+    "UNSUBSCRIBE_PATH",
+    "Answer",
+    "InvalidToken",
+    "SurveyClaim",
+    "SurveyRef",
+    "answer_url",
+    "sign",
+    "valid_ticket_id",
+    "verify",
+]
 
 ANSWER_PATH: Final = "/s/"  # the web endpoint's route for "solved"/"unsolved" tokens
 UNSUBSCRIBE_PATH: Final = "/unsubscribe/"  # ... and for "unsubscribe" tokens (GET and POST)
@@ -48,44 +68,6 @@ _HEAD: Final = struct.Struct(">BBQQ16s")  # version, answer, expires, outbox id,
 _MAX_TOKEN_LENGTH: Final = 2048
 _TOKEN_SHAPE: Final = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 _NONCE_SHAPE: Final = re.compile(r"[0-9a-f]{32}")
-
-
-class InvalidToken(ValueError):
-    """The token cannot be trusted. `reason` is "malformed", "tampered" or "expired".
-
-    "tampered" means the signature does not match: the token was altered or was
-    signed with another secret.
-    """
-
-    def __init__(self, reason: Literal["malformed", "tampered", "expired"]) -> None:
-        super().__init__(f"invalid survey token: {reason}")
-        self.reason = reason
-
-
-@dataclass(frozen=True, slots=True)
-class SurveyRef:
-    """The survey a link answers: its outbox row id, ticket, and the row's `link_nonce`."""
-
-    survey_id: int
-    helpdesk: str
-    ticket_id: str
-    nonce: str  # 32 lower-case hex digits
-
-
-@dataclass(frozen=True, slots=True)
-class SurveyClaim:
-    """What a verified token vouches for; the outbox row must still agree (see above).
-
-    `survey` is None for a token of the first format, which names the requester's
-    address instead (`requester_email`).
-    """
-
-    helpdesk: str
-    ticket_id: str
-    answer: Answer
-    expires_at: datetime
-    survey: SurveyRef | None = None
-    requester_email: str | None = None
 
 
 def valid_ticket_id(helpdesk: str, ticket_id: str) -> bool:
@@ -128,8 +110,6 @@ def verify(secret: str, token: str, now: datetime, *, allow_expired: bool = Fals
     text, mac = token.split(".")
     payload = _decode(text)
     if payload[:1] == b"[":  # JSON: the first format
-        from care.domain.legacy_links import verify_legacy
-
         claim = verify_legacy(secret, text, mac, payload)
     else:
         if not hmac.compare_digest(signature(secret, _DOMAIN, text).encode(), mac.encode()):
@@ -158,14 +138,6 @@ def answer_url(base_url: str, token: str) -> str:
     return f"{base}{path}{token}"
 
 
-def signature(secret: str, domain: bytes, text: str) -> str:
-    """HMAC-SHA256 of `domain + text` under `secret`, URL-safe base64."""
-    if not secret:
-        raise ValueError("the survey signing secret is empty: set CARE_SURVEY_SECRET")
-    mac = hmac.new(secret.encode(), domain + text.encode(), hashlib.sha256)
-    return b64encode(mac.digest())
-
-
 def _parse(payload: bytes) -> SurveyClaim:
     try:
         version, answer, expires, survey_id, nonce = _HEAD.unpack_from(payload)
@@ -187,8 +159,6 @@ def _peek_answer(token: str) -> str | None:
     except InvalidToken:
         return None
     if payload[:1] == b"[":
-        from care.domain.legacy_links import peek_legacy_answer
-
         return peek_legacy_answer(payload)
     if len(payload) > 1 and payload[0] == _VERSION and payload[1] < len(ANSWERS):
         return ANSWERS[payload[1]]
@@ -214,12 +184,3 @@ def _decode(text: str) -> bytes:
         return b64decode(text)
     except (binascii.Error, ValueError):
         raise InvalidToken("malformed") from None
-
-
-def b64encode(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def b64decode(text: str) -> bytes:
-    padded = text + "=" * (-len(text) % 4)
-    return base64.b64decode(padded, altchars=b"-_", validate=True)
