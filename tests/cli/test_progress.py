@@ -6,7 +6,7 @@ import io
 
 from rich.console import Console
 
-from flows.progress import TerminalReporter
+from care.app.progress import TerminalReporter
 
 
 def test_progress_counts_pages_tickets_rate_and_rate_limit_waits_from_the_first_page():
