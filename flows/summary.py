@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from care.domain.wording import counted, inflect
 from tasks.alerts import AlertResult
 from tasks.poll import PageResult
 
@@ -143,7 +144,7 @@ class PollSummary:
         if self.released:
             lines += [
                 f"{counted(self.released, 'quarantined ticket')} changed since and "
-                f"{'was' if self.released == 1 else 'were'} read normally: out of quarantine.",
+                f"{inflect(self.released, 'was', 'were')} read normally: out of quarantine.",
                 "",
             ]
         if not self.quarantined:
@@ -226,8 +227,3 @@ def escape(text: str) -> str:
     for char in "\\|*_`[]<>#":
         text = text.replace(char, "\\" + char)
     return text
-
-
-def counted(n: float, noun: str) -> str:
-    """ "1 page", "2 pages", "1,000 tickets"."""
-    return f"{n:,.0f} {noun}" + ("" if n == 1 else "s")

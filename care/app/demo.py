@@ -25,8 +25,9 @@ from rich.panel import Panel
 from rich.table import Table
 
 from care.app.demo_answers import answer_one_survey
+from care.domain.wording import counted
 from flows import progress
-from flows.summary import PollSummary, counted
+from flows.summary import PollSummary
 
 DEMO_CONFIG = """\
 # Written by `care demo`: the defaults, plus a call-booking link for escalations.

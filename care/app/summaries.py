@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from care.domain.wording import plural
 from flows.summary import PollSummary
 
 
@@ -85,10 +86,9 @@ def interrupted_note(interrupted: int) -> str:
     """What an admin should do about sends an earlier, killed dispatcher left open."""
     if not interrupted:
         return ""
-    sends = "send" if interrupted == 1 else "sends"
     return (
-        f"{interrupted} interrupted {sends} found (a dispatcher stopped between sending and "
-        "recording). Delivered ones are recorded sent; the others are recorded failed and not "
+        f"{plural(interrupted, 'interrupted send')} found (a dispatcher stopped between sending "
+        "and recording). Delivered ones are recorded sent; the others are recorded failed and not "
         "sent again, as they may have gone out: their last_error names the Message-ID to look "
         "for in the mail server's log."
     )
