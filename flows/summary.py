@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from care.domain.wording import counted, inflect, plural
 from tasks.alerts import AlertResult
 from tasks.poll import PageResult
 
@@ -143,7 +144,7 @@ class PollSummary:
         if self.released:
             lines += [
                 f"{counted(self.released, 'quarantined ticket')} changed since and "
-                f"{'was' if self.released == 1 else 'were'} read normally: out of quarantine.",
+                f"{inflect(self.released, 'was', 'were')} read normally: out of quarantine.",
                 "",
             ]
         if not self.quarantined:
@@ -228,11 +229,6 @@ def escape(text: str) -> str:
     return text
 
 
-def counted(n: float, noun: str) -> str:
-    """ "1 page", "2 pages", "1,000 tickets"."""
-    return f"{n:,.0f} {noun}" + ("" if n == 1 else "s")
-
-
 # Dispatch outcome labels (`tasks.surveys`, `care.domain.surveys`) as an admin reads
 # them; the labels themselves stay short and stable because the store and tests count them.
 OUTCOME_WORDS = {
@@ -260,10 +256,9 @@ def interrupted_note(interrupted: int) -> str:
     """What an admin should do about sends an earlier, killed dispatcher left open."""
     if not interrupted:
         return ""
-    sends = "send" if interrupted == 1 else "sends"
     return (
-        f"{interrupted} interrupted {sends} found (a dispatcher stopped between sending and "
-        "recording). Delivered ones are recorded sent; the others are recorded failed and not "
+        f"{plural(interrupted, 'interrupted send')} found (a dispatcher stopped between sending "
+        "and recording). Delivered ones are recorded sent; the others are recorded failed and not "
         "sent again, as they may have gone out: their last_error names the Message-ID to look "
         "for in the mail server's log."
     )

@@ -28,11 +28,12 @@ from rich.table import Table
 
 from care.app.demo_answers import answer_one_survey
 from care.app.progress import TerminalReporter
+from care.domain.wording import counted
 from care.settings.reading import environment
 from connectors.base import HelpdeskKind
 from connectors.registry import HELPDESKS
 from flows import progress
-from flows.summary import PollSummary, counted
+from flows.summary import PollSummary
 
 DEMO_CONFIG = """\
 # Written by `care demo`: the defaults, plus a call-booking link for escalations.

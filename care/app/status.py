@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import make_url
 
+from care.domain.wording import plural
 from care.store import ActionRecord, ActionState, Store
 from care.store.actions import STALE_CLAIM
 from care.store.overview import Overview, SurveyTotals
@@ -156,7 +157,7 @@ def next_try(action: ActionRecord, now: datetime) -> tuple[datetime | None, str]
     """When a failing action is tried again: the time it is claimable from (None: no
     such time), and a phrase saying so for a person."""
     if action.state is ActionState.FAILED:
-        return None, f"given up after {_attempts(action.attempts)}"
+        return None, f"given up after {plural(action.attempts, 'attempt')}"
     if action.state is ActionState.APPLIED:
         return None, "applied; its alert is retried by the next poll"
     if action.state is ActionState.APPLYING:
@@ -176,10 +177,6 @@ def next_try(action: ActionRecord, now: datetime) -> tuple[datetime | None, str]
 
 def _when(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
-
-
-def _attempts(n: int) -> str:
-    return f"{n} attempt" if n == 1 else f"{n} attempts"
 
 
 def cursor_position(helpdesk: str, cursor: str | None) -> datetime | None:

@@ -8,7 +8,7 @@ Tables hold only short labels and counts.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from rich import box
 from rich.console import Console
@@ -24,6 +24,7 @@ from care.app.status import (
     Status,
     next_try,
 )
+from care.domain.wording import ago, plural
 from care.store import ActionRecord, ActionState
 
 
@@ -57,7 +58,7 @@ def _helpdesk(console: Console, h: HelpdeskStatus, now: datetime) -> None:
         _line(console, f"  {name}: [yellow]never polled[/]")
         return
     if h.state == UP_TO_DATE:
-        headline = f"[green]up to date as of {_iso(h.up_to_date_as_of)}[/] ({_ago(h.lag)})"
+        headline = f"[green]up to date as of {_iso(h.up_to_date_as_of)}[/] ({ago(h.lag)})"
     elif h.state == FAILED:
         headline = f"[red]last poll failed at {_iso(h.last_poll_finished_at)}[/]"
     else:
@@ -70,7 +71,7 @@ def _helpdesk(console: Console, h: HelpdeskStatus, now: datetime) -> None:
         _detail(console, "error", f"[red]{escape(h.last_error or '')}[/]")
     if h.state != UP_TO_DATE:
         last_good = (
-            f"{_iso(h.caught_up_at)} ({_ago(h.lag)})"
+            f"{_iso(h.caught_up_at)} ({ago(h.lag)})"
             if h.caught_up_at
             else "[yellow]never: no poll has read to the end of the changes yet[/]"
         )
@@ -86,7 +87,9 @@ def _helpdesk(console: Console, h: HelpdeskStatus, now: datetime) -> None:
     if h.cursor:
         _detail(console, "cursor", escape(h.cursor))
     if h.quarantined:
-        _detail(console, "quarantined", f"[yellow]{_tickets(h.quarantined)}[/] (listed below)")
+        _detail(
+            console, "quarantined", f"[yellow]{plural(h.quarantined, 'ticket')}[/] (listed below)"
+        )
 
 
 def _quarantined(console: Console, status: Status) -> None:
@@ -102,17 +105,12 @@ def _quarantined(console: Console, status: Status) -> None:
         _line(console, f"  {escape(f'{q.helpdesk} ticket {q.ticket_id}')}: {QUARANTINE_RETRY}")
         _detail(console, f"why ({q.stage})", f"[yellow]{escape(q.reason)}[/]")
         seen = f"since {_iso(q.first_seen_at)}, last {_iso(q.last_seen_at)}"
-        polls = "1 poll" if q.times_seen == 1 else f"{q.times_seen} polls"
-        _detail(console, "set aside", f"{seen} (by {polls})")
-
-
-def _tickets(n: int) -> str:
-    return f"{n} ticket" if n == 1 else f"{n} tickets"
+        _detail(console, "set aside", f"{seen} (by {plural(q.times_seen, 'poll')})")
 
 
 def _failing(console: Console, a: ActionRecord, now: datetime) -> None:
     _, when = next_try(a, now)
-    attempts = f"{a.attempts} attempt" + ("" if a.attempts == 1 else "s")
+    attempts = plural(a.attempts, "attempt")
     if a.state is ActionState.FAILED:
         when = f"[red]{when}[/]"
     _line(console, f"  {_action(a)}: {a.state.value}, {attempts}; {when}")
@@ -175,16 +173,3 @@ def _line(console: Console, markup: str) -> None:
 
 def _iso(moment: datetime | None) -> str:
     return moment.isoformat(timespec="seconds") if moment else ""
-
-
-def _ago(span: timedelta | None) -> str:
-    if span is None:
-        return ""
-    seconds = max(0, int(span.total_seconds()))
-    if seconds < 120:
-        return f"{seconds} s ago"
-    if seconds < 7200:
-        return f"{seconds // 60} min ago"
-    if seconds < 3 * 86400:
-        return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min ago"
-    return f"{seconds // 86400} days ago"

@@ -48,20 +48,6 @@ def elapsed(start: datetime, end: datetime, calendar: BusinessHours | None) -> t
     return total
 
 
-def format_duration(span: timedelta) -> str:
-    """A human duration, floored to the minute: "45 min", "26 h 5 min", "3 days 4 h"."""
-    minutes = max(int(span.total_seconds() // 60), 0)
-    hours, minutes = divmod(minutes, 60)
-    if hours >= 48:
-        days, hours = divmod(hours, 24)
-        return f"{days} days {hours} h" if hours else f"{days} days"
-    if hours and minutes:
-        return f"{hours} h {minutes} min"
-    if hours:
-        return f"{hours} h"
-    return f"{minutes} min"
-
-
 @dataclass(slots=True)
 class _Compiled:
     """A calendar in the shape `elapsed` needs, with a per-day window cache."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ from jinja2 import (
 from jinja2.sandbox import SandboxedEnvironment
 
 from care.domain.actions import Action, NoteDraft, action_ref
-from care.domain.business_hours import format_duration
+from care.domain.wording import duration, plural
 
 BUNDLED_DIR = Path(__file__).parents[1] / "templates"
 
@@ -103,8 +103,10 @@ class NoteRenderer:
             lstrip_blocks=True,
             autoescape=False,  # notes are plain text, not HTML
         )
-        self.env.filters["duration"] = _duration
-        self.env.filters["plural"] = _plural
+        # `{{ elapsed | duration }}` (a timedelta, or a number of minutes) and
+        # `{{ 4 | plural("time") }}` -> "4 times": see care.domain.wording.
+        self.env.filters["duration"] = partial(duration, unit="minutes")
+        self.env.filters["plural"] = plural
 
     def ref(self, action: Action) -> str:
         return action_ref(action.key, self._ref_key)
@@ -156,15 +158,3 @@ def _framed(text: str, action: Action, ref: str) -> str:
     if ref_in(text) != ref:
         text = f"{text}\n\n{footer(ref)}"
     return text
-
-
-def _duration(value: timedelta | float) -> str:
-    """`{{ elapsed | duration }}`: a timedelta, or a number of minutes."""
-    if not isinstance(value, timedelta):
-        value = timedelta(minutes=float(value))
-    return format_duration(value)
-
-
-def _plural(count: int, word: str, plural: str | None = None) -> str:
-    """`{{ 4 | plural("time") }}` -> "4 times"."""
-    return f"{count} {word if count == 1 else plural or word + 's'}"

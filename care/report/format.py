@@ -4,18 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from care.domain.business_hours import format_duration
 from care.domain.metrics import Metrics, Rate, Report, Thresholds
+from care.domain.wording import duration, plural
 
 NONE = "—"  # a figure with nothing to count over
-
-
-def duration(seconds: float | None) -> str:
-    if seconds is None:
-        return NONE
-    return "< 1 min" if seconds < 60 else format_duration(timedelta(seconds=seconds))
+UNDER_A_MINUTE = "< 1 min"  # a time in seconds under a minute, rather than "0 min"
 
 
 def percent(rate: Rate) -> str:
@@ -34,8 +29,7 @@ def moment(at: datetime) -> str:
 
 
 def window(report: Report) -> str:
-    days = report.days
-    span = f"{days:g} day" + ("" if days == 1 else "s")
+    span = plural(report.days, "day", spec="g")
     return f"{moment(report.start)} → {moment(report.end)} ({span})"
 
 
@@ -71,8 +65,14 @@ def columns(t: Thresholds) -> tuple[Column, ...]:
     return (
         Column("tickets", lambda m: f"{m.tickets:,}"),
         Column("answered", lambda m: f"{m.answered:,}"),
-        Column("first response median", lambda m: duration(m.first_response_median)),
-        Column("first response p90", lambda m: duration(m.first_response_p90)),
+        Column(
+            "first response median",
+            lambda m: duration(m.first_response_median, none=NONE, under_a_minute=UNDER_A_MINUTE),
+        ),
+        Column(
+            "first response p90",
+            lambda m: duration(m.first_response_p90, none=NONE, under_a_minute=UNDER_A_MINUTE),
+        ),
         Column("first-reply waits", lambda m: f"{m.first_reply_breached.total:,}"),
         Column("first-reply breached", lambda m: rate(m.first_reply_breached)),
         Column("next-reply waits", lambda m: f"{m.next_reply_breached.total:,}"),
@@ -150,8 +150,10 @@ class Bottlenecks:
 
 def bottlenecks(report: Report) -> Bottlenecks:
     waits = [
-        f"{g.label}: p90 {duration(g.metrics.first_response_p90)} "
-        f"(median {duration(g.metrics.first_response_median)}, "
+        f"{g.label}: "
+        f"p90 {duration(g.metrics.first_response_p90, none=NONE, under_a_minute=UNDER_A_MINUTE)} "
+        "(median "
+        f"{duration(g.metrics.first_response_median, none=NONE, under_a_minute=UNDER_A_MINUTE)}, "
         f"{g.metrics.answered:,} of {g.metrics.tickets:,} tickets answered)"
         for g in report.longest_waits
     ]

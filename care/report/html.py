@@ -15,6 +15,7 @@ from pathlib import Path
 
 from care.domain.metrics import Metrics, Rate, Report, Scope
 from care.domain.templating import template_environment
+from care.domain.wording import duration
 from care.report import format as fmt
 
 TEMPLATE = "report.html.j2"
@@ -103,7 +104,17 @@ def _waits_chart(groups: Sequence[Scope]) -> Chart:
         description="Bars: the first-response time within which 90 % of each group's "
         "answered tickets got their first agent reply; longest first.",
         bars=_bars(
-            [(g.label, fmt.duration(g.metrics.first_response_p90)) for g in answered],
+            [
+                (
+                    g.label,
+                    duration(
+                        g.metrics.first_response_p90,
+                        none=fmt.NONE,
+                        under_a_minute=fmt.UNDER_A_MINUTE,
+                    ),
+                )
+                for g in answered
+            ],
             [(g.metrics.first_response_p90 or 0.0) / longest if longest else 0.0 for g in answered],
         ),
         headers=("group", "answered", "median", "p90"),
@@ -111,8 +122,14 @@ def _waits_chart(groups: Sequence[Scope]) -> Chart:
             (
                 g.label,
                 f"{g.metrics.answered:,} of {g.metrics.tickets:,}",
-                fmt.duration(g.metrics.first_response_median),
-                fmt.duration(g.metrics.first_response_p90),
+                duration(
+                    g.metrics.first_response_median,
+                    none=fmt.NONE,
+                    under_a_minute=fmt.UNDER_A_MINUTE,
+                ),
+                duration(
+                    g.metrics.first_response_p90, none=fmt.NONE, under_a_minute=fmt.UNDER_A_MINUTE
+                ),
             )
             for g in answered
         ),

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from care.domain.business_hours import elapsed, format_duration
+from care.domain.business_hours import elapsed
 from care.domain.policy import BusinessHours
 
 NINE_TO_FIVE = BusinessHours(timezone="UTC", start=time(9), end=time(17))
@@ -87,19 +87,3 @@ def test_a_span_of_months_counts_every_working_day() -> None:
 def test_naive_datetimes_are_taken_as_utc() -> None:
     start = datetime(2025, 3, 7, 16)
     assert elapsed(start, datetime(2025, 3, 10, 10), NINE_TO_FIVE) == timedelta(hours=2)
-
-
-@pytest.mark.parametrize(
-    ("span", "text"),
-    [
-        (timedelta(seconds=59), "0 min"),
-        (timedelta(minutes=45), "45 min"),
-        (timedelta(hours=24), "24 h"),
-        (timedelta(hours=26, minutes=5, seconds=59), "26 h 5 min"),
-        (timedelta(hours=47, minutes=59), "47 h 59 min"),
-        (timedelta(days=3, hours=4, minutes=10), "3 days 4 h"),
-        (timedelta(days=3), "3 days"),
-    ],
-)
-def test_durations_read_like_a_person_wrote_them(span: timedelta, text: str) -> None:
-    assert format_duration(span) == text

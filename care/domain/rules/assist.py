@@ -18,6 +18,7 @@ from care.domain.actions import Action, NoteDraft
 from care.domain.faq import FaqIndex
 from care.domain.model import Ticket
 from care.domain.policy import Policy
+from care.domain.wording import plural
 
 FAQ = "assist.faq"
 REPEAT_CONTACT = "assist.repeat_contact"
@@ -48,7 +49,7 @@ def faq(t: Ticket, p: Policy, now: datetime, index: FaqIndex | None = None) -> l
     articles = [
         {"id": a.id, "title": a.title, "url": a.url, "score": round(score, 2)} for a, score in hits
     ]
-    count = f"{len(hits)} FAQ article" + ("s" if len(hits) != 1 else "")
+    count = plural(len(hits), "FAQ article")
     return [
         Action(
             rule=FAQ,

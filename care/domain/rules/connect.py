@@ -16,6 +16,7 @@ from care.domain.actions import Action, NoteDraft
 from care.domain.business_hours import elapsed
 from care.domain.model import Ticket
 from care.domain.policy import Policy
+from care.domain.wording import plural
 
 GREETING = "connect.greeting"
 LOYAL_CUSTOMER = "connect.loyal_customer"
@@ -91,9 +92,9 @@ def tenure_phrase(created_at: datetime | None, now: datetime, min_days: int = 30
     if months < 1:
         return None
     if months < 12:
-        return f"{months} month" if months == 1 else f"{months} months"
+        return plural(months, "month")
     years = months // 12
-    return f"{years} year" if years == 1 else f"{years} years"
+    return plural(years, "year")
 
 
 def _whole_months(start: datetime, end: datetime) -> int:

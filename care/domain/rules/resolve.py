@@ -21,11 +21,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from care.domain.actions import Action, NoteDraft
-from care.domain.business_hours import elapsed, format_duration
+from care.domain.business_hours import elapsed
 from care.domain.model import Priority, Ticket
 from care.domain.policy import Policy
 from care.domain.rules.connect import greeting_name
 from care.domain.waits import current_wait, moment_key
+from care.domain.wording import duration, plural
 
 RESPONSE_SLA = "resolve.response_sla"
 TWO_INTERACTIONS = "resolve.two_interactions"
@@ -49,14 +50,11 @@ def response_sla(t: Ticket, p: Policy, now: datetime) -> list[Action]:
     target = settings.target(t.priority)
     spent = elapsed(wait.started_at, now, p.business_hours)
     clock = " (business hours)" if p.business_hours else ""
-    reason = (
-        f"waiting {format_duration(spent)}{clock} for {wait.kind.awaiting}; "
-        f"target {format_duration(target)}"
-    )
+    reason = f"waiting {duration(spent)}{clock} for {wait.kind.awaiting}; target {duration(target)}"
     if spent > target:  # exactly on target is still in time
         fields = {
-            "target": format_duration(target),
-            "elapsed": format_duration(spent),
+            "target": duration(target),
+            "elapsed": duration(spent),
             "since": _when(wait.started_at, p),
             "awaiting": wait.kind.awaiting,
             "priority": t.priority.value if t.priority else None,
@@ -141,8 +139,8 @@ def passed_around(t: Ticket, p: Policy, now: datetime) -> list[Action]:
             helpdesk=t.helpdesk,
             ticket_id=t.id,
             reason=(
-                f"the ticket moved between groups {_times(t.group_hops)} "
-                f"and between assignees {_times(t.assignee_hops)}"
+                f"the ticket moved between groups {plural(t.group_hops, 'time')} "
+                f"and between assignees {plural(t.assignee_hops, 'time')}"
             ),
             add_tags=frozenset({tag}),
             note=NoteDraft(PASSED_AROUND, fields),
@@ -177,7 +175,3 @@ def _when(moment: datetime, p: Policy) -> str:
     zone = p.business_hours.zone if p.business_hours else None
     local = moment.astimezone(zone) if zone else moment
     return f"{local:%Y-%m-%d %H:%M} {local.tzname() or 'UTC'}"
-
-
-def _times(count: int) -> str:
-    return "1 time" if count == 1 else f"{count} times"
