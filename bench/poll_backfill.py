@@ -53,7 +53,7 @@ def start_sandbox(
     if plan is not None and helpdesk == "freshdesk":
         limits += f", plan={plan!r}"
     code = (
-        f"from connectors.{helpdesk}.sandbox import serve_forever; "
+        f"from sandboxes.{helpdesk} import serve_forever; "
         f"serve_forever({port}, {tickets}, 7, 0, None{limits})"
     )
     out = subprocess.DEVNULL if plan is None else subprocess.PIPE
