@@ -23,6 +23,7 @@ RULE_NAMES = (
     "assist.faq",
     "assist.repeat_contact",
     "assist.error_page",
+    "assist.proactive_outreach",
     "resolve.response_sla",
     "resolve.two_interactions",
     "resolve.passed_around",
@@ -47,6 +48,7 @@ class Tags(_Section):
     faq_suggested: str = "faq_suggested"
     repeat_contact: str = "repeat_contact"
     proactive: str = "proactive"
+    outreach: str = "outreach"
     sla_warning: str = "sla_warning"
     sla_breached: str = "sla_breached"
     escalated: str = "escalated"
@@ -90,6 +92,33 @@ class ErrorPage(_Section):
     tag: str = "error_page"  # the tag the product's error page sets
     channels: tuple[str, ...] = ("error_page",)
     min_priority: Priority = Priority.HIGH
+
+
+class ProactiveOutreach(_Section):
+    """`assist.proactive_outreach`: reach out first when the product shows a customer an
+    error (SPEC §2, §4b)."""
+
+    helpdesk: str | None = None  # where the ticket opens; None: the first configured one
+    mode: Literal["note", "reply"] = "note"  # an internal note for an agent, or a reply
+    same_error_hours: float = Field(24, gt=0, le=24 * 365)  # per customer and fingerprint
+    cooldown_days: float = Field(7, ge=0, le=365)  # per customer, any error
+    max_event_age_hours: float = Field(24, gt=0, le=24 * 30)  # older events: too late
+    # Allow-lists; empty: every error. Kinds match the fingerprint or the error code
+    # exactly; URL patterns are shell-style globs ("https://app.acme.com/checkout/*").
+    error_kinds: tuple[str, ...] = ()
+    url_patterns: tuple[str, ...] = ()
+    subject: str = Field("About the error you just met: {title}", max_length=200)
+
+    @field_validator("subject")
+    @classmethod
+    def _one_subject_line(cls, value: str) -> str:
+        if any(c in value for c in "\r\n\0"):
+            raise ValueError("must be one line: no carriage return, line feed or NUL")
+        try:
+            value.format(title="")
+        except (KeyError, IndexError, ValueError):
+            raise ValueError("may hold {title} and no other {…} field") from None
+        return value
 
 
 class ResponseSla(_Section):
@@ -174,6 +203,7 @@ class Rules(_Section):
     faq: Faq = Faq()
     repeat_contact: RepeatContact = RepeatContact()
     error_page: ErrorPage = ErrorPage()
+    proactive_outreach: ProactiveOutreach = ProactiveOutreach()
     response_sla: ResponseSla = ResponseSla()
     two_interactions: TwoInteractions = TwoInteractions()
     passed_around: PassedAround = PassedAround()

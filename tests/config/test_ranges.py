@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from care.domain.policy import RULE_NAMES
 from care.domain.rules import RULES
+from care.domain.rules.outreach import PROACTIVE_OUTREACH
 from care.settings.file import ConfigFile
 from care.settings.load import ConfigError, load_settings
 
@@ -111,7 +112,8 @@ def test_a_rule_name_like_no_other_lists_the_rules(tmp_path):
 
 
 def test_the_rule_names_disabled_accepts_are_the_rules():
-    assert set(RULE_NAMES) == set(RULES)
+    # The ticket rules, and the one that acts on product error events instead.
+    assert set(RULE_NAMES) == set(RULES) | {PROACTIVE_OUTREACH}
 
 
 @pytest.mark.parametrize("prefix", ["CARE_", "care ", "my care_", "Acme-"])
