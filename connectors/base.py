@@ -135,6 +135,22 @@ class Submission:
     resend: list[Change] = field(default_factory=list)  # internal: changes still to send
 
 
+@dataclass(frozen=True, slots=True)
+class NewTicket:
+    """A ticket CARE opens itself (`assist.proactive_outreach`): one requester, one
+    first message, found again by `key` when the answer to its creation is lost."""
+
+    key: str  # unique; Zendesk keeps it as the ticket's external_id
+    requester_email: str
+    subject: str
+    body: str  # the first message: a public reply, or an internal note for the agents
+    public: bool
+    tags: frozenset[str]
+    facts: str  # what happened, in a line or two: a new ticket's description where the
+    # vendor shows the description as the requester's words (Freshdesk, note mode)
+    not_before: datetime  # no ticket created before this is it (when the intent was recorded)
+
+
 class ConnectorMemory(Protocol):
     """What a connector remembers between polls and processes (the store implements it):
     requester account creation times and reply counts it had to look up."""
@@ -187,6 +203,16 @@ class Helpdesk(Protocol):
 
     def whoami(self) -> Account:
         """One authenticated request that writes nothing: proves the URL and credential."""
+        ...
+
+    def create_ticket(self, new: NewTicket) -> str:
+        """Open the ticket and return its id. A creation whose answer is lost is looked
+        for (`find_created`) before anything is sent again; when it cannot be told,
+        `OutcomeUnknown` is raised and the caller looks for it later."""
+        ...
+
+    def find_created(self, new: NewTicket) -> str | None:
+        """The id of the ticket `create_ticket(new)` opened, if the helpdesk shows one."""
         ...
 
     def group_names(self) -> dict[str, str]:

@@ -52,6 +52,11 @@ class SurveyState(StrEnum):
     REOPENED = "reopened"  # waits for the ticket to be solved again
 
 
+class OutreachState(StrEnum):
+    INTENDED = "intended"  # decided and recorded; the ticket may or may not exist yet
+    OPENED = "opened"  # the helpdesk has the ticket: `ticket_id`
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes in, aware UTC datetimes out, on every backend.
 
@@ -261,6 +266,39 @@ class SurveyAnswer(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
+class OutreachEntry(Base):
+    """One proactive contact (`assist.proactive_outreach`), recorded before the ticket is
+    opened: the unique key makes it happen once, whatever reruns or a second worker do."""
+
+    __tablename__ = "outreach"
+    __table_args__ = (
+        UniqueConstraint("key"),
+        Index(None, "state", "claimed_at"),
+        Index(None, "customer_email", "intended_at"),
+        _one_of("state", OutreachState),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    key: Mapped[str]  # chains from the customer's previous contact (rules/outreach.py)
+    helpdesk: Mapped[str]
+    customer_email: Mapped[str]  # lower case
+    fingerprint: Mapped[str]
+    error_event_id: Mapped[int | None]  # error_events.id of the event that decided it
+    state: Mapped[str]
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)  # rendered: the note or the public message
+    public: Mapped[bool] = mapped_column(server_default=false())
+    tags: Mapped[list[str]]
+    facts: Mapped[str] = mapped_column(Text)
+    intended_at: Mapped[datetime]
+    claim_token: Mapped[str | None]
+    claimed_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(server_default=text("0"))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    opened_at: Mapped[datetime | None]
+    ticket_id: Mapped[str | None]
+
+
 class SurveyOptOut(Base):
     """An address that unsubscribed from surveys (stored in lower case)."""
 
@@ -325,4 +363,11 @@ Index(
     "ix_survey_outbox_email_sent_at",
     func.lower(SurveyOutboxEntry.requester_email),
     SurveyOutboxEntry.sent_at,
+)
+
+# Proactive outreach asks whether a customer has an unsolved ticket, by address.
+Index(
+    "ix_ticket_snapshots_requester_email",
+    func.lower(TicketSnapshot.requester_email),
+    TicketSnapshot.status,
 )

@@ -18,11 +18,13 @@ from sqlalchemy.engine import Connection
 from care.domain.actions import Action
 from care.domain.metrics import GroupActivity, Thresholds
 from care.domain.model import CountedReplies, Previous, Ticket
+from care.domain.rules.outreach import CustomerHistory
 from care.store import (
     accounts,
     actions,
     cursors,
     keys,
+    outreach,
     quarantine,
     reports,
     snapshots,
@@ -34,6 +36,7 @@ from care.store.actions import ActionRecord
 from care.store.base import now_utc
 from care.store.cursors import CursorInfo
 from care.store.database import open_engine_read_only
+from care.store.outreach import OutreachIntent, OutreachRecord
 from care.store.overview import Overview, read_overview
 from care.store.pages import RecordedPage, refused_data, why_refused
 from care.store.quarantine import QuarantinedRecord, SetAside
@@ -292,6 +295,38 @@ class Store(SurveyMethods):
         latest actions and `failed` latest failures, survey totals; in one read."""
         with self._read() as conn:
             return read_overview(conn, now, recent, failed)
+
+    # -- proactive outreach (care/store/outreach.py) ------------------------
+
+    def customer_histories(
+        self, wanted: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], CustomerHistory]:
+        """(customer e-mail, fingerprint) -> unsolved tickets, past contacts, opt-out."""
+        with self._read() as conn:
+            return outreach.customer_histories(conn, wanted)
+
+    def record_outreach(
+        self, intents: Sequence[OutreachIntent], token: str, now: datetime
+    ) -> set[str]:
+        """Record decided contacts, claimed by `token`; the keys that were new."""
+        with self._write() as conn:
+            return outreach.record_intents(conn, intents, token, now)
+
+    def claim_open_outreach(self, token: str, now: datetime, limit: int) -> list[OutreachRecord]:
+        with self._write() as conn:
+            return outreach.claim_open(conn, token, now, limit)
+
+    def outreach_opened(self, key: str, token: str, ticket_id: str, now: datetime) -> bool:
+        with self._write() as conn:
+            return outreach.mark_opened(conn, key, token, ticket_id, now)
+
+    def outreach_failed(self, key: str, token: str, error: str) -> None:
+        with self._write() as conn:
+            outreach.mark_failed(conn, key, token, error)
+
+    def outreach_counts(self) -> dict[str, int]:
+        with self._read() as conn:
+            return outreach.counts(conn)
 
     # -- alerts (care/store/alerts.py) -------------------------------------
 

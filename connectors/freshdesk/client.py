@@ -20,6 +20,7 @@ from connectors.base import (
     Change,
     ConnectorMemory,
     Jobs,
+    NewTicket,
     Page,
     RequestStats,
     Skipped,
@@ -27,8 +28,8 @@ from connectors.base import (
     apply_and_wait,
 )
 from connectors.errors import HelpdeskError, MalformedRecord, NotFound
+from connectors.freshdesk import create, writes
 from connectors.freshdesk import endpoints as ep
-from connectors.freshdesk import writes
 from connectors.freshdesk.mapping import Conversations, to_ticket
 from connectors.freshdesk.replies import ReplyCounter
 from connectors.http import HelpdeskHttp, make_session
@@ -71,6 +72,7 @@ class FreshdeskHelpdesk:
     ) -> None:
         self.name = name
         self._memory = memory
+        self._email_config_id: int | None = None  # where outbound e-mail goes out from
         self._custom_statuses = {code: Status(s) for code, s in (custom_statuses or {}).items()}
         self.base_url = base_url.rstrip("/")
         self.stats = RequestStats()
@@ -102,6 +104,14 @@ class FreshdeskHelpdesk:
             email=contact.get("email"),
             role=agent.get("type"),
         )
+
+    def create_ticket(self, new: NewTicket) -> str:
+        if new.public and self._email_config_id is None:
+            self._email_config_id = create.primary_email_config(self.http)
+        return create.create_ticket(self.http, new, self._email_config_id)
+
+    def find_created(self, new: NewTicket) -> str | None:
+        return create.find_created(self.http, new)
 
     def group_names(self) -> dict[str, str]:
         """Group id -> name (`GET /api/v2/groups`, 100 a request, 1 credit each)."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 TICKETS = "/api/v2/tickets"
+OUTBOUND_EMAIL = "/api/v2/tickets/outbound_email"
+EMAIL_CONFIGS = "/api/v2/email_configs"
 TICKET = "/api/v2/tickets/{id}"
 CONVERSATIONS = "/api/v2/tickets/{id}/conversations"
 NOTES = "/api/v2/tickets/{id}/notes"

@@ -18,6 +18,7 @@ from connectors.base import (
     ApplyReport,
     Change,
     Jobs,
+    NewTicket,
     Page,
     RequestStats,
     Skipped,
@@ -27,6 +28,7 @@ from connectors.base import (
 from connectors.errors import AuthError, MalformedRecord, NotFound, OutcomeUnknown
 from connectors.http import Credentials, HelpdeskHttp, make_session
 from connectors.unreadable import set_aside
+from connectors.zendesk import create
 from connectors.zendesk import endpoints as ep
 from connectors.zendesk.jobs import (
     JOB_POLL_MAX_S,
@@ -66,6 +68,7 @@ class ZendeskHelpdesk:
         self.name = name
         self.base_url = base_url.rstrip("/")
         self.stats = RequestStats()
+        self._agent_id: str | None = None  # who authors the tickets CARE opens
         self._session = make_session()
         creds = credentials(self._session) if callable(credentials) else credentials
         if share := getattr(creds, "share", None):  # token requests count and wait with ours
@@ -93,6 +96,14 @@ class ZendeskHelpdesk:
             email=user.get("email"),
             role=user.get("role"),
         )
+
+    def create_ticket(self, new: NewTicket) -> str:
+        if self._agent_id is None:  # the first comment's author: the agent behind us
+            self._agent_id = self.whoami().id
+        return create.create_ticket(self.http, new, self._agent_id)
+
+    def find_created(self, new: NewTicket) -> str | None:
+        return create.find_created(self.http, new)
 
     def group_names(self) -> dict[str, str]:
         """Group id -> name (`GET /api/v2/groups`, cursor-paginated: one request per 100)."""

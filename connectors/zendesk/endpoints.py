@@ -4,6 +4,7 @@ from __future__ import annotations
 
 OAUTH_TOKENS = "/oauth/tokens"
 INCREMENTAL_TICKETS = "/api/v2/incremental/tickets/cursor"
+TICKETS = "/api/v2/tickets"  # Create Ticket (POST); List Tickets by external_id (GET)
 TICKET = "/api/v2/tickets/{id}"
 SHOW_MANY = "/api/v2/tickets/show_many"
 TICKET_COMMENTS = "/api/v2/tickets/{id}/comments"

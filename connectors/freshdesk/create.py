@@ -1,0 +1,120 @@
+"""Open a ticket for a customer (proactive outreach).
+
+Mode `reply`: `POST /api/v2/tickets/outbound_email`, which e-mails the customer from
+the helpdesk's primary support address (`email_config_id`, from
+`GET /api/v2/email_configs`). Mode `note`: `POST /api/v2/tickets` (its description is
+shown as the requester's words, so it holds only the facts of the error) and the
+guidance for the agents as a private note.
+https://developers.freshdesk.com/api/#create_ticket
+https://developers.freshdesk.com/api/#create_outbound_email
+https://developers.freshdesk.com/api/#list_all_email_configs
+
+Freshdesk keeps no external id: a creation whose answer was lost is found among the
+customer's tickets (`GET /api/v2/tickets?email=...`) by CARE's outreach tags and its
+creation time; a customer gets one outreach per cooldown, so there is one at most.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from connectors.base import NewTicket
+from connectors.errors import MalformedRecord, OutcomeUnknown
+from connectors.freshdesk import endpoints as ep
+from connectors.freshdesk.writes import LOST_ANSWER_ROUNDS, LOST_GRACE_S, note_html
+from connectors.freshdesk.writes import conversations as all_conversations
+from connectors.http import HelpdeskHttp
+from connectors.timestamps import parse_time
+
+OPEN, LOW = 2, 1  # status and priority codes
+
+
+def create_ticket(http: HelpdeskHttp, new: NewTicket, email_config_id: int | None) -> str:
+    fields: dict[str, Any] = {
+        "email": new.requester_email,
+        "subject": new.subject,
+        "status": OPEN,
+        "priority": LOW,
+        "tags": sorted(new.tags),
+    }
+    if new.public:
+        if email_config_id is None:
+            raise MalformedRecord("Freshdesk has no active primary e-mail config to send from")
+        path = ep.OUTBOUND_EMAIL
+        fields |= {"description": note_html(new.body), "email_config_id": email_config_id}
+    else:
+        path, fields["description"] = ep.TICKETS, note_html(new.facts)
+    try:
+        answer = http.post(path, fields)
+        ticket_id = answer.get("id") if isinstance(answer, dict) else None
+        if ticket_id is None:
+            raise MalformedRecord(f"POST {path} answered without a ticket id")
+        ticket_id = str(ticket_id)
+    except OutcomeUnknown as exc:
+        if exc.timed_out:
+            time.sleep(LOST_GRACE_S)
+        found = find_created(http, new)
+        if found is None:
+            raise
+        ticket_id = found
+    if not new.public:
+        _note_once(http, ticket_id, new.body)
+    return ticket_id
+
+
+def find_created(http: HelpdeskHttp, new: NewTicket) -> str | None:
+    params = {
+        "email": new.requester_email,
+        "updated_since": new.not_before.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "order_by": "created_at",
+        "order_type": "desc",
+        "per_page": ep.PAGE_SIZE,
+    }
+    rows = http.get(ep.TICKETS, params)
+    for row in rows if isinstance(rows, list) else []:
+        if not isinstance(row, dict) or not new.tags <= set(row.get("tags") or []):
+            continue
+        if _created(row) >= new.not_before.replace(microsecond=0):
+            return str(row["id"])
+    return None
+
+
+def primary_email_config(http: HelpdeskHttp) -> int | None:
+    """The id of the active primary e-mail config: where outbound e-mail goes out from."""
+    configs = http.get(ep.EMAIL_CONFIGS)
+    active = [c for c in configs if isinstance(c, dict) and c.get("active", True)]
+    primary = [c for c in active if c.get("primary_role")] or active
+    return int(primary[0]["id"]) if primary else None
+
+
+def _note_once(http: HelpdeskHttp, ticket_id: str, text: str) -> None:
+    """The private note, once: after a lost answer, only if the ticket does not show it."""
+    marker = text.strip().rsplit("\n", 1)[-1]  # the note's ref line
+    if marker and marker in _texts(http, ticket_id):
+        return  # an earlier, interrupted run posted it
+    for _ in range(LOST_ANSWER_ROUNDS):
+        try:
+            http.post(ep.NOTES.format(id=ticket_id), {"body": note_html(text), "private": True})
+            return
+        except OutcomeUnknown as exc:
+            if exc.timed_out:
+                time.sleep(LOST_GRACE_S)
+            if marker in _texts(http, ticket_id):
+                return
+    raise OutcomeUnknown(
+        f"ticket {ticket_id}: the outreach note lost its answer; it is looked for next"
+    )
+
+
+def _texts(http: HelpdeskHttp, ticket_id: str) -> str:
+    rows = all_conversations(http, ticket_id)
+    return "\n".join(str(c.get("body_text") or c.get("body") or "") for c in rows)
+
+
+def _created(row: dict[str, Any]) -> datetime:
+    try:
+        return parse_time(row.get("created_at"), "created_at")
+    except MalformedRecord:
+        return datetime.min.replace(tzinfo=UTC)  # unreadable: not taken for ours
