@@ -153,6 +153,28 @@ def run_surveys(
     print_dispatch_summary(out, summary)
 
 
+@run_app.command("outreach")
+def run_outreach(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Decide only; record and open nothing.")
+    ] = False,
+) -> None:
+    """One proactive-outreach run over the stored error events now."""
+    from care.app.summaries import print_outreach_summary
+
+    _checked_settings()
+    from flows.outreach import proactive_outreach
+
+    quiet_prefect_shutdown()
+    try:
+        result = proactive_outreach(dry_run=dry_run)
+    except (ConfigError, AuthError) as exc:
+        raise _fail(str(exc)) from None
+    except HelpdeskError as exc:
+        raise _fail(str(exc), code=1) from None
+    print_outreach_summary(out, result, dry_run)
+
+
 @run_app.command("report")
 def run_report(
     days: Annotated[int, typer.Option(min=1, help="Days up to now the report covers.")] = 7,

@@ -9,7 +9,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from care.domain.wording import plural
 from flows.summary import PollSummary, interrupted_note, outcome_words
+from tasks.outreach import OutreachResult
 
 
 def print_poll_summary(console: Console, summary: PollSummary) -> None:
@@ -56,3 +58,21 @@ def print_dispatch_summary(console: Console, result: DispatchOutcomes) -> None:
     note = interrupted_note(result.interrupted)
     if note:
         console.print(f"[yellow]{note}[/]", highlight=False)
+
+
+def print_outreach_summary(console: Console, result: OutreachResult, dry_run: bool) -> None:
+    mode = " [yellow](dry run: nothing written)[/]" if dry_run else ""
+    console.print(
+        f"[bold]proactive outreach[/]: {plural(result.events, 'error event')} judged, "
+        f"{result.opened} tickets opened, {result.found} found already open, "
+        f"{len(result.failed)} failed{mode}",
+        highlight=False,
+    )
+    table = Table("outcome", "events", title="Error events", title_justify="left")
+    for label, count in sorted(result.outcomes.items()):
+        table.add_row(escape(label.replace("skipped:", "skipped: ").replace("_", " ")), str(count))
+    if not result.outcomes:
+        table.add_row("[dim](no new events)[/]", "0")
+    console.print(table)
+    for key, error in sorted(result.failed.items())[:10]:
+        console.print(f"[red]contact {key[:10]}[/]: {escape(error)}", highlight=False)
