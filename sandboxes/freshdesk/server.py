@@ -28,10 +28,12 @@ from sandboxes.freshdesk.limits import (
     Credits,
     Plan,
 )
-from sandboxes.freshdesk.records import AGENTS, GROUPS, Json, agent_json, group_json
+from sandboxes.freshdesk.records import AGENTS, GROUPS, Json, agent_json, group_json, iso
 from sandboxes.freshdesk.scenarios import COUNT as SCENARIO_COUNT
 from sandboxes.freshdesk.seed import Seed
 from sandboxes.freshdesk.state import (
+    EMAIL_CONFIG_ID,
+    SUPPORT_EMAIL,
     ApiError,
     Store,
     invalid,
@@ -133,6 +135,11 @@ class FreshdeskSandbox(SandboxLifecycle):
             raise KeyError(ticket_id)
         return found[0]
 
+    def created_tickets(self) -> list[int]:
+        """The ids of the tickets created through `POST /api/v2/tickets` and
+        `POST /api/v2/tickets/outbound_email`, in order."""
+        return list(self.store.created)
+
     def notes(self, ticket_id: int) -> list[Json]:
         """Private and public notes (source 2) of a ticket, oldest first."""
         found = self.store.get(ticket_id)
@@ -211,7 +218,8 @@ class FreshdeskSandbox(SandboxLifecycle):
         try:
             if not self._authenticated(headers.get("Authorization", "")):
                 raise ApiError(401, INVALID_CREDENTIALS)
-            cost = 1 + 2 * len(parse_includes(query) & INCLUDES) if path == "/api/v2/tickets" else 1
+            listing = method == "GET" and path == "/api/v2/tickets"
+            cost = 1 + 2 * len(parse_includes(query) & INCLUDES) if listing else 1
             limits = self.credits.spend(method, path, cost, self.clock())
             try:
                 status, payload, extra = self._route(method, path, query, body)
@@ -266,6 +274,12 @@ class FreshdeskSandbox(SandboxLifecycle):
         match method, parts:
             case "GET", ["tickets"]:
                 return self._list_tickets(path, query)
+            case "POST", ["tickets"]:
+                return 201, self.store.create(parse_json(body), outbound=False), {}
+            case "POST", ["tickets", "outbound_email"]:
+                return 201, self.store.create(parse_json(body), outbound=True), {}
+            case "GET", ["email_configs"]:
+                return 200, [self._email_config()], {}
             case "POST", ["tickets", "bulk_update"]:
                 job_id = self.store.create_job(parse_json(body))
                 timer = threading.Timer(self.job_delay_ms / 1000, self.store.run_job, (job_id,))
@@ -287,7 +301,7 @@ class FreshdeskSandbox(SandboxLifecycle):
             case "POST", ["tickets", tid, "notes"]:
                 return 201, self.store.add_note(parse_id(tid), parse_json(body)), {}
             case "GET", ["contacts", cid]:
-                contact = self.store.seed.contact(parse_id(cid))
+                contact = self.store.contact(parse_id(cid))
                 if contact is None:
                     raise ApiError(404, None)
                 return 200, contact, {}
@@ -320,12 +334,50 @@ class FreshdeskSandbox(SandboxLifecycle):
             raise invalid(
                 "include", "It should be one of these values: 'requester,stats,description'"
             )
-        ids = self.store.ticket_ids(order_by, order_type == "desc", since)
+        requester = self._requester_filter(query)
+        if requester == 0:  # no contact has that e-mail: no tickets (unconfirmed)
+            return 200, [], {}
+        ids = self.store.ticket_ids(order_by, order_type == "desc", since, requester)
         window = list(islice(ids, (page - 1) * per_page, page * per_page + 1))
         more = len(window) > per_page
         broken = self._malformed(set(window[:per_page]))
         rows = [self._list_row(i, includes, i in broken) for i in window[:per_page]]
         return 200, rows, self._link(path, query, page, more)
+
+    def _requester_filter(self, query: dict[str, str]) -> int | None:
+        """List All Tickets' `email` / `requester_id` filters ("filter tickets by requester
+        email / requester ID"), combined with updated_since, order_by, paging and includes:
+        https://developers.freshdesk.com/api/#list_all_tickets
+        Returns the contact id, 0 for an e-mail no contact has, None without a filter."""
+        if "requester_id" in query:
+            if not query["requester_id"].isdigit():
+                raise invalid(
+                    "requester_id", "It should be a/an Positive Integer", "datatype_mismatch"
+                )
+            return int(query["requester_id"])
+        if "email" in query:
+            email = query["email"].strip()
+            if "@" not in email:
+                raise invalid("email", "It should be in the 'valid email address' format")
+            return self.store.find_contact(email) or 0
+        return None
+
+    def _email_config(self) -> Json:
+        """The sandbox's one, primary email config (mailbox), with the fields List All Email
+        Configs documents: https://developers.freshdesk.com/api/#email_configs"""
+        stamp = iso(int(self.now.timestamp()) - 400 * 86_400)
+        return {
+            "id": EMAIL_CONFIG_ID,
+            "name": "CARE Support",
+            "product_id": None,
+            "to_email": SUPPORT_EMAIL,
+            "reply_email": SUPPORT_EMAIL,
+            "group_id": None,
+            "primary_role": True,
+            "active": True,
+            "created_at": stamp,
+            "updated_at": stamp,
+        }
 
     def _list_row(self, ticket_id: int, includes: set[str], malformed: bool) -> Json:
         ticket = self.store.shaped(ticket_id, includes | {"list"})

@@ -19,13 +19,37 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from sandboxes.freshdesk.records import DAY, Json, conversation, iso
-from sandboxes.freshdesk.seed import Seed, stats
+from sandboxes.freshdesk.records import AGENTS, DAY, Json, conversation, iso, quiet_fields
+from sandboxes.freshdesk.scenarios import PERSON_BASE
+from sandboxes.freshdesk.seed import CONTACT_BASE, Seed, stats
 from sandboxes.hostile import Tampering
+from sandboxes.scenarios import PEOPLE
 
 STATUS_CODES = {2, 3, 4, 5}
 PRIORITY_CODES = {1, 2, 3, 4}
 UPDATABLE = {"tags", "priority", "status", "group_id", "responder_id", "type", "custom_fields"}
+CREATED_CONTACT_BASE = 300_000_001  # contacts created by Create a Ticket / Outbound Email
+# The sandbox's one email config (mailbox), as `GET /api/v2/email_configs` lists it.
+EMAIL_CONFIG_ID = 60_000_001
+SUPPORT_EMAIL = "support@care-sandbox.example"
+# Fields Create a Ticket / Create an Outbound Email accept here; others answer
+# invalid_field like the sandbox's Update a Ticket does.
+CREATABLE = {
+    "email",
+    "requester_id",
+    "name",
+    "subject",
+    "description",
+    "status",
+    "priority",
+    "source",
+    "tags",
+    "type",
+    "group_id",
+    "responder_id",
+    "custom_fields",
+    "cc_emails",
+}
 
 
 class ApiError(Exception):
@@ -101,6 +125,9 @@ class Store:
         self._index: list[tuple[int, int]] = []  # (updated_at, id) of changed tickets, sorted
         self._jobs: dict[str, Json] = {}
         self._by_created: list[tuple[int, int]] | None = None
+        self._contacts: dict[int, Json] = {}  # contacts created along with a ticket
+        self._contact_emails: dict[str, int] = {}  # their e-mail (lower case) -> id
+        self.created: list[int] = []  # tickets created through the API, in order
         for ticket, convs in seed.scenario_tickets():  # named scenarios live as changed tickets
             self._save(ticket, convs, bump=False)
 
@@ -157,16 +184,31 @@ class Store:
         if self._by_created is None:
             first = self.seed.first_id
             filler = zip(self.seed.created, range(first, first + self.seed.count), strict=True)
-            named = [(self.created_ts(i), i) for i in range(1, first)]
+            named = [(self.created_ts(i), i) for i in [*range(1, first), *self.created]]
             self._by_created = sorted([*filler, *named])
         rows = self._by_created
         lo = bisect.bisect_left(rows, (since, 0))
         picked = rows[lo:][::-1] if descending else rows[lo:]
         return (ticket_id for _, ticket_id in picked)
 
-    def ticket_ids(self, order_by: str, desc: bool, since: int | None) -> Iterator[int]:
+    def ticket_ids(
+        self, order_by: str, desc: bool, since: int | None, requester_id: int | None = None
+    ) -> Iterator[int]:
         """The List All Tickets order; without `updated_since`, only tickets created in the
-        past 30 days (Freshdesk's documented default window)."""
+        past 30 days (Freshdesk's documented default window); `requester_id` keeps only
+        that contact's tickets (the `email` / `requester_id` filters)."""
+        ids = self._ticket_ids(order_by, desc, since)
+        if requester_id is None:
+            return ids
+        return (i for i in ids if self.requester_of(i) == requester_id)
+
+    def requester_of(self, ticket_id: int) -> int | None:
+        with self._lock:
+            if ticket_id in self._changed:
+                return self._changed[ticket_id][0]["requester_id"]
+        return self.seed.requester_id(ticket_id) if self.seed.contains(ticket_id) else None
+
+    def _ticket_ids(self, order_by: str, desc: bool, since: int | None) -> Iterator[int]:
         if since is None:
             ids = self.created_order(int(self.clock()) - 30 * DAY, desc)
             if order_by == "created_at":
@@ -186,10 +228,173 @@ class Store:
         if "stats" in includes:
             ticket["stats"] = row_stats
         if "requester" in includes:
-            ticket["requester"] = self.seed.requester(ticket["requester_id"])
+            ticket["requester"] = self.requester(ticket["requester_id"])
         if "conversations" in includes:  # documented: at most ten, oldest first
             ticket["conversations"] = convs[:10]
         return ticket
+
+    # -- contacts -----------------------------------------------------------------------
+    def contact(self, contact_id: int) -> Json | None:
+        with self._lock:
+            if contact_id in self._contacts:
+                return copy.deepcopy(self._contacts[contact_id])
+        return self.seed.contact(contact_id)
+
+    def requester(self, contact_id: int) -> Json:
+        """The `include=requester` projection (email, id, mobile, name, phone)."""
+        c = self.contact(contact_id) or {}
+        return {k: c.get(k) for k in ("id", "name", "email", "mobile", "phone")}
+
+    def find_contact(self, email: str) -> int | None:
+        """The id of the contact with this e-mail address (case-insensitive), if any."""
+        email = email.strip().lower()
+        with self._lock:
+            if email in self._contact_emails:
+                return self._contact_emails[email]
+        candidates = list(range(PERSON_BASE, PERSON_BASE + len(PEOPLE)))
+        match = re.search(r"\.(\d+)@example\.com$", email)
+        if match:  # seeded contacts: first.last.<index>@example.com
+            candidates.append(CONTACT_BASE + int(match[1]))
+        for contact_id in candidates:
+            found = self.seed.contact(contact_id)
+            if found is not None and (found.get("email") or "").lower() == email:
+                return contact_id
+        return None
+
+    # -- creating -----------------------------------------------------------------------
+    def create(self, body: Any, outbound: bool, agent: int = AGENTS[0]) -> Json:
+        """Create a Ticket (`outbound` False) or Create an Outbound Email (True): validate,
+        create the requester contact if the e-mail is unknown, store the ticket.
+
+        Create a Ticket: one of requester_id / email (/ phone, facebook_id, twitter_id,
+        unique_external_id, not modelled) is mandatory; "if no contact exists with this
+        email address in Freshdesk, it will be added as a new contact"; status defaults to
+        2 (Open), priority to 1 (Low), source to 2 (Portal):
+        https://developers.freshdesk.com/api/#create_ticket
+        Create an Outbound Email: email, subject and email_config_id are mandatory; status
+        defaults to 5 (Closed), priority to 1; source is 10 (Outbound Email); the ticket is
+        assigned to the agent sending the e-mail:
+        https://developers.freshdesk.com/api/#create_outbound_email
+        """
+        if not isinstance(body, dict):
+            raise invalid("body", "It should be a JSON object", "datatype_mismatch")
+        allowed = CREATABLE | {"email_config_id"} if outbound else CREATABLE
+        errors: list[Json] = []
+
+        def bad(field: str, message: str, code: str = "invalid_value") -> None:
+            errors.append({"field": field, "message": message, "code": code})
+
+        for key in body:
+            if key not in allowed or (outbound and key in ("requester_id", "source")):
+                bad(key, "Unexpected/invalid field in request", "invalid_field")
+        email, requester_id = body.get("email"), body.get("requester_id")
+        if email is not None and not (
+            isinstance(email, str) and re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email)
+        ):
+            bad("email", "It should be in the 'valid email address' format")
+        if requester_id is not None and not _positive(requester_id):
+            bad("requester_id", "It should be a/an Positive Integer", "datatype_mismatch")
+        elif requester_id is not None and self.contact(requester_id) is None:
+            bad("requester_id", "There is no contact matching the given requester_id")
+        if outbound and email is None:
+            bad("email", "It should be a/an String", "missing_field")
+        if not outbound and email is None and requester_id is None:
+            bad(
+                "requester_id",
+                "Please fill at least 1 of requester_id, phone, email, twitter_id, "
+                "facebook_id, unique_external_id fields",
+                "missing_field",
+            )
+        for key in ("subject", "description"):
+            value = body.get(key)
+            if value is None or (isinstance(value, str) and not value.strip()):
+                # Freshdesk's default form requires both (unconfirmed for the API: the
+                # sandbox is strict so a client always sends them).
+                bad(key, "It should not be blank as this is a mandatory field", "missing_field")
+            elif not isinstance(value, str):
+                bad(key, "It should be a/an String", "datatype_mismatch")
+        if outbound:
+            config = body.get("email_config_id")
+            if config is None:
+                bad("email_config_id", "It should be a/an Positive Integer", "missing_field")
+            elif config != EMAIL_CONFIG_ID:
+                bad("email_config_id", "There is no email_config matching the given id")
+        name = body.get("name")
+        if name is not None and not isinstance(name, str):
+            bad("name", "It should be a/an String", "datatype_mismatch")
+        status = body.get("status", 5 if outbound else 2)
+        priority = body.get("priority", 1)
+        fields = {k: body[k] for k in UPDATABLE if k in body}
+        fields.update(status=status, priority=priority)
+        probe: Json = {"tags": [], "status": 2, "priority": 1}
+        try:
+            apply_fields(probe, fields)
+        except ApiError as e:
+            errors.extend((e.body or {}).get("errors", []))
+        source = body.get("source", 10 if outbound else 2)
+        if source not in (1, 2, 3, 5, 6, 7, 9, 10, 11):
+            bad("source", "It should be one of these values: '1,2,3,5,6,7,9,10,11'")
+        if errors:
+            raise ApiError(400, {"description": "Validation failed", "errors": errors})
+        with self._lock:
+            now = int(self.clock())
+            contact_id = requester_id if email is None else self.find_contact(email)
+            if contact_id is None:
+                contact_id = self._create_contact(email, name, now)
+            ticket_id = self.seed.first_id + self.seed.count + len(self.created)
+            text = body["description"]
+            ticket: Json = {
+                "id": ticket_id,
+                "subject": body["subject"],
+                "description": text,
+                "description_text": _strip_tags(text).strip(),
+                "status": status,
+                "priority": priority,
+                "source": source,
+                "type": body.get("type"),
+                "tags": list(dict.fromkeys(body.get("tags") or [])),
+                "requester_id": contact_id,
+                "responder_id": body.get("responder_id", agent if outbound else None),
+                "group_id": body.get("group_id"),
+                **quiet_fields(),
+                "custom_fields": dict(body.get("custom_fields") or {}),
+                "created_at": iso(now),
+                "updated_at": iso(now),
+                "due_by": iso(now + 3 * DAY),
+                "fr_due_by": iso(now + DAY),
+            }
+            ticket["cc_emails"] = list(body.get("cc_emails") or [])
+            if outbound:
+                ticket["email_config_id"] = EMAIL_CONFIG_ID
+                ticket["to_emails"] = [email]
+            ticket["stats"] = stats(ticket, [], now)
+            self.created.append(ticket_id)
+            if self._by_created is not None:
+                bisect.insort(self._by_created, (now, ticket_id))
+            saved = self._save(ticket, [], bump=False)
+        saved.pop("stats", None)
+        return saved
+
+    def _create_contact(self, email: str, name: str | None, now: int) -> int:
+        contact_id = CREATED_CONTACT_BASE + len(self._contacts)
+        stamp = iso(now)
+        self._contacts[contact_id] = {
+            "id": contact_id,
+            # The name of a contact created from an e-mail alone is not documented: the
+            # sandbox takes the part before the @.
+            "name": name or email.split("@")[0],
+            "email": email,
+            "phone": None,
+            "mobile": None,
+            "active": False,  # not yet verified (unconfirmed)
+            "company_id": None,
+            "language": "en",
+            "time_zone": "UTC",
+            "created_at": stamp,
+            "updated_at": stamp,
+        }
+        self._contact_emails[email.strip().lower()] = contact_id
+        return contact_id
 
     # -- writing ------------------------------------------------------------------------
     def _save(self, ticket: Json, convs: list[Json], bump: bool = True) -> Json:
@@ -368,6 +573,10 @@ def refreshed_stats(ticket: Json, convs: list[Json], now: float, old_status: int
     if changed and old_status in (4, 5) and ticket["status"] == 2:
         new["reopened_at"] = iso(now)
     return new
+
+
+def _positive(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
 def _ts(value: Any) -> int:

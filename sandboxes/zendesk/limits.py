@@ -32,6 +32,14 @@ EXPORT_LIMIT = 10
 # spends the same allocation is our assumption, not documented.
 TICKETS_UPDATE_LIMIT = 100
 TICKETS_UPDATE_HEADER = "Zendesk-RateLimit-tickets-update"
+# List Tickets (GET /api/v2/tickets, with or without external_id): "its own rate limit that
+# is different from the account wide rate limit", Standard, scope Account, interval 1
+# minute: 100 (300 with High Volume); header `Zendesk-RateLimit-tickets-index`:
+# https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/#list-tickets
+# Create Ticket documents no limit of its own: it spends the account budget only.
+TICKETS_INDEX_LIMIT = 100
+TICKETS_INDEX_HEADER = "Zendesk-RateLimit-tickets-index"
+TICKETS_INDEX = "/api/v2/tickets"
 EXPORT_PREFIX = "/api/v2/incremental/"  # every incremental export shares the export limit
 TICKET_UPDATE = re.compile(r"/api/v2/tickets/(\d+|update_many)")  # PUT: tickets-update limit
 AUTH_FAILED = {"error": "Couldn't authenticate you"}
@@ -94,13 +102,21 @@ class Limits:
     real-limits mode) ticket updates. A request spends one from each budget it counts
     against, or gets the 429 of the first one used up and spends nothing."""
 
-    def __init__(self, account: int, export: int, updates: int | None, minute_s: float) -> None:
+    def __init__(
+        self,
+        account: int,
+        export: int,
+        updates: int | None,
+        minute_s: float,
+        index: int | None = None,
+    ) -> None:
         self.account, self.export = Budget(account, minute_s), Budget(export, minute_s)
         self.updates = Budget(updates, minute_s) if updates else None
+        self.index = Budget(index, minute_s) if index else None
         self._lock = threading.Lock()
         self.spending: list[tuple[float, int]] = []  # (sandbox time, 1) of each request
-        self.spent: Counter[str] = Counter()  # let through: "all", "export", "update"
-        self.refused: Counter[str] = Counter()  # 429s by limit: "account", "export", "update"
+        self.spent: Counter[str] = Counter()  # let through: "all", "export", "update", "index"
+        self.refused: Counter[str] = Counter()  # 429s by limit: ... and "index"
 
     def counts(self) -> dict[str, object]:
         """What each limit let through and refused, and when the first and last
@@ -124,6 +140,7 @@ class Limits:
         """The rate-limit headers of a request let through; ApiError(429) if refused."""
         export = path.startswith(EXPORT_PREFIX)
         update = bool(method == "PUT" and TICKET_UPDATE.fullmatch(path))
+        index = method == "GET" and path == TICKETS_INDEX
         with self._lock:
             remaining, reset = self.account.state(now)
             export_left, export_reset = self.export.state(now)
@@ -144,6 +161,10 @@ class Limits:
                 raise ApiError(429, EXPORT_LIMITED, headers)
             if update and self.updates is not None:
                 headers.update(self._update_header(self.updates, now, remaining))
+            if index and self.index is not None:
+                headers.update(
+                    self._update_header(self.index, now, remaining, TICKETS_INDEX_HEADER, "index")
+                )
             if remaining <= 0:
                 self.refused["account"] += 1
                 headers.update({"X-Rate-Limit-Remaining": "0", "Retry-After": str(reset)})
@@ -152,23 +173,30 @@ class Limits:
             self.export.used += int(export)
             if update and self.updates is not None:
                 self.updates.used += 1
+            if index and self.index is not None:
+                self.index.used += 1
             self.spending.append((now, 1))
-            self.spent.update({"all": 1, "export": int(export), "update": int(update)})
+            self.spent.update(
+                {"all": 1, "export": int(export), "update": int(update), "index": int(index)}
+            )
             headers["X-Rate-Limit-Remaining"] = str(remaining - 1)
             return headers
 
-    def _update_header(self, budget: Budget, now: float, account_left: int) -> dict[str, str]:
-        """The tickets-update header for a ticket update; its 429 once used up. Zendesk
-        documents the header, not this 429's body: the account limit's body is a guess."""
+    def _update_header(
+        self,
+        budget: Budget,
+        now: float,
+        account_left: int,
+        name: str = TICKETS_UPDATE_HEADER,
+        limit: str = "update",
+    ) -> dict[str, str]:
+        """The tickets-update (or tickets-index) header of a request; its 429 once used up.
+        Zendesk documents the header, not this 429's body: the account limit's body is a guess."""
         left, reset = budget.state(now)
         spent = 1 if left > 0 and account_left > 0 else 0
-        header = {
-            TICKETS_UPDATE_HEADER: (
-                f"total={budget.limit}; remaining={max(left - spent, 0)}; resets={reset}"
-            )
-        }
+        header = {name: f"total={budget.limit}; remaining={max(left - spent, 0)}; resets={reset}"}
         if left <= 0:
-            self.refused["update"] += 1
+            self.refused[limit] += 1
             raise ApiError(
                 429,
                 LIMITED,

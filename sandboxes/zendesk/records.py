@@ -13,6 +13,7 @@ GROUP_BASE, GROUPS = 360_001, 6
 GROUP_NAMES = ("Support", "Billing", "Technical support", "Accounts", "Shipping", "Escalations")
 ORG_BASE, ORGS = 700_001, 40
 REQUESTER_BASE = 10_000_000  # filler requesters: REQUESTER_BASE + pool index
+CREATED_USER_BASE = 30_000_001  # end users created by Create Ticket's `requester` object
 PERSON_BASE = 20_000_001  # scenario requesters
 STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -77,6 +78,10 @@ class Rec:
     latest_comment: int | None = None
     added: list[tuple[int, int, str, bool, int]] = field(default_factory=list)
     """Comments added through the API: (comment id, author id, body, public, created)."""
+    external_id: str | None = None
+    submitter_id: int | None = None  # None: the requester (Zendesk's default)
+    api_created: bool = False  # created through POST /api/v2/tickets: no seeded conversation
+    is_public: bool = True  # "true if any comments are public"
 
 
 def group_json(index: int, base: str, created: int) -> dict[str, object]:

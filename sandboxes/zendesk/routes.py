@@ -42,7 +42,7 @@ def ticket_json(rec: Rec, base: str) -> Json:
     return {
         "url": f"{base}/api/v2/tickets/{rec.id}.json",
         "id": rec.id,
-        "external_id": None,
+        "external_id": rec.external_id,
         "via": {"channel": rec.channel, "source": {"from": {}, "to": {}, "rel": None}},
         "created_at": iso(rec.created),
         "updated_at": iso(rec.updated),
@@ -55,7 +55,7 @@ def ticket_json(rec: Rec, base: str) -> Json:
         "status": rec.status,
         "recipient": "support@care-sandbox.zendesk.com" if rec.channel == "email" else None,
         "requester_id": rec.requester_id,
-        "submitter_id": rec.requester_id,
+        "submitter_id": rec.submitter_id or rec.requester_id,
         "assignee_id": rec.assignee_id,
         "organization_id": rec.organization_id,
         "group_id": rec.group_id,
@@ -65,7 +65,7 @@ def ticket_json(rec: Rec, base: str) -> Json:
         "forum_topic_id": None,
         "problem_id": None,
         "has_incidents": False,
-        "is_public": True,
+        "is_public": rec.is_public,
         "due_at": None,
         "tags": list(rec.tags),
         "custom_fields": [],
@@ -118,9 +118,9 @@ def metric_json(rec: Rec, base: str) -> Json:
     }
 
 
-def user_json(seed: Seed, uid: int, base: str, partial: bool = False) -> Json | None:
+def user_json(users: Store | Seed, uid: int, base: str, partial: bool = False) -> Json | None:
     """A user; sideloads carry the partial form (the side-loading docs say partial)."""
-    fields = seed.user_fields(uid)
+    fields = users.user_fields(uid)
     if fields is None:
         return None
     name, email, created, role, org = fields
@@ -234,6 +234,8 @@ class Routes:
     def dispatch(self, method: str, path: str) -> Response:
         table: list[tuple[str, str, Callable[..., Response]]] = [
             ("GET", EXPORT_PATH, self.export),
+            ("GET", r"/api/v2/tickets", self.list_tickets),
+            ("POST", r"/api/v2/tickets", self.create),
             ("GET", r"/api/v2/tickets/show_many", self.show_many),
             ("PUT", r"/api/v2/tickets/update_many", self.update_many),
             ("GET", r"/api/v2/tickets/(\d+)", self.show),
@@ -267,7 +269,7 @@ class Routes:
             out["metric_sets"] = [metric_json(r, self.base) for r in recs]
         if "users" in include:  # requesters (= submitters here) and assigned agents
             ids = dict.fromkeys(i for r in recs for i in (r.requester_id, r.assignee_id) if i)
-            users = (user_json(self.store.seed, uid, self.base, partial=True) for uid in ids)
+            users = (user_json(self.store, uid, self.base, partial=True) for uid in ids)
             out["users"] = [u for u in users if u is not None]
         return out
 
@@ -337,6 +339,80 @@ class Routes:
             raise bad_request("InvalidValue", "support_type_scope must be all, agent or ai_agent")
         by_ai = tid in self.sb.ai_agent_tickets
         return scope == "all" or by_ai == (scope == "ai_agent")
+
+    def create(self) -> Response:
+        """Create Ticket: `{"ticket": {...}}` -> 201 `{"ticket": ..., "audit": ...}`; "the
+        only required property is comment"; "an audit object is generated and included in
+        the response when you create or update a ticket":
+        https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/#create-ticket
+        Audit events (Comment, Create) as in the audit events reference:
+        https://developer.zendesk.com/documentation/ticketing/reference-guides/ticket-audit-events-reference/
+        """
+        ticket = self._json_body().get("ticket")
+        if not isinstance(ticket, dict):
+            raise bad_request("InvalidValue", "ticket is required")
+        rec, events, audit_id = self.store.create(ticket, actor=ADMIN_ID)
+        comment = next(e for e in events if e["type"] == "Comment")
+        cid, _, body, _, _ = rec.added[0]
+        comment.update(
+            id=cid,
+            html_body=f'<div class="zd-comment" dir="auto"><p dir="auto">{html.escape(body)}'
+            "</p></div>",
+            plain_body=body,
+            attachments=[],
+            audit_id=audit_id,
+        )
+        audit = {
+            "id": audit_id,
+            "ticket_id": rec.id,
+            "created_at": iso(rec.created),
+            "author_id": ADMIN_ID,  # the authenticated user made the request
+            "metadata": {"system": {}, "custom": {}},
+            "via": {"channel": "api", "source": {"from": {}, "to": {}, "rel": None}},
+            "events": events,
+        }
+        return 201, {"ticket": ticket_json(rec, self.base), "audit": audit}, {}
+
+    def list_tickets(self) -> Response:
+        """List Tickets, offset pagination (`page`, `per_page` <= 100), by id ascending;
+        `external_id` lists the tickets with exactly that external id ("External ids don't
+        have to be unique for each ticket. As a result, the request may return multiple
+        tickets with the same external id"):
+        https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/#list-tickets
+        """
+        try:
+            page = max(int(self.query.get("page", 1)), 1)
+            per_page = min(max(int(self.query.get("per_page", 100)), 1), 100)
+        except ValueError:
+            raise bad_request(
+                "InvalidPaginationParameter", "page and per_page must be integers"
+            ) from None
+        if "external_id" in self.query:
+            recs = self.store.by_external_id(self.query["external_id"])
+            total = len(recs)
+            recs = recs[(page - 1) * per_page : page * per_page]
+        else:
+            ids = self.store.ticket_ids()
+            total = len(ids)
+            found = map(self.store.rec, ids[(page - 1) * per_page : page * per_page])
+            recs = [r for r in found if r is not None]
+        tickets, sideloads = [ticket_json(r, self.base) for r in recs], self._sideloads(recs)
+        serve_zendesk(self.store.tampering, tickets, sideloads)
+        keep = "".join(
+            f"&{k}={quote(self.query[k])}" for k in ("external_id", "include") if k in self.query
+        )
+        link = f"{self.base}/api/v2/tickets.json?per_page={per_page}{keep}&page="
+        return (
+            200,
+            {
+                "tickets": tickets,
+                **sideloads,
+                "next_page": f"{link}{page + 1}" if page * per_page < total else None,
+                "previous_page": f"{link}{page - 1}" if page > 1 else None,
+                "count": total,
+            },
+            {},
+        )
 
     def show(self, tid: str) -> Response:
         rec = self.store.rec(int(tid))
@@ -493,7 +569,7 @@ class Routes:
         )
 
     def user(self, uid: str) -> Response:
-        user = user_json(self.store.seed, ADMIN_ID if uid == "me" else int(uid), self.base)
+        user = user_json(self.store, ADMIN_ID if uid == "me" else int(uid), self.base)
         if user is None:
             raise not_found()
         return 200, {"user": user}, {}

@@ -32,6 +32,7 @@ from sandboxes.zendesk.limits import (
     INVALID_CLIENT,
     INVALID_TOKEN,
     NOMINAL_LIMIT,
+    TICKETS_INDEX_LIMIT,
     TICKETS_UPDATE_LIMIT,
     Faults,
     Limits,
@@ -84,7 +85,8 @@ class ZendeskSandbox(SandboxLifecycle):
         account = rate_limit_per_minute or (ENTERPRISE_LIMIT if real_limits else NOMINAL_LIMIT)
         export = export_rate_limit_per_minute or (EXPORT_LIMIT if real_limits else account)
         updates = TICKETS_UPDATE_LIMIT if real_limits else None
-        self.limits = Limits(account, export, updates, minute_s)
+        index = TICKETS_INDEX_LIMIT if real_limits else None
+        self.limits = Limits(account, export, updates, minute_s, index)
         self.spending = self.limits.spending  # (sandbox time, 1) of each request let through
         self._tokens: dict[str, tuple[float, str]] = {}
         self._faults = Faults()
@@ -130,6 +132,11 @@ class ZendeskSandbox(SandboxLifecycle):
         if rec is None:
             raise KeyError(ticket_id)
         return ticket_json(rec, self.url)
+
+    def created_tickets(self) -> list[int]:
+        """The ids of the tickets created through `POST /api/v2/tickets`, in order."""
+        with self.store.lock:
+            return list(self.store.created)
 
     def audits(self, ticket_id: int) -> int:
         """How many updates (audits) the ticket has had here, from anyone."""

@@ -23,17 +23,23 @@ from collections.abc import Callable
 from typing import Any
 
 from sandboxes.hostile import Tampering
+from sandboxes.scenarios import PEOPLE
 from sandboxes.zendesk.records import (
     ADMIN_ID,
     AGENT_BASE,
     AGENTS,
+    CREATED_USER_BASE,
+    PERSON_BASE,
     PRIORITIES,
+    REQUESTER_BASE,
     STATUSES,
     TYPES,
     Rec,
     iso,
 )
 from sandboxes.zendesk.seed import Seed
+
+UserFields = tuple[str, str | None, int, str, int | None]  # name, email, created, role, org
 
 Json = dict[str, Any]
 MAX_JOBS = 1_000  # job statuses kept (Zendesk keeps them for a limited time only)
@@ -86,6 +92,10 @@ class Store:
         self._seq = 0  # comment, audit and job numbers
         self.audits: Counter[int] = Counter()  # ticket updates (audits) per ticket, any author
         self._last_ts = 0
+        self._users: dict[int, UserFields] = {}  # end users created along with a ticket
+        self._emails: dict[str, int] = {}  # their e-mail addresses (lower case) -> id
+        self.created: list[int] = []  # tickets created through the API, in order
+        self._external: dict[str, list[int]] = {}  # external_id -> ticket ids, in id order
 
     # -- reading ------------------------------------------------------------------------
     def base_rec(self, tid: int) -> Rec | None:
@@ -98,6 +108,48 @@ class Store:
     def rec(self, tid: int) -> Rec | None:
         with self.lock:
             return self._changed.get(tid) or self.base_rec(tid)
+
+    def ticket_ids(self) -> list[int]:
+        """Every ticket id, smallest first (List Tickets' default order)."""
+        with self.lock:
+            return [*range(1, self.seed.total + 1), *self.created]
+
+    def by_external_id(self, external_id: str) -> list[Rec]:
+        """Tickets whose external_id is exactly this one, by id."""
+        with self.lock:
+            recs = (self.rec(tid) for tid in self._external.get(external_id, []))
+            return [r for r in recs if r is not None and r.external_id == external_id]
+
+    # -- users --------------------------------------------------------------------------
+    def user_fields(self, uid: int) -> UserFields | None:
+        """(name, email, created, role, organization id) of a seeded or created user."""
+        with self.lock:
+            if uid in self._users:
+                return self._users[uid]
+        return self.seed.user_fields(uid)
+
+    def find_user(self, email: str) -> int | None:
+        """The id of the user with this e-mail address (case-insensitive), if any."""
+        email = email.strip().lower()
+        with self.lock:
+            if email in self._emails:
+                return self._emails[email]
+        candidates = [ADMIN_ID, *range(AGENT_BASE, AGENT_BASE + AGENTS)]
+        candidates += range(PERSON_BASE, PERSON_BASE + len(PEOPLE))
+        match = re.search(r"(\d+)@example\.com$", email)
+        if match:  # filler requesters: first.last<pool index>@example.com
+            candidates.append(REQUESTER_BASE + int(match[1]))
+        for uid in candidates:
+            fields = self.seed.user_fields(uid)
+            if fields is not None and (fields[1] or "").lower() == email:
+                return uid
+        return None
+
+    def _create_user(self, name: str, email: str, ts: int) -> int:
+        uid = CREATED_USER_BASE + len(self._users)
+        self._users[uid] = (name, email, ts, "end-user", None)
+        self._emails[email.strip().lower()] = uid
+        return uid
 
     def page(self, after: tuple[int, int], limit: int, cutoff: int) -> tuple[list[Rec], bool]:
         """Tickets with key (generated_timestamp, id) > after and timestamp <= cutoff, in key order.
@@ -199,6 +251,169 @@ class Store:
                 )
             return self._apply(tid, current, change, actor, tag_ops)
 
+    def create(self, ticket: Json, actor: int = ADMIN_ID) -> tuple[Rec, list[Json], int]:
+        """Create Ticket: validate, create the requester if the e-mail is unknown, store the
+        ticket and its first comment. Returns the ticket, the audit's events and the new
+        audit's id. Errors answer 422 RecordInvalid like Zendesk's validation errors:
+        https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/#create-ticket
+        """
+        with self.lock:
+            ts = self._now()
+            requester, new_user, author, submitter = self._creation_people(ticket, actor)
+            comment = ticket.get("comment")
+            status = ticket.get("status") or "new"
+            fields = {k: ticket[k] for k in ("priority", "type", "tags", "group_id") if k in ticket}
+            probe = Rec(0, "", "", "new", None, None, [], "api", 0, None, None, None, 0, 0, 0)
+            errors = _errors(fields | {"status": status}, probe, system=True)
+            if not isinstance(comment, dict) or not (
+                _text(comment.get("body")) or _text(comment.get("html_body"))
+            ):
+                # The only required property is comment; the first comment is the
+                # description ("Description: cannot be blank" is our wording).
+                errors.setdefault("description", []).append(
+                    {"description": "Description: cannot be blank", "error": "BlankValue"}
+                )
+            elif not isinstance(comment.get("public", True), bool):
+                errors.setdefault("comment", []).append(
+                    {"description": "Comment: public must be a boolean", "error": "InvalidValue"}
+                )
+            external_id = ticket.get("external_id")
+            if external_id is not None and not isinstance(external_id, str | int):
+                errors.setdefault("external_id", []).append(
+                    {"description": "External id: is invalid", "error": "InvalidValue"}
+                )
+            subject = ticket.get("subject")
+            if subject is not None and not isinstance(subject, str):
+                errors.setdefault("subject", []).append(
+                    {"description": "Subject: is invalid", "error": "InvalidValue"}
+                )
+            errors = {**errors, **requester[1]} if isinstance(requester, tuple) else errors
+            if errors:
+                raise invalid(errors)
+            assert isinstance(requester, int) and isinstance(comment, dict)
+            if new_user is not None:
+                requester = self._create_user(*new_user, ts)
+                author = author if author is not None else requester
+                submitter = submitter if submitter is not None else requester
+            tid = self.seed.total + 1 + len(self.created)
+            body = _text(comment.get("body")) or _strip_tags(comment.get("html_body", ""))
+            public = comment.get("public", True)
+            first = author if author is not None else requester
+            rec = Rec(
+                id=tid,
+                subject=subject or "",
+                description=body,
+                status=status,
+                priority=fields.get("priority"),
+                type=fields.get("type"),
+                tags=list(dict.fromkeys(fields.get("tags") or [])),
+                channel="api",
+                requester_id=requester,
+                assignee_id=None,
+                group_id=fields.get("group_id"),
+                organization_id=(self.user_fields(requester) or ("", None, 0, "", None))[4],
+                created=ts,
+                updated=ts,
+                gts=ts,
+                group_stations=1 if fields.get("group_id") else 0,
+                requester_at=ts if first == requester else None,
+                status_at=ts,
+                latest_comment=ts,
+                solved=ts if status in ("solved", "closed") else None,
+                external_id=None if external_id is None else str(external_id),
+                submitter_id=submitter if submitter is not None else first,
+                api_created=True,
+                is_public=public,
+            )
+            cid = 10**12 + self._next()
+            rec.added.append((cid, first, body, public, ts))
+            self._base[tid] = rec
+            bisect.insort(self._order, (ts, tid))
+            self.created.append(tid)
+            if rec.external_id is not None:
+                self._external.setdefault(rec.external_id, []).append(tid)
+            self.audits[tid] += 1
+            events = [
+                {"type": "Comment", "author_id": first, "body": body, "public": public},
+                *(
+                    {"type": "Create", "field_name": name, "value": value}
+                    for name, value in (
+                        ("subject", rec.subject),
+                        ("requester_id", requester),
+                        ("status", status),
+                        ("priority", rec.priority),
+                        ("type", rec.type),
+                        ("group_id", rec.group_id),
+                        ("tags", rec.tags),
+                    )
+                    if value not in (None, "", [])
+                ),
+            ]
+            for event in events:
+                event["id"] = self._next()
+            return rec, events, 2 * 10**12 + cid  # the audit id its comment reports
+
+    def _creation_people(
+        self, ticket: Json, actor: int
+    ) -> tuple[int | tuple[None, dict[str, list[Json]]], tuple[str, str] | None, Any, Any]:
+        """(requester id or (None, errors), (name, email) of a user to create, first-comment
+        author id, submitter id) of a Create Ticket body.
+
+        "By default, the requester of a ticket is the submitter"; "the submitter is always the
+        first comment author"; passing the agent as submitter_id makes the agent the author:
+        https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/#requesters-and-submitters
+        A comment `author_id` names the author (Ticket Comments: author_id is writable):
+        https://developer.zendesk.com/api-reference/ticketing/tickets/ticket_comments/
+        The sandbox then makes that user the submitter too, so the rule above still holds.
+        """
+        errors: dict[str, list[Json]] = {}
+
+        def bad(name: str, text: str) -> None:
+            errors.setdefault(name, []).append({"description": text, "error": "InvalidValue"})
+
+        comment = ticket.get("comment") if isinstance(ticket.get("comment"), dict) else {}
+        author, submitter = comment.get("author_id"), ticket.get("submitter_id")
+        for name, uid in (("author_id", author), ("submitter_id", submitter)):
+            if uid is not None and (not _is_id(uid) or self.user_fields(uid) is None):
+                bad(name, f"{name}: is not a known user")
+        if submitter is None:
+            submitter = author
+        elif author is None:
+            author = submitter
+        requester_id, requester = ticket.get("requester_id"), ticket.get("requester")
+        new_user: tuple[str, str] | None = None
+        found: int | None = None
+        if requester_id is not None:
+            if not _is_id(requester_id) or self.user_fields(requester_id) is None:
+                bad("requester", "Requester: is invalid")
+            else:
+                found = requester_id
+        elif isinstance(requester, dict):
+            # "The name, email, and locale id can be set on the new requester, with the name
+            # and email being required"; "if a user already exists with the given email
+            # address then we will use that user, no updates will be made to existing users
+            # ... only the email attribute is required":
+            # https://developer.zendesk.com/documentation/ticketing/managing-tickets/creating-and-updating-tickets/#creating-a-ticket-with-a-new-requester
+            email, name = requester.get("email"), requester.get("name")
+            if not isinstance(email, str) or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+                bad("requester", "Requester: Email is invalid")
+            elif (known := self.find_user(email)) is not None:
+                found = known
+            elif not _text(name):
+                bad("requester", "Requester: Name is required for a new requester")
+            else:
+                new_user = (str(name).strip(), email.strip())
+        else:
+            # requester_id is mandatory in the ticket JSON format; the sandbox does not
+            # default it to the authenticated agent (unconfirmed what Zendesk does).
+            bad("requester", "Requester: cannot be blank")
+        if errors:
+            return (None, errors), None, author, submitter
+        if new_user is not None:
+            return 0, new_user, author, submitter
+        assert found is not None
+        return found, None, author, submitter
+
     def _apply(
         self, tid: int, current: Rec, change: Json, actor: int, tag_ops: bool
     ) -> tuple[Rec, list[Json]]:
@@ -250,6 +465,7 @@ class Store:
         is_agent = author == ADMIN_ID or AGENT_BASE <= author < AGENT_BASE + AGENTS
         cid = 10**12 + self._next()
         rec.added.append((cid, author, body, public, ts))
+        rec.is_public = rec.is_public or public
         rec.latest_comment = ts
         if is_agent and public:
             rec.replies += 1
@@ -386,6 +602,8 @@ class Store:
 
 def _seeded_comments(rec: Rec) -> list[tuple[int, int, int, str, bool]]:
     """The conversation implied by a seeded ticket's metric set."""
+    if rec.api_created:  # its first comment is in `added`
+        return []
     rows = [(rec.created, rec.id * 1000 + 1, rec.requester_id, rec.description, True)]
     agent, last_agent = rec.assignee_id or AGENT_BASE, rec.created
     if rec.replies and rec.first_reply is not None:
@@ -433,7 +651,21 @@ def _strip_tags(text: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", text)).strip()
 
 
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
 def _validate(change: Json, current: Rec, system: bool) -> None:
+    errors = _errors(change, current, system)
+    if errors:
+        raise invalid(errors)
+
+
+def _errors(change: Json, current: Rec, system: bool) -> dict[str, list[Json]]:
     errors: dict[str, list[Json]] = {}
 
     def bad(name: str, text: str) -> None:
@@ -463,5 +695,4 @@ def _validate(change: Json, current: Rec, system: bool) -> None:
         bad("comment", "Comment: body cannot be blank")
     if current.status == "closed" and not system:
         bad("status", "Status: closed prevents ticket update")
-    if errors:
-        raise invalid(errors)
+    return errors
