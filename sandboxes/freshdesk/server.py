@@ -363,8 +363,11 @@ class FreshdeskSandbox(SandboxLifecycle):
         return None
 
     def _email_config(self) -> Json:
-        """The sandbox's one, primary email config (mailbox), with the fields List All Email
-        Configs documents: https://developers.freshdesk.com/api/#email_configs"""
+        """The sandbox's one, primary email config (mailbox) for List All Email Configs:
+        https://developers.freshdesk.com/api/#email_configs
+        Unconfirmed: the field list was not checked against that page's text (a third-party
+        schema shows `support_email` instead of `to_email`); clients should read `id` and
+        `primary_role` only."""
         stamp = iso(int(self.now.timestamp()) - 400 * 86_400)
         return {
             "id": EMAIL_CONFIG_ID,

@@ -275,6 +275,8 @@ class Store:
         defaults to 5 (Closed), priority to 1; source is 10 (Outbound Email); the ticket is
         assigned to the agent sending the e-mail:
         https://developers.freshdesk.com/api/#create_outbound_email
+        (Both read from restatements of those pages, not the pages themselves.) The
+        description stays the ticket's description: no conversation is added (unconfirmed).
         """
         if not isinstance(body, dict):
             raise invalid("body", "It should be a JSON object", "datatype_mismatch")
