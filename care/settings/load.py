@@ -25,7 +25,13 @@ from care.domain.policy import Policy
 from care.settings.errors import ConfigError
 from care.settings.file import AlertsSection, read_config_file
 from care.settings.reading import SettingsSource, current_environment
-from care.settings.secrets import SecretReader, hold_secrets, secret_reader, survey_secret
+from care.settings.secrets import (
+    SecretReader,
+    events_secret,
+    hold_secrets,
+    secret_reader,
+    survey_secret,
+)
 from care.settings.urls import UrlError, check_database_url, public_base_url, secret_url
 from connectors.registry import HELPDESKS, helpdesk_kind
 
@@ -70,13 +76,15 @@ class Settings:
     backfill_days: float
     helpdesks: Mapping[str, Any] = field(default_factory=dict)  # name -> config, if set
     survey_secret: SecretStr | None = None
+    sentry_client_secret: SecretStr | None = None  # verifies Sentry webhooks (SPEC §4b)
+    events_secret: SecretStr | None = None  # verifies CARE's generic error events
     survey_base_url: str = DEFAULT_SURVEY_BASE_URL
     alerts: AlertSettings = AlertSettings()
     report_dir: str = "reports"  # the care-report flow's HTML pages
     source: str = "defaults"  # where the settings came from, for messages
 
     def __post_init__(self) -> None:
-        hold_secrets(self, "survey_secret")
+        hold_secrets(self, "survey_secret", "sentry_client_secret", "events_secret")
 
     def helpdesk_names(self) -> list[str]:
         return [name for name in HELPDESKS if name in self.helpdesks]
@@ -106,6 +114,8 @@ def load_settings(
         backfill_days=file.backfill_days,
         helpdesks=helpdesk_configs(file, SettingsSource(env, secret, source)),
         survey_secret=survey_secret(secret),
+        sentry_client_secret=secret("CARE_SENTRY_CLIENT_SECRET"),
+        events_secret=events_secret(secret),
         survey_base_url=survey_base_url(env),
         alerts=alert_settings(file.alerts, env, secret),
         report_dir=file.report.dir,

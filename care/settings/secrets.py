@@ -19,6 +19,8 @@ SECRET_KEYS = {
     "secret": "CARE_SURVEY_SECRET",
     "webhook_url": "CARE_ALERT_WEBHOOK_URL",
     "slack_webhook_url": "CARE_SLACK_WEBHOOK_URL",
+    "sentry_client_secret": "CARE_SENTRY_CLIENT_SECRET",
+    "events_secret": "CARE_EVENTS_SECRET",
 }
 
 # HMAC-SHA256 keys shorter than its block of 32 bytes are guessable offline from one
@@ -66,6 +68,20 @@ def survey_secret(secret: SecretReader) -> SecretStr | None:
             f"link signed with it gives it away to an offline guess, and with it anyone can "
             f"answer for anyone; set it to the output of `{MAKE_A_SURVEY_SECRET}` (links "
             "already sent with the old one stop working)"
+        )
+    return value
+
+
+def events_secret(secret: SecretReader) -> SecretStr | None:
+    """CARE_EVENTS_SECRET, refused when it is set but too short to sign events safely
+    (the same bar as the survey key: we choose it, so it can be long enough)."""
+    value = secret("CARE_EVENTS_SECRET")
+    if value is not None and len(value.get_secret_value().encode()) < MIN_SURVEY_SECRET_BYTES:
+        raise ConfigError(
+            f"CARE_EVENTS_SECRET is shorter than {MIN_SURVEY_SECRET_BYTES} bytes: a signed "
+            f"error event gives it away to an offline guess, and with it anyone can file "
+            f"events for any customer; set it to the output of `{MAKE_A_SURVEY_SECRET}` "
+            "(and give the same value to the service that sends the events)"
         )
     return value
 

@@ -9,6 +9,7 @@ from care.store.actions import ActionRecord
 from care.store.answers import AnswerRecord
 from care.store.cursors import CursorInfo
 from care.store.database import StoreError
+from care.store.events import StoredErrorEvent
 from care.store.schema import ActionState, SurveyState
 from care.store.store import Store
 from care.store.surveys import SurveyRecord, SurveyRequest
@@ -21,6 +22,7 @@ __all__ = [
     "CursorInfo",
     "Store",
     "StoreError",
+    "StoredErrorEvent",
     "SurveyRecord",
     "SurveyRequest",
     "SurveyState",

@@ -358,6 +358,41 @@ class LocalKey(Base):
     created_at: Mapped[datetime]
 
 
+class ErrorEventState(StrEnum):
+    NEW = "new"  # waits for the proactive-outreach flow
+    DONE = "done"  # handled: `outcome` says how
+
+
+class StoredErrorEventRow(Base):
+    """The inbox of product error events (SPEC §4b): each (source, event id) once, however
+    often Sentry or the sender retries; the proactive-outreach flow settles it with an
+    outcome ('contacted', 'skipped:no_email', ...)."""
+
+    __tablename__ = "error_events"
+    __table_args__ = (
+        UniqueConstraint("source", "event_id"),
+        Index(None, "state", "received_at"),
+        CheckConstraint("source IN ('sentry', 'generic')", name="source"),
+        _one_of("state", ErrorEventState),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    source: Mapped[str]
+    event_id: Mapped[str]
+    fingerprint: Mapped[str]  # Sentry issue id / generic error code
+    customer_email: Mapped[str | None]
+    customer_id: Mapped[str | None]
+    title: Mapped[str] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    error_code: Mapped[str | None]
+    occurred_at: Mapped[datetime]
+    received_at: Mapped[datetime]
+    state: Mapped[str]
+    outcome: Mapped[str | None] = mapped_column(Text)
+    handled_at: Mapped[datetime | None]
+
+
 # The per-requester cooldown looks sends up by address, case-insensitively.
 Index(
     "ix_survey_outbox_email_sent_at",

@@ -36,6 +36,7 @@ from care.store.actions import ActionRecord
 from care.store.base import now_utc
 from care.store.cursors import CursorInfo
 from care.store.database import open_engine_read_only
+from care.store.event_methods import ErrorEventMethods
 from care.store.outreach import OutreachIntent, OutreachRecord
 from care.store.overview import Overview, read_overview
 from care.store.pages import RecordedPage, refused_data, why_refused
@@ -45,7 +46,7 @@ from care.store.surveys import SurveyRequest
 from care.store.waits import WaitObservation
 
 
-class Store(SurveyMethods):
+class Store(SurveyMethods, ErrorEventMethods):
     """The CARE database. Thread-safe: threads share the engine's connection pool.
 
     with Store.open("sqlite:///care.db") as store:

@@ -29,21 +29,29 @@ async def read_form(request: Request, timeout_s: float) -> dict[str, list[str]]:
     """An `application/x-www-form-urlencoded` body, refused past `MAX_FORM_BYTES` (413)
     or when it takes longer than `timeout_s` to arrive (408). Both close the connection:
     the rest of the body is not read."""
+    body = await read_body(request, timeout_s, MAX_FORM_BYTES, "survey form")
+    return parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+
+
+async def read_body(request: Request, timeout_s: float, max_bytes: int, what: str) -> bytes:
+    """The raw body, refused past `max_bytes` (413) or when it takes longer than
+    `timeout_s` to arrive (408), both closing the connection; a client that went away
+    gets a 400 nobody reads. `what` names the body in the log."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
+    if declared.isdigit() and int(declared) > max_bytes:
         raise HTTPException(413, headers=_CLOSE)
     body = bytearray()
     try:
         async with asyncio.timeout(timeout_s):
             async for chunk in request.stream():
                 body += chunk
-                if len(body) > MAX_FORM_BYTES:
+                if len(body) > max_bytes:
                     raise HTTPException(413, headers=_CLOSE)
     except TimeoutError:
-        log.info("survey form refused: its body stalled for %.0f s", timeout_s)
+        log.info("%s refused: its body stalled for %.0f s", what, timeout_s)
         raise HTTPException(408, headers=_CLOSE) from None
     except ClientDisconnect:
         # Nobody is left to answer; the page goes nowhere, and nothing is recorded.
-        log.info("survey form not read: the client went away")
+        log.info("%s not read: the client went away", what)
         raise HTTPException(400, headers=_CLOSE) from None
-    return parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+    return bytes(body)

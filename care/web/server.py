@@ -27,6 +27,9 @@ Under abuse: every response carries the security headers (`pages.SECURITY_HEADER
 500s included; a trailing slash is a 404, not a redirect built from the Host header;
 a form body that stalls gets a 408 after `body_timeout_s` and the connection closes;
 a client that goes away mid-request is an INFO line, not an ERROR traceback.
+
+The same app takes product error events (`POST /events/sentry`, `POST /events/error`,
+SPEC §4b): see `care.web.events`.
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ from care.store import AnswerRecord, Store
 from care.store.answers import normalised
 from care.store.schema import SurveyState
 from care.store.surveys import SurveyRecord
+from care.web.events import add_event_routes
 from care.web.forms import BODY_TIMEOUT_S, read_form
 from care.web.pages import (
     ANSWER_PAGE,
@@ -165,6 +169,8 @@ def create_app(
         await read_form(request, body_timeout_s)  # its content does not matter: the token does
         return await run_in_threadpool(endpoint.unsubscribe, token, True)
 
+    # SPEC §4b: error events in, each route only when its secret is set (care/web/events.py)
+    add_event_routes(app, settings, endpoint.store, endpoint.clock, body_timeout_s)
     app.state.endpoint = endpoint
     return app
 

@@ -28,6 +28,7 @@ TABLES = {
     "quarantined_tickets",
     "local_keys",
     "ticket_waits",
+    "error_events",
 }
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 
@@ -49,7 +50,7 @@ def test_open_migrates_a_fresh_database_to_head(store_url: str) -> None:
         assert set(inspect(engine).get_table_names()) == {*TABLES, "alembic_version"}
     finally:
         engine.dispose()
-    assert HEAD == "0010"
+    assert HEAD == "0011"
     assert _revision(store_url) == HEAD
 
 
