@@ -283,7 +283,7 @@ class OutreachEntry(Base):
     helpdesk: Mapped[str]
     customer_email: Mapped[str]  # lower case
     fingerprint: Mapped[str]
-    error_event_id: Mapped[int | None]  # error_events.id of the event that decided it
+    error_event_id: Mapped[int | None] = mapped_column(BigInteger)  # error_events.id
     state: Mapped[str]
     subject: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)  # rendered: the note or the public message

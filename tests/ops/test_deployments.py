@@ -56,7 +56,11 @@ def test_prefect_yaml_declares_a_poll_per_helpdesk_and_the_others_once():
     assert {d["entrypoint"] for d in polls} == {"flows/poll.py:poll_helpdesk"}
     assert [d["name"] for d in polls] == HELPDESKS
     others = [d["entrypoint"] for d in declared if d not in polls]
-    assert sorted(others) == ["flows/report.py:care_report", "flows/surveys.py:dispatch_surveys"]
+    assert sorted(others) == [
+        "flows/outreach.py:proactive_outreach",
+        "flows/report.py:care_report",
+        "flows/surveys.py:dispatch_surveys",
+    ]
     for row in declared:
         assert row["concurrency_limit"] == {"limit": 1, "collision_strategy": "CANCEL_NEW"}
         assert row["work_pool"]["name"] == "care"  # the pool docs/operations.md creates
@@ -89,14 +93,15 @@ def test_every_entrypoint_is_the_flow_of_its_name():
         flow = load_flow(schedule)
         assert isinstance(flow, Flow)
         assert flow.name == schedule.flow
-    assert {s.flow for s in declared} == {"poll-helpdesk", "dispatch-surveys", "care-report"}
+    flows = {"poll-helpdesk", "dispatch-surveys", "care-report", "proactive-outreach"}
+    assert {s.flow for s in declared} == flows
 
 
 def test_care_serve_polls_only_the_configured_helpdesks(tmp_path):
     env = {k: v for k, v in BOTH.items() if "FRESHDESK" in k}
     names = [d.name for d in runner_deployments(settings_for(tmp_path, env))]
-    assert names == ["serve-freshdesk", "serve-every-15-min", "serve-daily"]
-    assert [s.name for s in schedules([])] == ["every-15-min", "daily"]
+    assert names == ["serve-freshdesk", "serve-every-15-min", "serve-daily", "serve-every-5-min"]
+    assert [s.name for s in schedules([])] == ["every-15-min", "daily", "every-5-min"]
     assert [s.name for s in schedules(["freshdesk", "zendesk"])][:2] == ["freshdesk", "zendesk"]
 
 

@@ -90,6 +90,7 @@ def test_the_scheduler_creates_runs_and_a_worker_completes_one(tmp_path):
             "dispatch-surveys/every-15-min",
             "poll-helpdesk/freshdesk",
             "poll-helpdesk/zendesk",
+            "proactive-outreach/every-5-min",
         ]
 
         def scheduled_for_every_deployment() -> bool:

@@ -29,6 +29,7 @@ TABLES = {
     "local_keys",
     "ticket_waits",
     "error_events",
+    "outreach",
 }
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 
@@ -50,7 +51,7 @@ def test_open_migrates_a_fresh_database_to_head(store_url: str) -> None:
         assert set(inspect(engine).get_table_names()) == {*TABLES, "alembic_version"}
     finally:
         engine.dispose()
-    assert HEAD == "0011"
+    assert HEAD == "0012"
     assert _revision(store_url) == HEAD
 
 
