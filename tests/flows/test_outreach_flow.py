@@ -1,0 +1,147 @@
+"""`proactive-outreach` end to end: stored error events → one ticket per customer and
+error in the sandbox, exactly once across reruns, a lost answer and a crash."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from care.domain.error_events import ErrorEvent
+from care.store import Store
+from flows.outreach import proactive_outreach
+from sandboxes.freshdesk import FreshdeskSandbox
+from sandboxes.zendesk import ZendeskSandbox
+from tests.flows.environment import configure, configure_freshdesk
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+
+
+def event(event_id: str, email: str | None, fingerprint: str = "4512", **fields) -> ErrorEvent:
+    values = {
+        "source": "sentry",
+        "event_id": event_id,
+        "fingerprint": fingerprint,
+        "customer_email": email,
+        "customer_id": None,
+        "title": "Checkout failed: PaymentError",
+        "message": "Checking out fails with an error when paying by card",
+        "url": "https://app.acme.test/checkout/pay",
+        "error_code": "payment_error",
+        "occurred_at": datetime.now(UTC) - timedelta(minutes=2),
+    }
+    return ErrorEvent(**(values | fields))
+
+
+def store_events(database_url: str, *events: ErrorEvent) -> None:
+    with Store.open(database_url) as store:
+        for e in events:
+            store.record_error_event(e, datetime.now(UTC))
+
+
+def test_a_burst_of_one_error_opens_one_ticket_per_customer(monkeypatch, tmp_path, database_url):
+    with ZendeskSandbox(tickets=10, seed=2) as sandbox:
+        configure(monkeypatch, tmp_path, sandbox, database_url)
+        store_events(
+            database_url,
+            *(event(f"a{i}", "ada@example.com") for i in range(5)),  # the burst
+            event("b1", "bob@example.com"),
+            event("n1", None),  # names no customer e-mail
+            event("c1", "cy@example.com", occurred_at=datetime.now(UTC) - timedelta(days=2)),
+        )
+        first = proactive_outreach()
+        again = proactive_outreach()
+        created = sandbox.created_tickets()
+        store_events(database_url, event("a9", "ada@example.com"))  # later the same day
+        later = proactive_outreach()
+        assert sandbox.created_tickets() == created
+    assert first.opened == 2 and len(created) == 2 and not first.failed
+    assert first.outcomes == {
+        "contacted": 2,
+        "skipped:duplicate": 4,
+        "skipped:no_email": 1,
+        "skipped:too_old": 1,
+    }
+    assert again.events == 0 and again.opened == 0
+    assert later.outcomes == {"skipped:duplicate": 1}
+    with Store.open(database_url) as store:
+        assert store.outreach_counts() == {"opened": 2}
+        assert store.pending_error_events(10) == []
+
+
+def test_the_ticket_reads_what_happened_with_the_articles(monkeypatch, tmp_path, database_url):
+    with ZendeskSandbox(tickets=10, seed=2) as sandbox:
+        configure(monkeypatch, tmp_path, sandbox, database_url)
+        store_events(database_url, event("a1", "ada@example.com"))
+        proactive_outreach()
+        (ticket_id,) = sandbox.created_tickets()
+        ticket = sandbox.ticket(ticket_id)
+        (comment,) = sandbox.comments(ticket_id)
+    assert {"care_proactive", "care_outreach"} <= set(ticket["tags"])
+    assert ticket["subject"] == "About the error you just met: Checkout failed: PaymentError"
+    assert comment["public"] is False  # mode note: for an agent
+    assert comment["body"].startswith("[CARE] Reach out first")
+    assert "Checking out fails with an error" in comment["body"]  # the FAQ article
+
+
+def test_a_customer_with_an_unsolved_ticket_is_not_contacted(monkeypatch, tmp_path, database_url):
+    with ZendeskSandbox(tickets=10, seed=2) as sandbox:
+        configure(monkeypatch, tmp_path, sandbox, database_url)
+        with Store.open(database_url) as store, store._write() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO ticket_snapshots (helpdesk, ticket_id, requester_id, "
+                    "requester_email, status, created_at, updated_at, tags, seen_at) VALUES "
+                    "('zendesk', '7', 'u7', 'Ada@Example.com', 'open', :t, :t, '[]', :t)"
+                ),
+                {"t": datetime.now(UTC)},
+            )
+        store_events(database_url, event("a1", "ada@example.com"))
+        result = proactive_outreach()
+        assert sandbox.created_tickets() == []
+    assert result.outcomes == {"skipped:has_ticket": 1}
+
+
+def test_a_crash_after_the_ticket_opened_opens_no_second_one(monkeypatch, tmp_path, database_url):
+    with ZendeskSandbox(tickets=10, seed=2) as sandbox:
+        configure(monkeypatch, tmp_path, sandbox, database_url)
+        store_events(database_url, event("a1", "ada@example.com"))
+
+        def crash(*args, **kwargs):
+            raise SystemExit("killed between opening the ticket and recording it")
+
+        with monkeypatch.context() as patch:
+            patch.setattr(Store, "outreach_opened", crash)
+            with pytest.raises(BaseException, match="killed"):
+                proactive_outreach()
+        assert len(sandbox.created_tickets()) == 1
+        soon = proactive_outreach()  # the dead run's claim is not stale yet: left alone
+        engine = create_engine(database_url)
+        with engine.begin() as conn:  # ten minutes later
+            conn.execute(
+                text("UPDATE outreach SET claimed_at = :t"), {"t": datetime(2000, 1, 1, tzinfo=UTC)}
+            )
+        engine.dispose()
+        recovered = proactive_outreach()
+        assert len(sandbox.created_tickets()) == 1
+    assert soon.opened == soon.found == 0
+    assert recovered.found == 1 and recovered.opened == 0
+    with Store.open(database_url) as store:
+        assert store.outreach_counts() == {"opened": 1}
+
+
+@pytest.mark.parametrize("mode", ["reply", "note"])
+def test_freshdesk_opens_the_ticket_in_either_mode(monkeypatch, tmp_path, database_url, mode):
+    with FreshdeskSandbox(tickets=10, seed=2) as sandbox:
+        toml = f'[rules.proactive_outreach]\nmode = "{mode}"\n'
+        configure_freshdesk(monkeypatch, tmp_path, sandbox, database_url, toml)
+        store_events(database_url, event("a1", "ada@example.com"), event("a2", "ada@example.com"))
+        sandbox.inject("lost_502@/api/v2/tickets")  # the creation's answer is lost
+        result = proactive_outreach()
+        (ticket_id,) = sandbox.created_tickets()
+        ticket = sandbox.ticket(ticket_id)
+        notes = sandbox.notes(ticket_id)
+    assert result.opened + result.found == 1 and not result.failed
+    assert ticket["source"] == (10 if mode == "reply" else 2)
+    assert [n["private"] for n in notes] == ([] if mode == "reply" else [True])
