@@ -8,12 +8,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from care.domain.wording import plural
 from care.store import ActionRecord, ActionState, Store
@@ -84,6 +85,10 @@ class Status:
     recent_actions: list[ActionRecord]  # newest first
     failed_actions: list[ActionRecord]  # failed: given up, to be retried, or claim gone stale
     quarantined: list[QuarantinedRecord] = field(default_factory=list)  # latest seen first
+    # Proactive outreach: "new" -> events waiting, "done:<outcome>" -> events handled;
+    # contacts by state ("intended": its ticket not opened yet, "opened").
+    error_events: dict[str, int] = field(default_factory=dict)
+    outreach: dict[str, int] = field(default_factory=dict)
 
 
 QUARANTINE_RETRY = "read again when it next changes in the helpdesk"
@@ -125,7 +130,17 @@ def collect_status(
         recent_actions=overview.recent_actions,
         failed_actions=overview.failed_actions,
         quarantined=overview.quarantined,
+        error_events=_or_none(store.error_event_counts),
+        outreach=_or_none(store.outreach_counts),
     )
+
+
+def _or_none(count: Callable[[], dict[str, int]]) -> dict[str, int]:
+    """Counts of a table a database not yet migrated to it does not have: none."""
+    try:
+        return count()
+    except SQLAlchemyError:
+        return {}
 
 
 def _helpdesk(overview: Overview, name: str, configured: bool, now: datetime) -> HelpdeskStatus:
@@ -211,6 +226,7 @@ def status_json(status: Status) -> dict[str, Any]:
             "failed": [_action_json(a, now) for a in status.failed_actions],
         },
         "quarantined": [_quarantined_json(q) for q in status.quarantined],
+        "outreach": {"error_events": status.error_events, "contacts": status.outreach},
     }
 
 

@@ -38,6 +38,7 @@ def print_status(console: Console, status: Status) -> None:
         _line(console, "  [dim](no helpdesk configured or polled)[/]")
     console.print(_surveys(status))
     console.print(_rules(status))
+    _outreach(console, status)
     _heading(console, "Latest actions")
     for a in status.recent_actions:
         _line(console, f"  {_iso(a.created_at)}  {_action(a)}  {a.state.value}")
@@ -173,3 +174,22 @@ def _line(console: Console, markup: str) -> None:
 
 def _iso(moment: datetime | None) -> str:
     return moment.isoformat(timespec="seconds") if moment else ""
+
+
+def _outreach(console: Console, status: Status) -> None:
+    """Error events in, contacts made, and why the others were not (`assist.proactive_outreach`)."""
+    events, contacts = status.error_events, status.outreach
+    if not any(events.values()) and not any(contacts.values()):
+        return
+    _heading(console, "Proactive outreach")
+    done = {k.removeprefix("done:"): n for k, n in events.items() if k.startswith("done:")}
+    skipped = {k.removeprefix("skipped:"): n for k, n in done.items() if k.startswith("skipped:")}
+    _line(
+        console,
+        f"  error events: {sum(events.values())} in, {events.get('new', 0)} waiting · "
+        f"contacted {done.get('contacted', 0)} · tickets opened {contacts.get('opened', 0)}"
+        + (f", [yellow]{contacts['intended']} to open[/]" if contacts.get("intended") else ""),
+    )
+    if skipped:
+        reasons = ", ".join(f"{why.replace('_', ' ')} {n}" for why, n in sorted(skipped.items()))
+        _line(console, f"  skipped: {escape(reasons)}")

@@ -183,7 +183,9 @@ def test_json_document_has_stable_keys_and_iso_times(store: Store) -> None:
         "surveys",
         "actions",
         "quarantined",
+        "outreach",
     ]
+    assert document["outreach"] == {"error_events": {"new": 0}, "contacts": {}}
     assert document["generated_at"] == "2026-03-02T09:30:00+00:00"
     zendesk = document["helpdesks"][0]
     assert {

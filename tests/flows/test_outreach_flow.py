@@ -145,3 +145,36 @@ def test_freshdesk_opens_the_ticket_in_either_mode(monkeypatch, tmp_path, databa
     assert result.opened + result.found == 1 and not result.failed
     assert ticket["source"] == (10 if mode == "reply" else 2)
     assert [n["private"] for n in notes] == ([] if mode == "reply" else [True])
+
+
+def test_care_status_counts_events_contacts_and_skips(monkeypatch, tmp_path, database_url):
+    from rich.console import Console
+
+    from care.app.status import read_status, status_json
+    from care.app.status_text import print_status
+
+    with ZendeskSandbox(tickets=10, seed=2) as sandbox:
+        configure(monkeypatch, tmp_path, sandbox, database_url)
+        store_events(
+            database_url,
+            event("a1", "ada@example.com"),
+            event("a2", "ada@example.com"),
+            event("n1", None),
+        )
+        proactive_outreach()
+        store_events(database_url, event("b1", "bob@example.com"))  # not judged yet
+    status = read_status(database_url, ["zendesk"], datetime.now(UTC))
+    console = Console(record=True, width=200)
+    print_status(console, status)
+    text = console.export_text()
+    assert "error events: 4 in, 1 waiting · contacted 1 · tickets opened 1" in text
+    assert "skipped: duplicate 1, no email 1" in text
+    assert status_json(status)["outreach"] == {
+        "error_events": {
+            "new": 1,
+            "done:contacted": 1,
+            "done:skipped:duplicate": 1,
+            "done:skipped:no_email": 1,
+        },
+        "contacts": {"opened": 1},
+    }
