@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 
 from care.domain.faq import FaqIndex
 from care.domain.notes import NoteRenderer
@@ -65,7 +66,7 @@ class OutreachResult:
         )
 
 
-@task(name="decide-outreach", retries=2, retry_delay_seconds=5)
+@task(name="decide-outreach", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def decide_batch(
     ctx: OutreachContext, events: Sequence[Any], dry_run: bool
 ) -> tuple[OutreachResult, list[OutreachIntent]]:
@@ -107,7 +108,7 @@ def decide_batch(
     return result, held
 
 
-@task(name="open-outreach-tickets")
+@task(name="open-outreach-tickets", cache_policy=NO_CACHE)
 def open_tickets(
     ctx: OutreachContext, held: Sequence[OutreachIntent | OutreachRecord]
 ) -> OutreachResult:

@@ -27,6 +27,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from care.app.demo_answers import answer_one_survey
+from care.app.demo_outreach import reach_out_first
 from care.app.progress import TerminalReporter
 from care.domain.wording import counted
 from care.settings.reading import environment
@@ -34,6 +35,8 @@ from connectors.base import HelpdeskKind
 from connectors.registry import HELPDESKS
 from flows import progress
 from flows.summary import PollSummary
+
+SENTRY_SECRET = secrets.token_hex(32)  # this demo run's Sentry integration client secret
 
 DEMO_CONFIG = """\
 # Written by `care demo`: the defaults, plus a call-booking link for escalations.
@@ -79,9 +82,11 @@ def run_demo(console: Console, tickets: int, workdir: str) -> None:
         first = {name: demo.poll(name) for name in sandboxes}
         _side_by_side(console, first)
         _show_notes(console, *next(iter(sandboxes.items())), tickets)
-        with _survey_endpoint(demo.config) as endpoint:
+        with _survey_endpoint(demo.config) as server:
             surveys = _dispatch(console, demo.config)
-            answer_one_survey(console, folder / "outbox", endpoint, sandboxes)
+            answer_one_survey(console, folder / "outbox", server.app.state.endpoint, sandboxes)
+            name, first_sandbox = next(iter(sandboxes.items()))
+            reach_out_first(console, server.url, SENTRY_SECRET, demo.config, name, first_sandbox)
         later = _agents_at_work(demo)
         later += _one_wait(demo)
         twice = tickets_noted_twice(sandboxes, tickets)
@@ -121,6 +126,7 @@ def _pointed_at(sandboxes: dict[str, Any], config: Path) -> dict[str, str]:
     credentials unset for the demo (an empty value unsets one)."""
     values = {
         "CARE_SURVEY_SECRET": secrets.token_urlsafe(32),
+        "CARE_SENTRY_CLIENT_SECRET": SENTRY_SECRET,  # the demo's "Sentry" signs with it
         "CARE_DATABASE_URL": "",
         "CARE_SMTP_HOST": "",
         "CARE_SURVEY_BASE_URL": "",
@@ -142,7 +148,7 @@ def _survey_endpoint(config: str) -> Iterator[Any]:
 
     server = SurveyServer(create_app(load_settings(config)))
     with server, environment({"CARE_SURVEY_BASE_URL": server.url}):
-        yield server.app.state.endpoint
+        yield server
 
 
 def _poll(console: Console, helpdesk: str, config: str, quiet: bool = False) -> PollSummary:

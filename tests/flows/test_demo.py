@@ -48,6 +48,11 @@ def test_demo_tags_escalates_surveys_and_applies_nothing_twice(tmp_path, monkeyp
     assert "(HTTP 200: the answer page, nothing recorded yet)" in answered
     assert "sent the answer with a comment (HTTP 200)" in answered
     assert "care_survey_unsolved" in answered and "status open" in answered
+    outreach = " ".join(text.split("Assist before the customer complains", 1)[1].split())
+    assert "POST /events/sentry (HTTP 202)" in outreach
+    assert "The outreach run opened zendesk #" in outreach
+    assert "care_outreach, care_proactive" in outreach and "Checking out fails" in outreach
+    assert "again (HTTP 202, a duplicate): 0 tickets opened — nothing changed." in outreach
     mails = list((tmp_path / "care-demo" / "outbox").glob("*.eml"))
     assert mails and f"{len(mails)} in" in text
     assert "Traceback" not in text and "ERROR" not in text
