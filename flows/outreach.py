@@ -7,6 +7,7 @@ recorded, settled, and their tickets opened.
 
 from __future__ import annotations
 
+import time
 from functools import partial
 from typing import Any
 
@@ -55,7 +56,7 @@ def outreach_helpdesk(settings: Settings) -> str:
 
 
 def _outreach(result: OutreachResult, dry_run: bool, limit: int, settings: Settings) -> None:
-    log = get_run_logger()
+    log, started = get_run_logger(), time.monotonic()
     name = outreach_helpdesk(settings)
     policy = settings.policy
     with open_store(settings) as store:
@@ -95,6 +96,9 @@ def _outreach(result: OutreachResult, dry_run: bool, limit: int, settings: Setti
                 dict(result.skipped) or "none",
             )
         finally:
+            result.requests = client.stats.snapshot()
+            result.endpoints = dict(client.stats.by_endpoint)
+            result.seconds = time.monotonic() - started
             client.close()
 
 

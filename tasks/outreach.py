@@ -51,6 +51,9 @@ class OutreachResult:
     opened: int = 0  # tickets opened by this run
     found: int = 0  # tickets an earlier attempt had opened, found and recorded
     failed: dict[str, str] = field(default_factory=dict)  # outreach key -> error
+    requests: dict[str, float] = field(default_factory=dict)  # the connector's, at the end
+    endpoints: dict[str, int] = field(default_factory=dict)  # requests by "METHOD path"
+    seconds: float = 0.0
 
     def add(self, other: OutreachResult) -> None:
         self.events += other.events
