@@ -122,3 +122,20 @@ def test_both_messages_render_what_happened_and_the_articles(mode: str) -> None:
 def test_a_subject_with_an_unknown_field_is_refused() -> None:
     with pytest.raises(ValueError, match=r"may hold \{title\}"):
         Policy.model_validate({"rules": {"proactive_outreach": {"subject": "{customer}"}}})
+
+
+def test_a_ticket_outreach_opened_gets_no_greeting_draft_and_no_second_article_list() -> None:
+    from care.domain.rules import evaluate
+    from tests.rules.builders import DAY, unanswered
+
+    opened = unanswered(
+        DAY / 24,
+        subject="About the error you just met: Checkout failed",
+        description="Checking out fails with an error when paying by card",
+        tags={"care_proactive", "care_outreach"},
+    )
+    rules = {a.rule for a in evaluate(opened, policy(), NOW, INDEX)}
+    assert "connect.greeting" not in rules and "assist.faq" not in rules
+    written_in = replace(opened, tags=frozenset())
+    rules = {a.rule for a in evaluate(written_in, policy(), NOW, INDEX)}
+    assert {"connect.greeting", "assist.faq"} <= rules  # the same ticket, written in

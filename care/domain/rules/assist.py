@@ -33,7 +33,8 @@ an agent who must rule out two wrong links trusts the right one less."""
 def faq(t: Ticket, p: Policy, now: datetime, index: FaqIndex | None = None) -> list[Action]:
     """Suggest FAQ articles; without an index (no catalogue) there is nothing to suggest."""
     tag = p.tag("faq_suggested")
-    if index is None or tag in t.tags or t.status.is_solved:
+    # A ticket CARE's outreach opened lists the articles for its error already.
+    if index is None or tag in t.tags or t.status.is_solved or p.tag("outreach") in t.tags:
         return []
     settings = p.rules.faq
     hits = index.search(

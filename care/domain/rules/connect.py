@@ -24,8 +24,8 @@ LOYAL_CUSTOMER = "connect.loyal_customer"
 
 def greeting(t: Ticket, p: Policy, now: datetime) -> list[Action]:
     tag = p.tag("greeted")
-    if tag in t.tags or not t.status.awaits_agent:
-        return []
+    if tag in t.tags or not t.status.awaits_agent or p.tag("outreach") in t.tags:
+        return []  # greeted, not waiting, or opened by CARE's outreach: its message is ours
     if t.agent_replies or t.first_agent_reply_at is not None:
         return []
     settings = p.rules.greeting
