@@ -57,7 +57,7 @@ def listed_commands(help_text: str) -> set[str]:
 def test_help_lists_the_commands(tmp_path):
     expected = {
         (): {"demo", "run", "serve", "survey-server", "sandbox", "status", "check"},
-        ("run",): {"poll", "surveys", "report"},
+        ("run",): {"poll", "surveys", "outreach", "report"},
         ("sandbox",): {"zendesk", "freshdesk"},
     }
     for group, commands in expected.items():
