@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 # Prefect reads these at import: quiet, offline-friendly defaults a user can override.
@@ -144,12 +146,8 @@ def run_surveys(
     from flows.surveys import dispatch_surveys
 
     quiet_prefect_shutdown()
-    try:
+    with _flow_failures():
         summary = dispatch_surveys(dry_run=dry_run)
-    except (ConfigError, AuthError) as exc:
-        raise _fail(str(exc)) from None
-    except HelpdeskError as exc:
-        raise _fail(str(exc), code=1) from None
     print_dispatch_summary(out, summary)
 
 
@@ -166,13 +164,21 @@ def run_outreach(
     from flows.outreach import proactive_outreach
 
     quiet_prefect_shutdown()
-    try:
+    with _flow_failures():
         result = proactive_outreach(dry_run=dry_run)
+    print_outreach_summary(out, result, dry_run)
+
+
+@contextmanager
+def _flow_failures() -> Iterator[None]:
+    """A flow's bad setting or rejected credential exits 2, a helpdesk it could not
+    reach 1: each as one `error:` line."""
+    try:
+        yield
     except (ConfigError, AuthError) as exc:
         raise _fail(str(exc)) from None
     except HelpdeskError as exc:
         raise _fail(str(exc), code=1) from None
-    print_outreach_summary(out, result, dry_run)
 
 
 @run_app.command("report")
