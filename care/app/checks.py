@@ -26,6 +26,7 @@ from care.app.check_result import CheckResult, Outcome
 from care.app.checks_mail import check_smtp, check_survey_links, check_survey_sender  # and listed
 from care.domain.policy import Policy
 from care.domain.rules.enhance import SURVEY
+from care.domain.rules.outreach import PROACTIVE_OUTREACH
 from care.settings.errors import ConfigError
 from care.settings.file import read_config_file
 from care.settings.load import (
@@ -36,7 +37,13 @@ from care.settings.load import (
     survey_base_url,
 )
 from care.settings.reading import SettingsSource
-from care.settings.secrets import MAKE_A_SURVEY_SECRET, secret_reader, survey_secret
+from care.settings.secrets import (
+    MAKE_A_SURVEY_SECRET,
+    SecretReader,
+    events_secret,
+    secret_reader,
+    survey_secret,
+)
 from care.settings.urls import redact_url_passwords
 from care.store.database import (
     StoreError,
@@ -79,6 +86,8 @@ def run_checks(
         results.extend(_helpdesk(kind, config, now, timeout))
     alerts = _part("alerts", file, lambda: alert_settings(file.alerts, env, secret))
     results.append(_or(alerts, check_alerts))
+    events = _part("error events", file, lambda: error_event_secrets(secret))
+    results.append(_or(events, lambda found: check_error_events(found, policy)))
     results.append(check_smtp(env, policy, timeout))
     base_url = _part("survey links", file, lambda: survey_base_url(env))
     results.append(_or(base_url, lambda _: check_survey_links(env, policy)))
@@ -245,6 +254,27 @@ def check_alerts(alerts: AlertSettings) -> CheckResult:
         return CheckResult("alerts", Outcome.SKIPPED, "no channel set: escalations raise no alerts")
     where = ", ".join(name for name, value in channels.items() if value)
     return CheckResult("alerts", Outcome.OK, f"escalation alerts go to {where}")
+
+
+def error_event_secrets(secret: SecretReader) -> dict[str, bool]:
+    """Which error-event routes the web endpoint serves: those whose secret is set."""
+    return {
+        "/events/sentry": secret("CARE_SENTRY_CLIENT_SECRET") is not None,
+        "/events/error": events_secret(secret) is not None,  # refused when too short
+    }
+
+
+def check_error_events(served: dict[str, bool], policy: Policy) -> CheckResult:
+    """Proactive outreach hears of product errors only through a route with its secret."""
+    on = [route for route, yes in served.items() if yes]
+    if not on:
+        message = "no error events are taken (set CARE_SENTRY_CLIENT_SECRET or CARE_EVENTS_SECRET)"
+        return CheckResult("error events", Outcome.SKIPPED, message)
+    if not policy.enabled(PROACTIVE_OUTREACH):
+        message = f"{', '.join(on)} take events, but {PROACTIVE_OUTREACH} is disabled"
+        hint = f"remove {PROACTIVE_OUTREACH} from [rules] disabled, or unset the secrets"
+        return CheckResult("error events", Outcome.WARN, message, hint)
+    return CheckResult("error events", Outcome.OK, f"the web endpoint takes {', '.join(on)}")
 
 
 def _config_hint(message: str) -> str:

@@ -447,3 +447,24 @@ def test_an_smtp_login_without_tls_on_this_machine_is_fine(tmp_path, env, certif
         result = care_check(tmp_path, {**env, **local})
     smtp = line(result, "smtp")
     assert smtp.startswith("✓") and f"logged in as {USER} without TLS" in smtp
+
+
+def test_the_error_event_routes_are_reported_by_their_secrets(tmp_path, env) -> None:
+    plain = {
+        k: v for k, v in env.items() if k not in ("CARE_SENTRY_CLIENT_SECRET", "CARE_EVENTS_SECRET")
+    }
+    assert line(care_check(tmp_path, plain), "error events").startswith("-")
+    sentry = line(
+        care_check(tmp_path, plain | {"CARE_SENTRY_CLIENT_SECRET": "s3cret-of-sentry"}),
+        "error events",
+    )
+    assert sentry.startswith("✓") and "/events/sentry" in sentry and "/events/error" not in sentry
+    assert "s3cret" not in sentry
+    short = line(care_check(tmp_path, plain | {"CARE_EVENTS_SECRET": "too-short"}), "error events")
+    assert short.startswith("✗") and "CARE_EVENTS_SECRET" in short and "too-short" not in short
+    off = care_check(
+        tmp_path,
+        plain | {"CARE_SENTRY_CLIENT_SECRET": "s3cret-of-sentry"},
+        SENDER_TOML + '\n[rules]\ndisabled = ["assist.proactive_outreach"]\n',
+    )
+    assert line(off, "error events").startswith("!")
