@@ -130,7 +130,8 @@ def test_everything_right_is_all_ticks_and_exit_0(tmp_path, env, smtp) -> None:
     for name in names:
         assert line(result, name).startswith("✓"), result.stdout
     assert line(result, "alerts").startswith("-")  # no channel set: not configured
-    assert len(result.stdout.splitlines()) == len(names) + 1  # one line each, no fix needed
+    assert line(result, "error events").startswith("-")  # no event secret: none taken
+    assert len(result.stdout.splitlines()) == len(names) + 2  # one line each, no fix needed
     assert "authenticated as CARE Sandbox Admin" in line(result, "zendesk")
     assert f"logged in as {USER}" in line(result, "smtp")
     assert smtp.mailbox.received == [], "a check sends no mail"
