@@ -21,6 +21,7 @@ from prefect.exceptions import MissingContextError
 from care.domain.actions import Action
 from care.domain.model import Ticket, tracked_hops, waiting_since
 from care.domain.rules import evaluate
+from care.domain.rules.outreach import PROACTIVE_OUTREACH
 from care.domain.rules.resolve import RESPONSE_SLA
 from care.domain.waits import current_wait
 from care.store import ActionRecord, SurveyRequest, WaitObservation
@@ -82,6 +83,7 @@ def handle_page(ctx: PollContext, page: Page, dry_run: bool = False) -> PageResu
     now, name = ctx.clock(), ctx.helpdesk.name
     aside = [SetAside(name, s.ticket_id, READ, s.reason, s.updated_at) for s in page.skipped]
     tickets = with_history(ctx, with_requester_history(ctx, page.tickets))
+    tickets = with_proactive_contacts(ctx, tickets)
     known = ctx.store.known_keys(name, {t.id for t in tickets})
     kept, decided, fresh = _decide(ctx, tickets, known, now, aside)
     result = PageResult(tickets=len(page.tickets))
@@ -294,6 +296,25 @@ def with_requester_history(ctx: PollContext, tickets: Sequence[Ticket]) -> list[
             t = dataclasses.replace(t, requester_ticket_times=opened)
         enriched.append(t)
     return enriched
+
+
+def with_proactive_contacts(ctx: PollContext, tickets: Sequence[Ticket]) -> list[Ticket]:
+    """Add the ticket CARE's outreach opened for each requester within the link window
+    before their ticket (one query a page), for `assist.proactive_outreach` to link."""
+    settings = ctx.policy.rules.proactive_outreach
+    emails = {t.requester.email for t in tickets if t.requester.email}
+    if not emails or not settings.link_days or not ctx.policy.enabled(PROACTIVE_OUTREACH):
+        return list(tickets)
+    since = min(t.created_at for t in tickets) - timedelta(days=settings.link_days)
+    contacts = ctx.store.proactive_contacts(emails, since)
+    if not contacts:
+        return list(tickets)
+    return [
+        dataclasses.replace(t, proactive_contact=contacts[email])
+        if (email := (t.requester.email or "").strip().lower()) in contacts
+        else t
+        for t in tickets
+    ]
 
 
 class _History:

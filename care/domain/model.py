@@ -57,6 +57,16 @@ class Requester:
 
 
 @dataclass(frozen=True, slots=True)
+class ProactiveContact:
+    """A ticket `assist.proactive_outreach` opened for a customer about a product error."""
+
+    helpdesk: str
+    ticket_id: str
+    opened_at: datetime
+    subject: str
+
+
+@dataclass(frozen=True, slots=True)
 class Ticket:
     """One helpdesk ticket, normalized. All datetimes are timezone-aware UTC."""
 
@@ -92,6 +102,9 @@ class Ticket:
     waiting_since: datetime | None = None
     """When the requester's current unanswered wait began, as first seen by an earlier poll
     (a follow-up "any news?" must not restart the SLA clock). None: not known."""
+    proactive_contact: ProactiveContact | None = None
+    """The ticket CARE's outreach opened for this requester shortly before this one, if
+    any (the flow passes only one opened within the rule's link window)."""
 
     @property
     def key(self) -> str:

@@ -103,6 +103,8 @@ class ProactiveOutreach(_Section):
     same_error_hours: float = Field(24, gt=0, le=24 * 365)  # per customer and fingerprint
     cooldown_days: float = Field(7, ge=0, le=365)  # per customer, any error
     max_event_age_hours: float = Field(24, gt=0, le=24 * 30)  # older events: too late
+    link_days: float = Field(3, ge=0, le=90)  # a ticket the customer opens this soon after
+    # is linked to the outreach ticket (a note naming it); 0: never
     # Allow-lists; empty: every error. Kinds match the fingerprint or the error code
     # exactly; URL patterns are shell-style globs ("https://app.acme.com/checkout/*").
     error_kinds: tuple[str, ...] = ()

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.engine import Connection
 
+from care.domain.model import ProactiveContact
 from care.domain.rules.outreach import CustomerHistory
 from care.store.answers import normalised, opt_outs
 from care.store.schema import OutreachEntry, OutreachState, TicketSnapshot
@@ -162,6 +163,29 @@ def mark_failed(conn: Connection, key: str, token: str, error: str) -> None:
         .where(o.key == key, o.claim_token == token, o.state == OutreachState.INTENDED)
         .values(claim_token=None, claimed_at=None, attempts=o.attempts + 1, last_error=error[:2000])
     )
+
+
+def opened_contacts(
+    conn: Connection, emails: Iterable[str], since: datetime
+) -> dict[str, ProactiveContact]:
+    """customer e-mail (lower case) -> their latest contact opened at or after `since`."""
+    found: dict[str, ProactiveContact] = {}
+    o = outreach.c
+    for chunk in chunked(sorted({normalised(e) for e in emails})):
+        query = (
+            select(o.customer_email, o.helpdesk, o.ticket_id, o.opened_at, o.subject)
+            .where(
+                o.customer_email.in_(chunk),
+                o.state == OutreachState.OPENED,
+                o.opened_at >= since,
+            )
+            .order_by(o.opened_at, o.id)
+        )
+        for row in conn.execute(query):
+            found[row.customer_email] = ProactiveContact(
+                row.helpdesk, row.ticket_id, row.opened_at, row.subject
+            )
+    return found
 
 
 def counts(conn: Connection) -> dict[str, int]:

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from care.domain.actions import Action
 from care.domain.metrics import GroupActivity, Thresholds
-from care.domain.model import CountedReplies, Previous, Ticket
+from care.domain.model import CountedReplies, Previous, ProactiveContact, Ticket
 from care.domain.rules.outreach import CustomerHistory
 from care.store import (
     accounts,
@@ -324,6 +324,13 @@ class Store(SurveyMethods, ErrorEventMethods):
     def outreach_failed(self, key: str, token: str, error: str) -> None:
         with self._write() as conn:
             outreach.mark_failed(conn, key, token, error)
+
+    def proactive_contacts(
+        self, emails: Iterable[str], since: datetime
+    ) -> dict[str, ProactiveContact]:
+        """Customer e-mail -> the latest ticket outreach opened for them since `since`."""
+        with self._read() as conn:
+            return outreach.opened_contacts(conn, emails, since)
 
     def outreach_counts(self) -> dict[str, int]:
         with self._read() as conn:

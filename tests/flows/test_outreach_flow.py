@@ -178,3 +178,39 @@ def test_care_status_counts_events_contacts_and_skips(monkeypatch, tmp_path, dat
         },
         "contacts": {"opened": 1},
     }
+
+
+def test_the_customer_writing_in_later_gets_the_outreach_ticket_named(
+    monkeypatch, tmp_path, database_url
+):
+    from care.settings.load import load_settings
+    from connectors.registry import open_helpdesk
+    from flows.poll import poll_helpdesk
+
+    with ZendeskSandbox(tickets=10, seed=2) as sandbox:
+        configure(monkeypatch, tmp_path, sandbox, database_url)
+        poll_helpdesk(helpdesk="zendesk")
+        store_events(database_url, event("a1", "ada@example.com"))
+        proactive_outreach()
+        (outreach_id,) = sandbox.created_tickets()
+        client = open_helpdesk(load_settings().helpdesk("zendesk"))
+        written = client.http.post(  # the customer writes in, as by e-mail
+            "/api/v2/tickets",
+            {
+                "ticket": {
+                    "subject": "I cannot pay",
+                    "comment": {"body": "The checkout keeps failing when I pay."},
+                    "requester": {"email": "ada@example.com", "name": "Ada"},
+                }
+            },
+        )["ticket"]["id"]
+        client.close()
+        sandbox.advance(61)  # Zendesk's export shows changes a minute old
+        poll_helpdesk(helpdesk="zendesk")
+        notes = [c["body"] for c in sandbox.comments(written) if c["body"].startswith("[CARE]")]
+        outreach_notes = [c["body"] for c in sandbox.comments(outreach_id)]
+        tags = sandbox.ticket(written)["tags"]
+    (note,) = notes
+    assert note.startswith("[CARE]") and f"zendesk #{outreach_id}" in note
+    assert "We reached out first" in note and "care_proactive" in tags
+    assert len(outreach_notes) == 1  # the outreach ticket: no greeting, no second list

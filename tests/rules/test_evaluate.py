@@ -13,6 +13,7 @@ SPEC_ORDER = [
     "assist.faq",
     "assist.repeat_contact",
     "assist.error_page",
+    "assist.proactive_outreach",
     "resolve.response_sla",
     "resolve.two_interactions",
     "resolve.passed_around",

@@ -139,3 +139,21 @@ def test_a_ticket_outreach_opened_gets_no_greeting_draft_and_no_second_article_l
     written_in = replace(opened, tags=frozenset())
     rules = {a.rule for a in evaluate(written_in, policy(), NOW, INDEX)}
     assert {"connect.greeting", "assist.faq"} <= rules  # the same ticket, written in
+
+
+def test_a_ticket_the_customer_opens_soon_after_the_outreach_names_it() -> None:
+    from care.domain.model import ProactiveContact
+    from care.domain.rules.outreach import linked
+    from tests.rules.builders import DAY, unanswered
+
+    contact = ProactiveContact("zendesk", "301", NOW - 2 * DAY, "About the error you just met")
+    written = unanswered(DAY / 24, proactive_contact=contact)
+    (action,) = linked(written, policy(), NOW)
+    assert action.variant == "linked:zendesk:301" and action.add_tags == {"care_proactive"}
+    text = NoteRenderer().render(action.note, action)
+    assert "zendesk #301" in text and text.startswith("[CARE] We reached out first")
+    # Past the link window, the outreach ticket itself, or the rule off: nothing.
+    late = replace(written, created_at=contact.opened_at + 3 * DAY + HOUR)
+    assert linked(late, policy(), NOW) == []
+    assert linked(replace(written, id="301"), policy(), NOW) == []
+    assert linked(written, policy(proactive_outreach={"link_days": 1}), NOW) == []

@@ -17,7 +17,7 @@ from care.domain.actions import Action
 from care.domain.faq import FaqIndex
 from care.domain.model import Priority, Ticket
 from care.domain.policy import Policy
-from care.domain.rules import assist, connect, enhance, resolve
+from care.domain.rules import assist, connect, enhance, outreach, resolve
 
 RuleFn = Callable[[Ticket, Policy, datetime], list[Action]]
 
@@ -27,6 +27,7 @@ RULES: dict[str, RuleFn] = {
     assist.FAQ: assist.faq,  # as listed here it suggests nothing: rules(faq) binds the index
     assist.REPEAT_CONTACT: assist.repeat_contact,
     assist.ERROR_PAGE: assist.error_page,
+    outreach.PROACTIVE_OUTREACH: outreach.linked,  # its events' part: flows/outreach.py
     resolve.RESPONSE_SLA: resolve.response_sla,
     resolve.TWO_INTERACTIONS: resolve.two_interactions,
     resolve.PASSED_AROUND: resolve.passed_around,

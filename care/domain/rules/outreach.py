@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from care.domain.actions import Action, NoteDraft
 from care.domain.faq import FaqIndex
+from care.domain.model import Ticket
 from care.domain.policy import Policy
 
 PROACTIVE_OUTREACH = "assist.proactive_outreach"
@@ -148,6 +149,39 @@ def decide(
         message=NoteDraft(template, fields, public=settings.mode == "reply"),
         reason=f"{email} met “{event.title}” ({event.source} {event.event_id})",
     )
+
+
+def linked(t: Ticket, p: Policy, now: datetime) -> list[Action]:
+    """A customer who writes in soon after CARE reached out: the new ticket names the
+    proactive one, for the agent to read first, and is tagged `proactive`."""
+    contact = t.proactive_contact
+    if contact is None or p.tag("outreach") in t.tags:
+        return []
+    if (contact.helpdesk, contact.ticket_id) == (t.helpdesk, t.id):
+        return []
+    within = timedelta(days=p.rules.proactive_outreach.link_days)
+    if not contact.opened_at <= t.created_at <= contact.opened_at + within:
+        return []
+    return [
+        Action(
+            rule=PROACTIVE_OUTREACH,
+            helpdesk=t.helpdesk,
+            ticket_id=t.id,
+            reason=f"the requester was contacted proactively first: {contact.helpdesk} "
+            f"#{contact.ticket_id}",
+            variant=f"linked:{contact.helpdesk}:{contact.ticket_id}",
+            add_tags=frozenset({p.tag("proactive")}),
+            note=NoteDraft(
+                f"{PROACTIVE_OUTREACH}.linked",
+                {
+                    "contact_helpdesk": contact.helpdesk,
+                    "contact_ticket_id": contact.ticket_id,
+                    "contact_subject": contact.subject,
+                    "contacted_at": contact.opened_at,
+                },
+            ),
+        )
+    ]
 
 
 def outreach_key(customer_email: str, previous_key: str | None) -> str:
