@@ -208,6 +208,30 @@ class HelpdeskReport:
 
 
 @dataclass(frozen=True, slots=True)
+class OutreachFigures:
+    """Proactive outreach in the window: product errors customers met, the contacts CARE
+    made, and the contacted customers who opened a ticket within the link window anyway."""
+
+    errors: int = 0  # error events received
+    customers: int = 0  # distinct customers (e-mail) named by them
+    contacted: int = 0  # outreach tickets opened
+    wrote_in_anyway: int = 0  # of those, the customers who opened a ticket soon after
+    link_days: float = 3  # how soon after counts (`[rules.proactive_outreach] link_days`)
+
+    @property
+    def errors_per_customer(self) -> float | None:
+        return self.errors / self.customers if self.customers else None
+
+    @property
+    def wrote_in_share(self) -> Rate:
+        return Rate(self.wrote_in_anyway, self.contacted)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.errors or self.contacted)
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     start: datetime
     end: datetime
@@ -217,6 +241,7 @@ class Report:
     longest_waits: tuple[Scope, ...] = ()  # groups, longest first-response p90 first
     most_passed_around: tuple[Scope, ...] = ()
     never_answered: tuple[Scope, ...] = ()  # groups with tickets and no first reply at all
+    outreach: OutreachFigures = OutreachFigures()
 
     @property
     def days(self) -> float:
@@ -238,6 +263,7 @@ def build_report(
     thresholds: Thresholds = Thresholds(),
     top: int = 3,
     group_names: Mapping[tuple[str, str], str] | None = None,
+    outreach: OutreachFigures = OutreachFigures(),
 ) -> Report:
     """The report over `activity` (one item per helpdesk and group, in any order);
     `group_names`: (helpdesk, group id) -> the group's name, where known."""
@@ -271,6 +297,7 @@ def build_report(
         longest_waits=longest_waits(groups, top),
         most_passed_around=most_passed_around(groups, top),
         never_answered=tuple(g for g in groups if g.metrics.tickets and not g.metrics.answered),
+        outreach=outreach,
     )
 
 

@@ -164,3 +164,19 @@ def bottlenecks(report: Report) -> Bottlenecks:
         for g in report.most_passed_around
     ]
     return Bottlenecks(waits, f"No ticket answered yet in {never}." if never else None, hops)
+
+
+def outreach_lines(report: Report) -> list[str]:
+    """The proactive-outreach figures of the window, one sentence each; none without any."""
+    o = report.outreach
+    if not o.any:
+        return []
+    per = f" ({o.errors_per_customer:.1f} a customer)" if o.errors_per_customer else ""
+    days = f"{o.link_days:g} day" + ("" if o.link_days == 1 else "s")
+    return [
+        f"Product errors met: {plural(o.errors, 'error event')} naming "
+        f"{plural(o.customers, 'customer')}{per}",
+        f"Reached out first: {plural(o.contacted, 'ticket')} opened for customers",
+        f"Wrote in anyway within {days}: {o.wrote_in_anyway} of {o.contacted}"
+        + (f" ({percent(o.wrote_in_share)})" if o.contacted else ""),
+    ]

@@ -67,6 +67,7 @@ def render_html(report: Report, templates_dir: str | None = None) -> str:
         ],
         group_rows=[_row(s, columns) for s in report.groups],
         definitions=fmt.definitions(report.thresholds),
+        outreach=fmt.outreach_lines(report),
         bar_height=BAR,
     )
 

@@ -25,6 +25,13 @@ def render_markdown(report: Report, page: Path | None = None) -> str:
         lines += ["## By helpdesk", "", *_table(report, "Helpdesk", scopes), ""]
     if report.groups:
         lines += ["## By group", "", *_table(report, "Group", report.groups), ""]
+    if report.outreach.any:
+        lines += [
+            "## Proactive outreach",
+            "",
+            *(f"- {line}" for line in fmt.outreach_lines(report)),
+            "",
+        ]
     lines += ["## How each figure is counted", ""]
     lines += [f"- **{name}**: {text}" for name, text in fmt.definitions(report.thresholds)]
     return "\n".join(lines) + "\n"

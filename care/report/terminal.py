@@ -31,4 +31,9 @@ def print_report(console: Console, report: Report, html_path: Path) -> None:
             console.print(f"[bold]{heading}[/]" + ("" if lines else ": none"))
             for line in lines:
                 console.print(f"  {escape(line)}", highlight=False)
+    outreach = fmt.outreach_lines(report)
+    if outreach:
+        console.print("[bold]Proactive outreach[/]")
+        for line in outreach:
+            console.print(f"  {escape(line)}", highlight=False)
     console.print(f"HTML page: {html_path}", highlight=False, soft_wrap=True)

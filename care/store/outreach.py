@@ -22,9 +22,12 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.engine import Connection
 
+from care.domain.metrics import OutreachFigures
 from care.domain.model import ProactiveContact
-from care.domain.rules.outreach import CustomerHistory
+from care.domain.rules.outreach import PROACTIVE_OUTREACH, CustomerHistory
+from care.store.actions import action_log
 from care.store.answers import normalised, opt_outs
+from care.store.events import error_events
 from care.store.schema import OutreachEntry, OutreachState, TicketSnapshot
 from care.store.sql import chunked, claim, table_of, upsert
 
@@ -186,6 +189,34 @@ def opened_contacts(
                 row.helpdesk, row.ticket_id, row.opened_at, row.subject
             )
     return found
+
+
+def activity(
+    conn: Connection, start: datetime, end: datetime, link_days: float = 3
+) -> OutreachFigures:
+    """The report's outreach figures for [start, end): error events received and the
+    customers they name, contacts opened, and how many of those the poll linked to a
+    ticket the customer opened soon after (`assist.proactive_outreach`, variant linked:…)."""
+    e, o, a = error_events.c, outreach.c, action_log.c
+    errors, customers = conn.execute(
+        select(func.count(), func.count(func.distinct(e.customer_email))).where(
+            e.received_at >= start, e.received_at < end
+        )
+    ).one()
+    opened = {
+        f"linked:{helpdesk}:{ticket_id}"
+        for helpdesk, ticket_id in conn.execute(
+            select(o.helpdesk, o.ticket_id).where(
+                o.state == OutreachState.OPENED, o.opened_at >= start, o.opened_at < end
+            )
+        )
+    }
+    linked = set(
+        conn.execute(
+            select(a.variant).where(a.rule == PROACTIVE_OUTREACH, a.variant.like("linked:%"))
+        ).scalars()
+    )
+    return OutreachFigures(errors, customers, len(opened), len(opened & linked), link_days)
 
 
 def counts(conn: Connection) -> dict[str, int]:

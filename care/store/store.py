@@ -16,7 +16,7 @@ from typing import Self
 from sqlalchemy.engine import Connection
 
 from care.domain.actions import Action
-from care.domain.metrics import GroupActivity, Thresholds
+from care.domain.metrics import GroupActivity, OutreachFigures, Thresholds
 from care.domain.model import CountedReplies, Previous, ProactiveContact, Ticket
 from care.domain.rules.outreach import CustomerHistory
 from care.store import (
@@ -331,6 +331,13 @@ class Store(SurveyMethods, ErrorEventMethods):
         """Customer e-mail -> the latest ticket outreach opened for them since `since`."""
         with self._read() as conn:
             return outreach.opened_contacts(conn, emails, since)
+
+    def outreach_activity(
+        self, start: datetime, end: datetime, link_days: float = 3
+    ) -> OutreachFigures:
+        """Error events, contacts and customers who wrote in anyway, for the report."""
+        with self._read() as conn:
+            return outreach.activity(conn, start, end, link_days)
 
     def outreach_counts(self) -> dict[str, int]:
         with self._read() as conn:

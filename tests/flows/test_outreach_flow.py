@@ -186,6 +186,7 @@ def test_the_customer_writing_in_later_gets_the_outreach_ticket_named(
     from care.settings.load import load_settings
     from connectors.registry import open_helpdesk
     from flows.poll import poll_helpdesk
+    from flows.report import care_report
 
     with ZendeskSandbox(tickets=10, seed=2) as sandbox:
         configure(monkeypatch, tmp_path, sandbox, database_url)
@@ -210,6 +211,12 @@ def test_the_customer_writing_in_later_gets_the_outreach_ticket_named(
         notes = [c["body"] for c in sandbox.comments(written) if c["body"].startswith("[CARE]")]
         outreach_notes = [c["body"] for c in sandbox.comments(outreach_id)]
         tags = sandbox.ticket(written)["tags"]
+        report = care_report(days=7, out_dir=str(tmp_path / "reports"))
+    assert "## Proactive outreach" in report.markdown
+    assert "Product errors met: 1 error event naming 1 customer" in report.markdown
+    assert "Reached out first: 1 ticket opened for customers" in report.markdown
+    assert "Wrote in anyway within 3 days: 1 of 1 (100 %)" in report.markdown
+    assert "Wrote in anyway within 3 days: 1 of 1" in report.html_path.read_text()
     (note,) = notes
     assert note.startswith("[CARE]") and f"zendesk #{outreach_id}" in note
     assert "We reached out first" in note and "care_proactive" in tags
