@@ -78,7 +78,12 @@ def _outreach(result: OutreachResult, dry_run: bool, limit: int, settings: Setti
                     result.add(open_tickets(quote(ctx), quote(left)))
             handled = 0
             while handled < limit:
-                events = store.pending_error_events(min(BATCH, limit - handled))
+                wanted = min(BATCH, limit - handled)
+                events = (
+                    store.pending_error_events(wanted)
+                    if dry_run
+                    else store.claim_error_events(ctx.token, ctx.clock(), wanted)
+                )
                 if not events:
                     break
                 decided, held = decide_batch(quote(ctx), quote(events), dry_run)

@@ -24,6 +24,11 @@ class ErrorEventMethods(StoreBase):
         with self._read() as conn:
             return events.pending(conn, limit)
 
+    def claim_error_events(self, token: str, now: datetime, limit: int) -> list[StoredErrorEvent]:
+        """Events not handled yet, claimed for one outreach run (stale claims taken over)."""
+        with self._write() as conn:
+            return events.claim_new(conn, token, now, limit)
+
     def settle_error_events(self, outcomes: Mapping[int, str], at: datetime) -> int:
         """Mark events done: row id -> outcome ('contacted', 'skipped:no_email', ...), at
         `at`. Returns how many changed; an event settled already keeps its outcome."""

@@ -10,18 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.engine import Connection
 
 from care.domain.error_events import ErrorEvent, Source
 from care.domain.text import clean_line
 from care.store.schema import ErrorEventState, StoredErrorEventRow
-from care.store.sql import chunked, table_of, upsert
+from care.store.sql import chunked, claim, table_of, upsert
 
 error_events = table_of(StoredErrorEventRow)
+STALE_CLAIM = timedelta(minutes=10)
 MAX_OUTCOME = 200
 
 
@@ -70,6 +71,28 @@ def pending(conn: Connection, limit: int) -> list[StoredErrorEvent]:
         .limit(limit)
     )
     return [_stored(row._mapping) for row in conn.execute(query)]
+
+
+def claim_new(
+    conn: Connection, token: str, now: datetime, limit: int, stale_after: timedelta = STALE_CLAIM
+) -> list[StoredErrorEvent]:
+    """Claim up to `limit` events not handled yet, oldest received first: unclaimed ones
+    and those whose claim is older than `stale_after` (its run died). Two runs at once
+    take disjoint sets (`care.store.sql.claim`)."""
+    e = error_events.c
+    claimable = (e.state == ErrorEventState.NEW.value) & or_(
+        e.claimed_at.is_(None), e.claimed_at < now - stale_after
+    )
+    rows = claim(
+        conn,
+        error_events,
+        claimable,
+        [e.received_at, e.id],
+        limit,
+        {"claim_token": token, "claimed_at": now},
+    )
+    ordered = sorted(rows, key=lambda row: (row.received_at, row.id))
+    return [_stored(row._mapping) for row in ordered]
 
 
 def settle(conn: Connection, outcomes: Mapping[int, str], at: datetime) -> int:

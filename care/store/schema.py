@@ -391,6 +391,8 @@ class StoredErrorEventRow(Base):
     state: Mapped[str]
     outcome: Mapped[str | None] = mapped_column(Text)
     handled_at: Mapped[datetime | None]
+    claim_token: Mapped[str | None]  # the outreach run judging it
+    claimed_at: Mapped[datetime | None]  # stale after `care.store.events.STALE_CLAIM`
 
 
 # The per-requester cooldown looks sends up by address, case-insensitively.

@@ -221,3 +221,31 @@ def test_the_customer_writing_in_later_gets_the_outreach_ticket_named(
     assert note.startswith("[CARE]") and f"zendesk #{outreach_id}" in note
     assert "We reached out first" in note and "care_proactive" in tags
     assert len(outreach_notes) == 1  # the outreach ticket: no greeting, no second list
+
+
+def test_events_a_dead_run_claimed_wait_for_its_claim_to_go_stale(
+    monkeypatch, tmp_path, database_url
+):
+    with ZendeskSandbox(tickets=10, seed=2) as sandbox:
+        configure(monkeypatch, tmp_path, sandbox, database_url)
+        store_events(database_url, event("a1", "ada@example.com"))
+
+        def killed(*args, **kwargs):
+            raise SystemExit("killed after claiming the events")
+
+        with monkeypatch.context() as patch:
+            patch.setattr("flows.outreach.decide_batch", killed)
+            with pytest.raises(BaseException, match="killed"):
+                proactive_outreach()
+        meanwhile = proactive_outreach()  # another run: the events are not its to judge
+        engine = create_engine(database_url)
+        with engine.begin() as conn:  # ten minutes later
+            conn.execute(
+                text("UPDATE error_events SET claimed_at = :t"),
+                {"t": datetime(2000, 1, 1, tzinfo=UTC)},
+            )
+        engine.dispose()
+        after = proactive_outreach()
+        created = sandbox.created_tickets()
+    assert meanwhile.events == 0 and after.events == 1
+    assert after.opened == 1 and len(created) == 1

@@ -118,3 +118,40 @@ def test_an_event_without_customer_fields_round_trips(store: Store) -> None:
     bare = event("bare", customer_email=None, customer_id=None, url=None, error_code=None)
     store.record_error_event(bare, T0)
     assert store.pending_error_events(1)[0].event == bare
+
+
+def test_two_outreach_runs_at_once_claim_disjoint_events(store_url: str) -> None:
+    stores = [Store.open(store_url) for _ in range(3)]
+    try:
+        for i in range(60):
+            stores[0].record_error_event(event(f"claim-{i}"), T0 + timedelta(seconds=i))
+        taken: list[list[int]] = [[] for _ in stores]
+        start = threading.Barrier(len(stores))
+
+        def run(n: int) -> None:
+            start.wait()
+            while batch := stores[n].claim_error_events(f"run-{n}", T0 + timedelta(hours=1), 7):
+                taken[n].extend(s.id for s in batch)
+
+        threads = [threading.Thread(target=run, args=(n,)) for n in range(len(stores))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        every = [i for ids in taken for i in ids]
+        assert len(every) == len(set(every)) == 60  # each event judged by one run only
+    finally:
+        for s in stores:
+            s.close()
+
+
+def test_a_claim_is_taken_over_only_once_stale_and_settled_events_never(store: Store) -> None:
+    for i in range(3):
+        store.record_error_event(event(f"s-{i}"), T0 + timedelta(seconds=i))
+    now = T0 + timedelta(hours=1)
+    first = store.claim_error_events("dead-run", now, 10)
+    assert [s.event.event_id for s in first] == ["s-0", "s-1", "s-2"]  # oldest first
+    assert store.claim_error_events("next-run", now + timedelta(minutes=9), 10) == []
+    store.settle_error_events({first[0].id: "contacted"}, now)
+    later = store.claim_error_events("next-run", now + timedelta(minutes=11), 10)
+    assert [s.event.event_id for s in later] == ["s-1", "s-2"]

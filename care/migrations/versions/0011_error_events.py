@@ -8,7 +8,8 @@ Create Date: 2026-12-06
   CARE's generic event), once per (source, event id) however often it is delivered, with
   the customer it names, cleaned text, when it happened and when it arrived. `state` is
   `new` until the proactive-outreach flow handles it, then `done` with an `outcome`
-  ('contacted', 'skipped:no_email', ...) and `handled_at`.
+  ('contacted', 'skipped:no_email', ...) and `handled_at`; `claim_token` and `claimed_at`:
+  the outreach run judging it (another run takes it only once that claim is stale).
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ def upgrade() -> None:
         sa.Column("state", sa.String(), nullable=False),
         sa.Column("outcome", sa.Text(), nullable=True),
         sa.Column("handled_at", _time(), nullable=True),
+        sa.Column("claim_token", sa.String(), nullable=True),
+        sa.Column("claimed_at", _time(), nullable=True),
         sa.CheckConstraint("source IN ('sentry', 'generic')", name=op.f("ck_error_events_source")),
         sa.CheckConstraint("state IN ('new', 'done')", name=op.f("ck_error_events_state")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_error_events")),
