@@ -23,8 +23,12 @@ from typing import Any
 from connectors.base import NewTicket
 from connectors.errors import MalformedRecord, OutcomeUnknown
 from connectors.freshdesk import endpoints as ep
-from connectors.freshdesk.writes import LOST_ANSWER_ROUNDS, LOST_GRACE_S, note_html
-from connectors.freshdesk.writes import conversations as all_conversations
+from connectors.freshdesk.writes import (
+    LOST_GRACE_S,
+    conversation_text,
+    note_html,
+    post_note_once,
+)
 from connectors.http import HelpdeskHttp
 from connectors.timestamps import parse_time
 
@@ -90,27 +94,11 @@ def primary_email_config(http: HelpdeskHttp) -> int | None:
 
 
 def _note_once(http: HelpdeskHttp, ticket_id: str, text: str) -> None:
-    """The private note, once: after a lost answer, only if the ticket does not show it."""
+    """The private note, once: an earlier, interrupted attempt may have posted it."""
     marker = text.strip().rsplit("\n", 1)[-1]  # the note's ref line
-    if marker and marker in _texts(http, ticket_id):
-        return  # an earlier, interrupted run posted it
-    for _ in range(LOST_ANSWER_ROUNDS):
-        try:
-            http.post(ep.NOTES.format(id=ticket_id), {"body": note_html(text), "private": True})
-            return
-        except OutcomeUnknown as exc:
-            if exc.timed_out:
-                time.sleep(LOST_GRACE_S)
-            if marker in _texts(http, ticket_id):
-                return
-    raise OutcomeUnknown(
-        f"ticket {ticket_id}: the outreach note lost its answer; it is looked for next"
-    )
-
-
-def _texts(http: HelpdeskHttp, ticket_id: str) -> str:
-    rows = all_conversations(http, ticket_id)
-    return "\n".join(str(c.get("body_text") or c.get("body") or "") for c in rows)
+    if marker and marker in conversation_text(http, ticket_id):
+        return
+    post_note_once(http, ticket_id, text, private=True, marker=marker)
 
 
 def _created(row: dict[str, Any]) -> datetime:

@@ -125,7 +125,7 @@ def _write_ticket(
 ) -> None:
     try:
         notes = [c for c in changes if c.note]
-        posted = _conversation_text(http, ticket_id) if any(c.job_id for c in notes) else ""
+        posted = conversation_text(http, ticket_id) if any(c.job_id for c in notes) else ""
         fields = _merge_fields(changes)
         if any(c.changes_fields for c in changes):
             _write_tags(http, ticket_id, fields)
@@ -141,8 +141,16 @@ def _write_ticket(
 
 
 def _post_note(http: HelpdeskHttp, ticket_id: str, change: Change) -> None:
-    """Post a note once: after a lost answer, only if the ticket does not show it."""
-    body = {"body": note_html(change.note or ""), "private": not change.note_public}
+    post_note_once(
+        http, ticket_id, change.note or "", private=not change.note_public, marker=_marker(change)
+    )
+
+
+def post_note_once(
+    http: HelpdeskHttp, ticket_id: str, text: str, private: bool, marker: str
+) -> None:
+    """Post a note once: after a lost answer, only if the ticket does not show `marker`."""
+    body = {"body": note_html(text), "private": private}
     for _ in range(LOST_ANSWER_ROUNDS):
         try:
             http.post(ep.NOTES.format(id=ticket_id), body)
@@ -150,7 +158,7 @@ def _post_note(http: HelpdeskHttp, ticket_id: str, change: Change) -> None:
         except OutcomeUnknown as exc:
             if exc.timed_out:  # the request may still be on its way in
                 time.sleep(LOST_GRACE_S)
-            if _marker(change) in _conversation_text(http, ticket_id):
+            if marker in conversation_text(http, ticket_id):
                 return
     raise OutcomeUnknown(
         f"ticket {ticket_id}: posting a note lost its answer {LOST_ANSWER_ROUNDS} times; "
@@ -235,6 +243,6 @@ def every_page(http: HelpdeskHttp, path: str, per_page: int) -> list[Any]:
         page += 1
 
 
-def _conversation_text(http: HelpdeskHttp, ticket_id: str) -> str:
+def conversation_text(http: HelpdeskHttp, ticket_id: str) -> str:
     bodies = (c.get("body_text") or c.get("body") or "" for c in conversations(http, ticket_id))
     return "\n".join(str(body) for body in bodies)
