@@ -302,11 +302,7 @@ def with_proactive_contacts(ctx: PollContext, tickets: Sequence[Ticket]) -> list
     """Add the ticket CARE's outreach opened for each requester within the link window
     before their ticket (one query a page), for `assist.proactive_outreach` to link."""
     settings = ctx.policy.rules.proactive_outreach
-    # Only addresses a database can hold are looked up: one that could not be stored
-    # (a lone surrogate, a NUL) matches no contact, and must not fail the whole page.
-    emails = {
-        t.requester.email for t in tickets if t.requester.email and storable(t.requester.email)
-    }
+    emails = {t.requester.email for t in tickets if t.requester.email}
     if not emails or not settings.link_days or not ctx.policy.enabled(PROACTIVE_OUTREACH):
         return list(tickets)
     since = min(t.created_at for t in tickets) - timedelta(days=settings.link_days)
@@ -319,15 +315,6 @@ def with_proactive_contacts(ctx: PollContext, tickets: Sequence[Ticket]) -> list
         else t
         for t in tickets
     ]
-
-
-def storable(text: str) -> bool:
-    """Whether every database the store supports can take `text` as a parameter."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return "\0" not in text
 
 
 class _History:

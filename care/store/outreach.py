@@ -29,7 +29,7 @@ from care.store.actions import action_log
 from care.store.answers import normalised, opt_outs
 from care.store.events import error_events
 from care.store.schema import OutreachEntry, OutreachState, TicketSnapshot
-from care.store.sql import chunked, claim, table_of, upsert
+from care.store.sql import bindable, chunked, claim, table_of, upsert
 
 outreach = table_of(OutreachEntry)
 snapshots = table_of(TicketSnapshot)
@@ -65,7 +65,7 @@ def customer_histories(
     conn: Connection, wanted: Iterable[tuple[str, str]]
 ) -> dict[tuple[str, str], CustomerHistory]:
     """(customer e-mail, fingerprint) -> what the store knows, in three queries a batch."""
-    pairs = {(normalised(email), fingerprint) for email, fingerprint in wanted}
+    pairs = {(normalised(email), fingerprint) for email, fingerprint in wanted if bindable(email)}
     emails = sorted({email for email, _ in pairs})
     unsolved: dict[str, list[str]] = {}
     contacts: dict[str, list[Any]] = {}
@@ -174,7 +174,7 @@ def opened_contacts(
     """customer e-mail (lower case) -> their latest contact opened at or after `since`."""
     found: dict[str, ProactiveContact] = {}
     o = outreach.c
-    for chunk in chunked(sorted({normalised(e) for e in emails})):
+    for chunk in chunked(sorted({normalised(e) for e in emails if bindable(e)})):
         query = (
             select(o.customer_email, o.helpdesk, o.ticket_id, o.opened_at, o.subject)
             .where(

@@ -38,6 +38,17 @@ def upsert(conn: Connection, table: Table) -> Insert:
     raise NotImplementedError(f"the CARE store supports SQLite and PostgreSQL, not {name}")
 
 
+def bindable(text: str) -> bool:
+    """Whether both databases take `text` as a parameter: no driver encodes a lone
+    surrogate, and PostgreSQL refuses NUL. A lookup by a value that could never have
+    been stored matches nothing, so it is left out rather than fail the query."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\0" not in text
+
+
 def chunked(items: Sequence[T], size: int = CHUNK_ROWS) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
