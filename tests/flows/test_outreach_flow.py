@@ -131,6 +131,39 @@ def test_a_crash_after_the_ticket_opened_opens_no_second_one(monkeypatch, tmp_pa
         assert store.outreach_counts() == {"opened": 1}
 
 
+def test_zendesk_reply_mode_writes_to_the_customer_once_through_a_lost_answer(
+    monkeypatch, tmp_path, database_url
+):
+    with ZendeskSandbox(tickets=10, seed=2) as sandbox:
+        configure(
+            monkeypatch,
+            tmp_path,
+            sandbox,
+            database_url,
+            '[rules.proactive_outreach]\nmode = "reply"\n',
+        )
+        store_events(database_url, event("a1", "ada@example.com"), event("b1", "bob@example.com"))
+        sandbox.inject("lost_502@/api/v2/tickets")  # the first creation's answer is lost
+        result = proactive_outreach()
+        created = sandbox.created_tickets()
+        tickets = [sandbox.ticket(t) for t in created]
+        comments = [sandbox.comments(t) for t in created]
+        users = [sandbox.store.user_fields(t["requester_id"]) for t in tickets]
+        looked_up = ("GET", "/api/v2/tickets") in sandbox.requests_log
+    assert result.opened + result.found == 2 and not result.failed
+    assert looked_up  # by external_id, after the lost answer
+    assert len(created) == 2  # the lost answer opened no second ticket
+    assert sorted(u[1] for u in users) == ["ada@example.com", "bob@example.com"]
+    for ticket, (comment,) in zip(tickets, comments, strict=True):
+        assert ticket["external_id"]  # the contact's key: how a lost answer is found
+        assert {"care_proactive", "care_outreach"} <= set(ticket["tags"])
+        assert comment["public"] is True  # mode reply: Zendesk e-mails it to the customer
+        assert comment["author_id"] != ticket["requester_id"]  # written by the agent
+        assert comment["body"].startswith("Hello,\n\nWe saw that something went wrong")
+        assert "Checking out fails with an error" in comment["body"]  # the FAQ article
+        assert "[CARE]" not in comment["body"]
+
+
 @pytest.mark.parametrize("mode", ["reply", "note"])
 def test_freshdesk_opens_the_ticket_in_either_mode(monkeypatch, tmp_path, database_url, mode):
     with FreshdeskSandbox(tickets=10, seed=2) as sandbox:
