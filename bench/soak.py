@@ -1,8 +1,8 @@
 """A randomised fault soak: the product run the way an operator runs it (`care run poll`,
-`care run surveys` as processes), against a sandbox that fails the way helpdesks fail,
-with processes killed at random moments. Every run prints its seed; `--seed S --runs 1`
-replays it exactly (the faults and kills; the timing of a kill is the one thing a replay
-cannot fix).
+`care run surveys`, `care run outreach` as processes), against a sandbox that fails the
+way helpdesks fail, with processes killed at random moments. Every run prints its seed;
+`--seed S --runs 1` replays it exactly (the faults and kills; the timing of a kill is the
+one thing a replay cannot fix).
 
 After each run, a clean poll and survey dispatch, then the checks:
   lost        an action the store says is applied that is not on the ticket, or one given
@@ -10,10 +10,11 @@ After each run, a clean poll and survey dispatch, then the checks:
   duplicated  a CARE note on a ticket twice, or two survey e-mails for one ticket
   dropped     an agent's tag missing from a ticket at the end
   tracebacks  a command that was not killed and printed a Python traceback
-  unfinished  the clean poll or survey run at the end still failed
+  unfinished  the clean poll, survey or outreach run at the end still failed
+and the proactive outreach's own (bench/soak_outreach.py): one ticket per decided contact.
 
     python bench/soak.py --runs 200                     # SQLite stores
-    python bench/soak.py --runs 50 --postgres URL       # PostgreSQL, with two pollers at once
+    python bench/soak.py --runs 50 --postgres URL       # PostgreSQL, two pollers at once too
 
 Exit status 1 if anything was lost, duplicated or dropped, or a traceback was printed.
 """
@@ -44,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, text  # noqa: E402
 
+from bench import soak_outreach  # noqa: E402
 from care.app.local_server import local_prefect_server  # noqa: E402
 from care.domain.actions import action_ref  # noqa: E402
 from care.domain.notes import refs_in  # noqa: E402
@@ -63,7 +65,11 @@ WRITE_PATHS = {
 BASE_FAULTS = ["429", "500", "503", "conn_reset"]
 # Faults that apply a write and then lose its answer: reset, cut body, 502, broken JSON.
 LOST_ANSWER_FAULTS = list(LOST_ANSWERS)
-OPERATIONS = ["poll", "poll", "poll-killed", "agents", "surveys", "surveys-killed"]
+OPERATIONS = [
+    *("poll", "poll", "poll-killed", "agents", "surveys", "surveys-killed"),
+    *("outreach", "outreach-killed"),
+]
+CONCURRENT = ["two-pollers", "two-outreach"]  # PostgreSQL only
 
 
 @dataclass
@@ -81,6 +87,10 @@ class Outcome:
     actions: int = 0
     notes: int = 0
     mails: int = 0
+    events: int = 0  # product error events stored
+    contacts: int = 0  # proactive contacts decided
+    outreach_tickets: int = 0
+    cut_outreach: int = 0  # outreach runs killed with events or contacts in hand
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -93,7 +103,8 @@ class Outcome:
         return (
             f"seed {self.seed:>10} {self.vendor:<9} {' '.join(self.operations):<60} "
             f"faults {self.faults:>2} kills {self.kills} actions {self.actions:>3} "
-            f"notes {self.notes:>3} mails {self.mails:>2} | lost {self.lost} dup "
+            f"notes {self.notes:>3} mails {self.mails:>2} outreach {self.contacts:>2}/"
+            f"{self.events:<2} | lost {self.lost} dup "
             f"{self.duplicated} dropped {self.dropped} tracebacks {self.tracebacks}"
             + (f" UNFINISHED {self.unfinished}" if self.unfinished else "")
         )
@@ -118,26 +129,42 @@ class Soak:
             self._store(folder) as store_url,
         ):
             env = self._env(folder, vendor, sandbox, store_url)
+            soak_outreach.write_config(folder / "care.toml", rng)
             agent_tags: dict[int, set[str]] = {}
             ticket_ids = self._ticket_ids(sandbox)
             for _ in range(rng.randint(3, 6)):
-                operation = rng.choice(OPERATIONS + (["two-pollers"] if self.postgres else []))
+                operation = rng.choice(OPERATIONS + (CONCURRENT if self.postgres else []))
                 outcome.operations.append(operation)
                 if operation == "agents":
                     self._agents_at_work(rng, sandbox, vendor, ticket_ids, agent_tags)
                     continue
-                outcome.faults += self._inject(rng, sandbox, vendor)
                 command = ["run", "poll", "--helpdesk", vendor]
+                paths = WRITE_PATHS[vendor]
                 if operation.startswith("surveys"):
                     command = ["run", "surveys"]
-                if operation == "two-pollers":
+                elif "outreach" in operation:
+                    command, paths = ["run", "outreach"], soak_outreach.CREATE_PATHS[vendor]
+                    outcome.events += soak_outreach.errors_happen(rng, store_url, seed)
+                outcome.faults += self._inject(rng, sandbox, vendor, paths)
+                if operation.startswith("two-"):
                     self._at_once(env, [command, command], outcome)
                 elif operation.endswith("-killed"):
                     self._killed(env, command, rng.uniform(0.5, 6), outcome)
+                    if operation == "outreach-killed":
+                        outcome.cut_outreach += soak_outreach.in_hand(store_url)
                 else:
                     self._care(env, command, outcome)
-            # The end: polls until nothing is left to apply (a fault still queued fires
-            # once), with our own writes visible and refused writes due again.
+            # The end: outreach runs until every contact has its ticket, then polls until
+            # nothing is left to apply (a fault still queued fires once), with our own
+            # writes visible and refused writes due again.
+            for _ in range(3):
+                self._retry_now(store_url)
+                done = self._care(env, ["run", "outreach"], outcome)
+                if done.returncode == 0 and not self._unsettled(store_url, outreach=True):
+                    break
+            else:
+                outcome.unfinished += 1
+                outcome.problems.append(f"the last outreach kept failing: {done.stderr[-300:]}")
             for _ in range(3):
                 sandbox.advance(61)
                 self._retry_now(store_url)
@@ -208,7 +235,7 @@ class Soak:
                 sandbox.move(ticket_id, group=True)
         sandbox.advance(61)  # the changes leave the export's last minute
 
-    def _inject(self, rng, sandbox, vendor: str) -> int:
+    def _inject(self, rng, sandbox, vendor: str, paths: list[str]) -> int:
         if self.lost_answer_faults is None:
             self.lost_answer_faults = [f for f in LOST_ANSWER_FAULTS if _knows(sandbox, f)]
         kinds = BASE_FAULTS + self.lost_answer_faults
@@ -216,7 +243,7 @@ class Soak:
         for _ in range(count):
             kind = rng.choice(kinds)
             aimed = rng.random() < 0.6 or kind in self.lost_answer_faults
-            sandbox.inject(f"{kind}@{rng.choice(WRITE_PATHS[vendor])}" if aimed else kind)
+            sandbox.inject(f"{kind}@{rng.choice(paths)}" if aimed else kind)
         if vendor == "zendesk" and rng.random() < 0.2:
             sandbox.expire_tokens()  # a 401 mid-run: the OAuth token is renewed
         return count
@@ -288,6 +315,7 @@ class Soak:
             o.dropped += len(dropped)
             if dropped:
                 o.problems.append(f"{vendor}:{ticket_id}: agent tags {sorted(dropped)} dropped")
+        soak_outreach.check_outreach(o, sandbox, vendor, store_url)
 
     # -- plumbing -----------------------------------------------------------------------
     @contextmanager
@@ -335,19 +363,23 @@ class Soak:
             ids.append(ticket_id)
         return ids
 
-    def _unsettled(self, store_url: str) -> int:
+    def _unsettled(self, store_url: str, outreach: bool = False) -> int:
         engine = create_engine(store_url)
         with engine.connect() as conn:
-            count = conn.execute(
-                text("SELECT count(*) FROM action_log WHERE state IN ('pending', 'applying')")
-            ).scalar_one()
+            if outreach:
+                count = soak_outreach.unsettled(conn)
+            else:
+                count = conn.execute(
+                    text("SELECT count(*) FROM action_log WHERE state IN ('pending', 'applying')")
+                ).scalar_one()
         engine.dispose()
         return count
 
     def _retry_now(self, store_url: str) -> None:
         """Fast-forward the store's clocks, as `advance` does the sandbox's: refused writes
         wait minutes before their next try (1, 5, 15, 60) and a killed run's claims 10
-        minutes before another run may take them; the soak's last polls may now.
+        minutes before another run may take them (actions, error events, outreach
+        contacts); the soak's last runs may now.
         A run whose every command was killed before it opened the store has none yet:
         opened here, as each command would."""
         Store.open(store_url).close()
@@ -364,6 +396,7 @@ class Soak:
                 text("UPDATE survey_outbox SET claimed_at = :long_ago WHERE state = 'claimed'"),
                 {"long_ago": datetime.now(UTC) - timedelta(days=1)},
             )
+            soak_outreach.claims_go_stale(conn, datetime.now(UTC) - timedelta(days=1))
         engine.dispose()
 
 
@@ -442,6 +475,10 @@ def main() -> int:
                 dropped=outcome.dropped,
                 tracebacks=outcome.tracebacks,
                 unfinished=outcome.unfinished,
+                events=outcome.events,
+                contacts=outcome.contacts,
+                outreach_tickets=outcome.outreach_tickets,
+                cut_outreach=outcome.cut_outreach,
             )
             if not outcome.clean:
                 failed_seeds.append(outcome.seed)
@@ -449,8 +486,12 @@ def main() -> int:
     print(
         f"\n{totals['runs']} runs in {minutes:.1f} min (seeds {first}..{first + args.runs - 1}"
         f"{', PostgreSQL' if args.postgres else ', SQLite'}): {totals['faults']} faults, "
-        f"{totals['kills']} kill -9, {totals['actions']} actions, {totals['notes']} notes, "
-        f"{totals['mails']} survey e-mails | lost {totals['lost']}, duplicated "
+        f"{totals['kills']} kill -9 ({totals['cut_outreach']} of an outreach run with "
+        "contacts or events in hand), "
+        f"{totals['actions']} actions, {totals['notes']} notes, "
+        f"{totals['mails']} survey e-mails, {totals['events']} error events, "
+        f"{totals['contacts']} proactive contacts, {totals['outreach_tickets']} outreach "
+        f"tickets | lost {totals['lost']}, duplicated "
         f"{totals['duplicated']}, agent tags dropped {totals['dropped']}, tracebacks "
         f"{totals['tracebacks']}, runs whose last polls failed {totals['unfinished']}"
     )

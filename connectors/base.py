@@ -149,6 +149,8 @@ class NewTicket:
     facts: str  # what happened, in a line or two: a new ticket's description where the
     # vendor shows the description as the requester's words (Freshdesk, note mode)
     not_before: datetime  # no ticket created before this is it (when the intent was recorded)
+    taken: frozenset[str] = frozenset()  # tickets recorded for the customer's other
+    # contacts: never this one's, whatever they look like
 
 
 class ConnectorMemory(Protocol):

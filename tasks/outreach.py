@@ -118,8 +118,10 @@ def open_tickets(
     """Open the ticket of each contact this run holds. A contact taken over from an
     earlier attempt (`OutreachRecord`) is looked for first: it may be open already."""
     result = OutreachResult()
-    for item in held:
-        intent = item.intent if isinstance(item, OutreachRecord) else item
+    intents = [item.intent if isinstance(item, OutreachRecord) else item for item in held]
+    taken = ctx.store.outreach_tickets(i.customer_email for i in intents)
+    for item, intent in zip(held, intents, strict=True):
+        recorded = taken.setdefault(intent.customer_email.lower(), set())
         new = NewTicket(
             key=intent.key,
             requester_email=intent.customer_email,
@@ -129,6 +131,7 @@ def open_tickets(
             tags=frozenset(intent.tags),
             facts=intent.facts,
             not_before=intent.intended_at,
+            taken=frozenset(recorded),
         )
         try:
             ticket_id = ctx.helpdesk.find_created(new) if item is not intent else None
@@ -142,7 +145,8 @@ def open_tickets(
             ctx.store.outreach_failed(intent.key, ctx.token, error)
             result.failed[intent.key] = error
             continue
-        ctx.store.outreach_opened(intent.key, ctx.token, ticket_id, ctx.clock())
+        if ctx.store.outreach_opened(intent.key, ctx.token, ticket_id, ctx.clock()):
+            recorded.add(ticket_id)
     return result
 
 

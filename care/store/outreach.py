@@ -191,6 +191,19 @@ def opened_contacts(
     return found
 
 
+def recorded_tickets(conn: Connection, emails: Iterable[str]) -> dict[str, set[str]]:
+    """customer e-mail (lower case) -> the ticket ids recorded for their contacts."""
+    found: dict[str, set[str]] = {}
+    o = outreach.c
+    for chunk in chunked(sorted({normalised(e) for e in emails if bindable(e)})):
+        query = select(o.customer_email, o.ticket_id).where(
+            o.customer_email.in_(chunk), o.state == OutreachState.OPENED
+        )
+        for row in conn.execute(query):
+            found.setdefault(row.customer_email, set()).add(row.ticket_id)
+    return found
+
+
 def activity(
     conn: Connection, start: datetime, end: datetime, link_days: float = 3
 ) -> OutreachFigures:

@@ -332,6 +332,11 @@ class Store(SurveyMethods, ErrorEventMethods):
         with self._read() as conn:
             return outreach.opened_contacts(conn, emails, since)
 
+    def outreach_tickets(self, emails: Iterable[str]) -> dict[str, set[str]]:
+        """Customer e-mail (lower case) -> the ticket ids recorded for their contacts."""
+        with self._read() as conn:
+            return outreach.recorded_tickets(conn, emails)
+
     def outreach_activity(
         self, start: datetime, end: datetime, link_days: float = 3
     ) -> OutreachFigures:

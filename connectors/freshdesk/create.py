@@ -10,14 +10,17 @@ https://developers.freshdesk.com/api/#create_outbound_email
 https://developers.freshdesk.com/api/#list_all_email_configs
 
 Freshdesk keeps no external id: a creation whose answer was lost is found among the
-customer's tickets (`GET /api/v2/tickets?email=...`) by CARE's outreach tags and its
-creation time; a customer gets one outreach per cooldown, so there is one at most.
+customer's tickets (`GET /api/v2/tickets?email=...`): CARE's outreach tags, the contact's
+subject, created since the intent was recorded, and not recorded for another contact.
+"Since" allows for `CLOCK_ALLOWANCE` between this host's clock and Freshdesk's: a ticket
+stamped by a Freshdesk clock running behind ours must still be found, or a second one
+would be opened (the soak caught exactly that).
 """
 
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from connectors.base import NewTicket
@@ -33,6 +36,7 @@ from connectors.http import HelpdeskHttp
 from connectors.timestamps import parse_time
 
 OPEN, LOW = 2, 1  # status and priority codes
+CLOCK_ALLOWANCE = timedelta(hours=1)
 
 
 def create_ticket(http: HelpdeskHttp, new: NewTicket, email_config_id: int | None) -> str:
@@ -69,18 +73,22 @@ def create_ticket(http: HelpdeskHttp, new: NewTicket, email_config_id: int | Non
 
 
 def find_created(http: HelpdeskHttp, new: NewTicket) -> str | None:
+    """The earliest of the customer's tickets that can be this contact's; see above."""
+    since = (new.not_before - CLOCK_ALLOWANCE).replace(microsecond=0)
     params = {
         "email": new.requester_email,
-        "updated_since": new.not_before.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "updated_since": since.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "order_by": "created_at",
-        "order_type": "desc",
+        "order_type": "asc",
         "per_page": ep.PAGE_SIZE,
     }
     rows = http.get(ep.TICKETS, params)
     for row in rows if isinstance(rows, list) else []:
-        if not isinstance(row, dict) or not new.tags <= set(row.get("tags") or []):
+        if not isinstance(row, dict) or str(row.get("id")) in new.taken:
             continue
-        if _created(row) >= new.not_before.replace(microsecond=0):
+        if not new.tags <= set(row.get("tags") or []):
+            continue
+        if _same_text(row.get("subject"), new.subject) and _created(row) >= since:
             return str(row["id"])
     return None
 
@@ -106,3 +114,11 @@ def _created(row: dict[str, Any]) -> datetime:
         return parse_time(row.get("created_at"), "created_at")
     except MalformedRecord:
         return datetime.min.replace(tzinfo=UTC)  # unreadable: not taken for ours
+
+
+def _same_text(shown: Any, sent: str) -> bool:
+    """A subject as Freshdesk shows it against the one CARE sent, blind to how whitespace
+    and case were kept."""
+    return isinstance(shown, str) and " ".join(shown.split()).casefold() == " ".join(
+        sent.split()
+    ).casefold()

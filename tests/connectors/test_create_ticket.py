@@ -8,6 +8,7 @@ opened twice.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -126,10 +127,26 @@ def test_a_ticket_of_another_customer_or_before_the_intent_is_not_taken_for_it(f
     assert client.find_created(new_ticket(True)) is None
     later = new_ticket(True)
     ticket_id = client.create_ticket(later)
-    from dataclasses import replace
-
-    assert (
-        client.find_created(replace(later, not_before=datetime.now(UTC) + timedelta(hours=1)))
-        is None
-    )
+    two_hours_on = replace(later, not_before=datetime.now(UTC) + timedelta(hours=2))
+    assert client.find_created(two_hours_on) is None
     assert client.find_created(later) == ticket_id
+
+
+def test_a_ticket_recorded_for_another_contact_or_about_another_error_is_not_taken(freshdesk):
+    client = freshdesk_client(freshdesk)
+    first = client.create_ticket(new_ticket(False, key="a" * 32))
+    second = new_ticket(False, key="b" * 32)
+    assert client.find_created(replace(second, taken=frozenset({first}))) is None
+    other_error = replace(second, subject="About the error you just met: Login failed")
+    assert client.find_created(other_error) is None
+    assert client.find_created(second) == first  # nothing says it is not this one's
+
+
+@pytest.mark.parametrize("public", [True, False])
+def test_a_lost_answer_is_found_when_freshdesks_clock_runs_behind_ours(freshdesk, public):
+    freshdesk.advance(-10 * 60)  # Freshdesk stamps tickets ten minutes "before" the intent
+    client = freshdesk_client(freshdesk)
+    path = "/api/v2/tickets/outbound_email" if public else "/api/v2/tickets"
+    freshdesk.inject(f"lost_502@{path}")
+    ticket_id = client.create_ticket(new_ticket(public))
+    assert freshdesk.created_tickets() == [int(ticket_id)]
