@@ -148,6 +148,9 @@ class Soak:
                 outcome.faults += self._inject(rng, sandbox, vendor, paths)
                 if operation.startswith("two-"):
                     self._at_once(env, [command, command], outcome)
+                elif operation == "outreach-killed" and rng.random() < 0.6:
+                    self._killed_creating(env, command, rng, sandbox, vendor, outcome)
+                    outcome.cut_outreach += soak_outreach.in_hand(store_url)
                 elif operation.endswith("-killed"):
                     self._killed(env, command, rng.uniform(0.5, 6), outcome)
                     if operation == "outreach-killed":
@@ -204,6 +207,25 @@ class Soak:
             os.killpg(process.pid, signal.SIGKILL)
             o.kills += 1
         process.wait()
+
+    def _killed_creating(self, env, args: list[str], rng, sandbox, vendor, o: Outcome) -> None:
+        """Killed within moments of its first ticket creation: the window between the
+        helpdesk opening a ticket and the store recording it. The sandbox answers in
+        40 ms meanwhile, as a real helpdesk does in tens of milliseconds."""
+        before = soak_outreach.creations(sandbox, vendor)
+        sandbox.latency_ms = 40
+        process = _start(env, args, stdout=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + 60
+        while process.poll() is None and time.monotonic() < deadline:
+            if soak_outreach.creations(sandbox, vendor) > before:
+                time.sleep(rng.uniform(0, 0.15))
+                break
+            time.sleep(0.005)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            o.kills += 1
+        process.wait()
+        sandbox.latency_ms = 0
 
     def _at_once(self, env: dict[str, str], commands: list[list[str]], o: Outcome) -> None:
         processes = [_start(env, args, stdout=subprocess.PIPE, text=True) for args in commands]

@@ -42,6 +42,16 @@ CREATE_PATHS = {
 }
 
 
+CREATIONS = {  # the requests that open a ticket
+    "zendesk": {("POST", "/api/v2/tickets")},
+    "freshdesk": {("POST", "/api/v2/tickets"), ("POST", "/api/v2/tickets/outbound_email")},
+}
+
+
+def creations(sandbox: Any, vendor: str) -> int:
+    return sum(1 for request in sandbox.requests_log if request in CREATIONS[vendor])
+
+
 def outreach_config(rng: random.Random) -> str:
     """A run's `[rules.proactive_outreach]`: either mode; a cooldown of 0 lets one customer
     have a contact per error, which is what makes a lost answer's lookup ambiguous."""
