@@ -161,6 +161,7 @@ class TicketSnapshot(Base):
     last_requester_message_at: Mapped[datetime | None]
     agent_replies: Mapped[int] = mapped_column(server_default=text("0"))
     first_agent_reply_at: Mapped[datetime | None]
+    first_reply_group_id: Mapped[str | None]  # its group when a poll first saw it answered
     reopens: Mapped[int] = mapped_column(server_default=text("0"))
     group_hops: Mapped[int] = mapped_column(server_default=text("0"))
     assignee_hops: Mapped[int] = mapped_column(server_default=text("0"))
@@ -344,6 +345,7 @@ class TicketWait(Base):
     group_id: Mapped[str | None]  # the ticket's group when the wait was first seen
     breached_at: Mapped[datetime | None]  # the poll that first found it past its target
     ended_at: Mapped[datetime | None]  # the ticket's updated_at when first seen over
+    end_group_id: Mapped[str | None]  # the ticket's group then: the group that answered
 
 
 class LocalKey(Base):

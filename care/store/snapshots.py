@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from care.domain.model import CountedReplies, Previous, Status, Ticket
@@ -32,10 +32,14 @@ def upsert_all(conn: Connection, tickets: Sequence[Ticket], seen_at: datetime) -
             latest[(t.helpdesk, t.id)] = t
     rows = [_row(t, seen_at) for t in latest.values()]
     insert = upsert(conn, snapshots)
+    s, new = snapshots.c, insert.excluded
+    kept = (*_KEY, "first_reply_group_id")
     stmt = insert.on_conflict_do_update(
-        index_elements=[snapshots.c[k] for k in _KEY],
-        set_={c.key: insert.excluded[c.key] for c in snapshots.c if c.key not in _KEY},
-        where=insert.excluded.updated_at >= snapshots.c.updated_at,
+        index_elements=[s[k] for k in _KEY],
+        set_={c.key: new[c.key] for c in s if c.key not in kept}
+        # The group of the first answer is kept once known (`first_reply_group_id`).
+        | {"first_reply_group_id": func.coalesce(s.first_reply_group_id, new.first_reply_group_id)},
+        where=new.updated_at >= s.updated_at,
     )
     for chunk in chunked(rows):
         conn.execute(stmt, list(chunk))
@@ -108,6 +112,7 @@ def _row(t: Ticket, seen_at: datetime) -> dict[str, Any]:
         "last_requester_message_at": t.last_requester_message_at,
         "agent_replies": t.agent_replies,
         "first_agent_reply_at": t.first_agent_reply_at,
+        "first_reply_group_id": t.group_id if t.first_agent_reply_at else None,
         "reopens": t.reopens,
         "group_hops": t.group_hops,
         "assignee_hops": t.assignee_hops,

@@ -67,6 +67,7 @@ def _end_row(o: WaitObservation) -> dict[str, Any]:
         "before": before,
         "inclusive": inclusive,
         "seen_at": o.seen_at,
+        "group": o.group_id,
     }
 
 
@@ -84,7 +85,10 @@ def _end_earlier() -> Any:
             w.ended_at.is_(None),
             began_by,
         )
-        .values(ended_at=bindparam("seen_at", type_=w.ended_at.type))
+        .values(
+            ended_at=bindparam("seen_at", type_=w.ended_at.type),
+            end_group_id=bindparam("group", type_=w.end_group_id.type),
+        )
     )
 
 

@@ -51,7 +51,7 @@ def test_open_migrates_a_fresh_database_to_head(store_url: str) -> None:
         assert set(inspect(engine).get_table_names()) == {*TABLES, "alembic_version"}
     finally:
         engine.dispose()
-    assert HEAD == "0012"
+    assert HEAD == "0013"
     assert _revision(store_url) == HEAD
 
 

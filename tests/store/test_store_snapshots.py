@@ -69,6 +69,26 @@ def test_an_older_copy_never_overwrites_a_newer_one(store: Store) -> None:
     assert rows(store)["1"]["status"] == "solved"
 
 
+def test_the_group_that_first_answered_is_kept_when_the_ticket_moves(store: Store) -> None:
+    store.upsert_snapshots([ticket("1", group_id="billing")], seen_at=NOW)
+    answered = NOW + timedelta(hours=1)
+    first_reply = {"first_agent_reply_at": answered, "updated_at": answered}
+    store.upsert_snapshots([ticket("1", group_id="billing", **first_reply)], seen_at=answered)
+    escalated = NOW + timedelta(hours=3)
+    moved = ticket("1", group_id="escalations", **(first_reply | {"updated_at": escalated}))
+    store.upsert_snapshots([moved], seen_at=escalated)
+
+    row = rows(store)["1"]
+    assert (row["group_id"], row["first_reply_group_id"]) == ("escalations", "billing")
+
+
+def test_a_ticket_first_seen_answered_takes_its_group_then(store: Store) -> None:
+    store.upsert_snapshots([ticket("1", group_id="g2", first_agent_reply_at=NOW)], seen_at=NOW)
+    store.upsert_snapshots([ticket("2", group_id="g2")], seen_at=NOW)
+    got = rows(store)
+    assert (got["1"]["first_reply_group_id"], got["2"]["first_reply_group_id"]) == ("g2", None)
+
+
 def test_duplicates_within_one_page_keep_the_latest(store: Store) -> None:
     page = [
         ticket("1", status=Status.PENDING, updated_at=NOW + timedelta(minutes=5)),

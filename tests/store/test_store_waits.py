@@ -49,6 +49,7 @@ def test_a_wait_seen_by_every_poll_is_one_row(store: Store) -> None:
             "group_id": "g1",
             "breached_at": None,
             "ended_at": None,
+            "end_group_id": None,
         }
     ]
 
@@ -86,6 +87,17 @@ def test_the_requester_writing_after_an_agent_reply_starts_a_second_wait(store: 
         "g2",
         None,
     )
+
+
+def test_a_wait_keeps_the_group_that_answered_it(store: Store) -> None:
+    store.record_waits([seen(FIRST, START, group_id="billing")], now=START)
+    replied = START + timedelta(hours=2)
+    store.record_waits([seen(None, replied, group_id="escalations")], now=replied)
+    later = replied + timedelta(hours=1)
+    store.record_waits([seen(None, later, group_id="billing")], now=later)  # moved back
+
+    (row,) = rows(store)
+    assert (row["group_id"], row["end_group_id"]) == ("billing", "escalations")
 
 
 def test_a_new_wait_seen_without_the_reply_between_ends_the_earlier_one(store: Store) -> None:
