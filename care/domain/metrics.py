@@ -59,14 +59,23 @@ class Thresholds:
     interactions: int = 2  # rules.two_interactions.min_agent_replies
     group_hops: int = 3  # rules.passed_around.min_group_hops
     assignee_hops: int = 3  # rules.passed_around.min_assignee_hops
+    target_s: float = 24 * 3600  # rules.response_sla.target_hours, in seconds
+    targets_by_priority: tuple[tuple[str, float], ...] = ()  # priority -> seconds
+    came_back_days: float = 14  # report.came_back_days
 
     @classmethod
-    def from_policy(cls, policy: Policy) -> Thresholds:
+    def from_policy(cls, policy: Policy, came_back_days: float = 14) -> Thresholds:
         rules = policy.rules
+        sla = rules.response_sla
         return cls(
             interactions=rules.two_interactions.min_agent_replies,
             group_hops=rules.passed_around.min_group_hops,
             assignee_hops=rules.passed_around.min_assignee_hops,
+            target_s=sla.target_hours * 3600,
+            targets_by_priority=tuple(
+                sorted((p.value, h * 3600) for p, h in sla.targets_by_priority.items())
+            ),
+            came_back_days=came_back_days,
         )
 
 

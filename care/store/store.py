@@ -18,7 +18,9 @@ from sqlalchemy.engine import Connection
 from care.domain.actions import Action
 from care.domain.metrics import GroupActivity, OutreachFigures, Thresholds
 from care.domain.model import CountedReplies, Previous, ProactiveContact, Ticket
+from care.domain.periods import ReportPeriods
 from care.domain.rules.outreach import CustomerHistory
+from care.domain.scopes import Happened, OutcomeCounts, ScopeCounts, ScopeKey
 from care.store import (
     accounts,
     actions,
@@ -26,6 +28,7 @@ from care.store import (
     keys,
     outreach,
     quarantine,
+    report_figures,
     reports,
     snapshots,
     surveys,
@@ -402,6 +405,21 @@ class Store(SurveyMethods, ErrorEventMethods):
             alert_outbox.release(conn, ids, token)
 
     # -- reports ----------------------------------------------------------
+
+    def report_scopes(
+        self, periods: ReportPeriods, thresholds: Thresholds
+    ) -> dict[ScopeKey, ScopeCounts]:
+        """Counts per scope (everything, helpdesk, group, agent) of each period: the
+        window, the one before it, the trend's weeks (`care.store.report_figures`)."""
+        with self._read() as conn:
+            return report_figures.scope_counts(conn, periods, thresholds)
+
+    def report_outcomes(
+        self, periods: ReportPeriods, thresholds: Thresholds
+    ) -> dict[Happened, OutcomeCounts]:
+        """The window's solved tickets by what happened on them: surveys, came back."""
+        with self._read() as conn:
+            return report_figures.outcome_counts(conn, periods, thresholds)
 
     def report_activity(
         self, start: datetime, end: datetime, thresholds: Thresholds

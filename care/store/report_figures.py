@@ -1,0 +1,365 @@
+"""What the CARE report reads: counts per scope and period, aggregated in SQL.
+
+A handful of statements in one read transaction, whatever the number of tickets:
+tickets, next-reply waits and surveys counted per (period, helpdesk, group, agent) — the
+few hundred rows that returns are summed here into the scopes — first-response
+percentiles per scope by window functions (`care.store.report_sql`), and the outcome
+counts of the window's solved tickets by what happened on them. What each figure
+counts is written once, in `care.domain.figures`.
+
+Attribution: a ticket, its first response and its survey count in the group that first
+answered it (`first_reply_group_id`; unanswered, its group now), a next-reply wait in
+the group that ended it (`end_group_id`; still running, the group it started in), and
+both with the ticket's assignee as last seen (for a solved ticket: who solved it).
+
+Breaches are judged from the history against the policy's targets, not only from what
+polls tagged: a first-reply wait is breached when the first agent reply came after the
+target of the ticket's priority, or none came and the ticket is still new or open past
+it at the report's end; a next-reply wait when it lasted past the target (still
+running: up to the end), or a poll found it breached. Calendar hours: a business-hours
+calendar is not applied here (see docs/reports.md).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.engine import Connection
+
+from care.domain.metrics import SurveyCounts, Thresholds, TicketCounts, WaitCounts
+from care.domain.model import Status
+from care.domain.periods import ReportPeriods
+from care.domain.scopes import (
+    Happened,
+    Level,
+    OutcomeCounts,
+    Quantiles,
+    ScopeCounts,
+    ScopeKey,
+)
+from care.domain.waits import WaitKind
+from care.store.report_sql import percentiles_from_ranks, period_of, ranked_values, seconds_between
+from care.store.reports import (
+    PASSED_AROUND,
+    SOLVED_STATUSES,
+    TWO_INTERACTIONS,
+    action_log,
+    answers,
+    outbox,
+)
+from care.store.schema import SurveyState
+from care.store.snapshots import snapshots
+from care.store.waits import waits
+
+WAITING = (Status.NEW.value, Status.OPEN.value)
+Fine = tuple[int | None, int | None, str, str | None, str | None]  # window, week, hd, grp, agent
+
+
+def scope_counts(
+    conn: Connection, periods: ReportPeriods, thresholds: Thresholds
+) -> dict[ScopeKey, ScopeCounts]:
+    """Every scope with a ticket created, a wait started or a survey sent in a period."""
+    tickets, waits_, surveys = _fine_counts(conn, periods, thresholds)
+    found: dict[ScopeKey, dict[str, Any]] = defaultdict(dict)
+    for part, rows in (("tickets", tickets), ("waits", waits_), ("surveys", surveys)):
+        for fine, counts in rows.items():
+            for key in _scopes(fine):
+                scope = found[key]
+                scope[part] = scope[part] + counts if part in scope else counts
+    quantiles = first_response_quantiles(conn, periods, thresholds)
+    return {
+        key: ScopeCounts(
+            tickets=parts.get("tickets", TicketCounts()),
+            waits=parts.get("waits", WaitCounts()),
+            surveys=parts.get("surveys", SurveyCounts()),
+            first_response=quantiles.get(key, Quantiles()),
+        )
+        for key, parts in found.items()
+    }
+
+
+def _fine_counts(
+    conn: Connection, periods: ReportPeriods, thresholds: Thresholds
+) -> tuple[dict[Fine, Any], dict[Fine, Any], dict[Fine, Any]]:
+    facts = ticket_facts(periods, thresholds).subquery("facts")
+    f = facts.c
+    keys = (f.window, f.week, f.helpdesk, f.grp, f.agent)
+    query = select(
+        *keys,
+        func.count(),
+        _sum(f.escalated),
+        _sum(f.solved),
+        _sum(f.solved_within),
+        _sum(f.reopened),
+        _sum(f.passed_around),
+        func.coalesce(func.sum(f.hops), 0),
+        _sum(f.first_breached),
+    ).group_by(*keys)
+    tickets: dict[Fine, Any] = {}
+    first_waits: dict[Fine, WaitCounts] = {}
+    for *fine, n, esc, solved, within, reopened, passed, hops, breached in conn.execute(query):
+        key = tuple(fine)
+        counts = (esc, solved, within, reopened, passed, hops)
+        tickets[key] = TicketCounts(int(n), *(int(c) for c in counts))
+        first_waits[key] = WaitCounts(first_reply=int(n), first_reply_breached=int(breached))
+    next_waits = _next_reply_counts(conn, periods, thresholds)
+    all_waits = dict(first_waits)
+    for key, counts in next_waits.items():
+        all_waits[key] = all_waits[key] + counts if key in all_waits else counts
+    return tickets, all_waits, _survey_counts(conn, periods)
+
+
+def ticket_facts(periods: ReportPeriods, thresholds: Thresholds) -> Any:
+    """One row per ticket created in a period: its periods, scope and what happened."""
+    s = snapshots.c
+    answered_after = case(
+        (s.first_agent_reply_at.is_(None), None),
+        else_=_not_negative(seconds_between(s.created_at, s.first_agent_reply_at)),
+    )
+    target = target_of(s.priority, thresholds)
+    solved = s.status.in_(SOLVED_STATUSES)
+    hops_over = or_(
+        s.group_hops >= thresholds.group_hops, s.assignee_hops >= thresholds.assignee_hops
+    )
+    still_waiting = and_(
+        s.first_agent_reply_at.is_(None),
+        s.status.in_(WAITING),
+        seconds_between(s.created_at, literal(periods.end, s.created_at.type)) > target,
+    )
+    first_breached = or_(answered_after > target, still_waiting, _wait_marked(WaitKind.FIRST_REPLY))
+    return select(
+        period_of(s.created_at, periods.windows).label("window"),
+        period_of(s.created_at, periods.trend).label("week"),
+        s.helpdesk,
+        func.coalesce(s.first_reply_group_id, s.group_id).label("grp"),
+        s.assignee_id.label("agent"),
+        s.requester_id,
+        s.requester_email,
+        s.ticket_id,
+        s.solved_at,
+        answered_after.label("answered_after"),
+        _flag(_has_action(TWO_INTERACTIONS)).label("escalated"),
+        _flag(solved).label("solved"),
+        _flag(and_(solved, s.agent_replies <= thresholds.interactions)).label("solved_within"),
+        _flag(s.reopens > 0).label("reopened"),
+        _flag(or_(_has_action(PASSED_AROUND), hops_over)).label("passed_around"),
+        (s.group_hops + s.assignee_hops).label("hops"),
+        _flag(first_breached).label("first_breached"),
+        _flag(_next_wait_breached(periods, thresholds)).label("next_breached"),
+    ).where(s.created_at >= periods.earliest, s.created_at < periods.end)
+
+
+def target_of(priority: Any, thresholds: Thresholds) -> ColumnElement[float]:
+    """The response target (seconds) of a ticket's priority."""
+    if not thresholds.targets_by_priority:
+        return literal(thresholds.target_s)
+    return case(
+        *((priority == name, seconds) for name, seconds in thresholds.targets_by_priority),
+        else_=literal(thresholds.target_s),
+    )
+
+
+def first_response_quantiles(
+    conn: Connection, periods: ReportPeriods, thresholds: Thresholds
+) -> dict[ScopeKey, Quantiles]:
+    facts = ticket_facts(periods, thresholds).subquery("facts")
+    f = facts.c
+    none = literal(None, String())
+    answered = f.answered_after.is_not(None)
+    in_window = and_(answered, f.window.is_not(None))
+    parts = [
+        select(f.window.label("period"), literal(Level.ALL.value).label("level"), none.label("h"),
+               none.label("g"), none.label("a"), f.answered_after.label("value")).where(in_window),
+        select(f.window, literal(Level.HELPDESK.value), f.helpdesk, none, none,
+               f.answered_after).where(in_window),
+        select(f.window, literal(Level.GROUP.value), f.helpdesk, f.grp, none,
+               f.answered_after).where(in_window),
+        select(f.window, literal(Level.AGENT.value), f.helpdesk, none, f.agent,
+               f.answered_after).where(in_window, f.agent.is_not(None)),
+        select(f.week, literal(Level.ALL.value), none, none, none,
+               f.answered_after).where(answered, f.week.is_not(None)),
+    ]  # fmt: skip
+    values = union_all(*parts).subquery("values")
+    keys = ("period", "level", "h", "g", "a")
+    ranks: dict[ScopeKey, list[tuple[int, int, float]]] = defaultdict(list)
+    for period, level, h, g, a, rank, n, value in conn.execute(ranked_values(values, keys)):
+        key = ScopeKey(int(period), Level(int(level)), h, g, a)
+        # julianday() keeps microseconds only roughly: whole milliseconds are what is meant.
+        ranks[key].append((int(rank), int(n), round(float(value), 3)))
+    found = {}
+    for key, rows in ranks.items():
+        p = percentiles_from_ranks(rows)
+        found[key] = Quantiles(rows[0][1], p["p50"], p["p90"])
+    return found
+
+
+def outcome_counts(
+    conn: Connection, periods: ReportPeriods, thresholds: Thresholds
+) -> dict[Happened, OutcomeCounts]:
+    """Solved tickets created in the window, by what happened on them."""
+    facts = ticket_facts(periods, thresholds).subquery("facts")
+    f, a = facts.c, answers.c
+    breached = or_(f.first_breached == 1, f.next_breached == 1)
+    flags = (_flag(breached), f.escalated, f.passed_around, f.solved_within)
+    query = (
+        select(
+            *flags,
+            func.count(),
+            func.count(a.ticket_id),
+            _sum(_flag(a.answer == "solved")),
+            _sum(_flag(_came_back(f, thresholds))),
+        )
+        .select_from(
+            facts.outerjoin(answers, and_(a.helpdesk == f.helpdesk, a.ticket_id == f.ticket_id))
+        )
+        .where(f.window == periods.current.code, f.solved == 1)
+        .group_by(*flags)
+    )
+    return {
+        Happened(*(bool(x) for x in row[:4])): OutcomeCounts(*(int(n) for n in row[4:]))
+        for row in conn.execute(query)
+    }
+
+
+def _came_back(f: Any, thresholds: Thresholds) -> ColumnElement[bool]:
+    lc = snapshots.alias("later").c
+    return exists().where(
+        lc.helpdesk == f.helpdesk,
+        lc.requester_id == f.requester_id,
+        lc.created_at > f.solved_at,
+        seconds_between(f.solved_at, lc.created_at) <= thresholds.came_back_days * 86400,
+    )
+
+
+def _next_reply_counts(
+    conn: Connection, periods: ReportPeriods, thresholds: Thresholds
+) -> dict[Fine, WaitCounts]:
+    w, s = waits.c, snapshots.c
+    breached = _next_breached_condition(periods, thresholds)
+    keys = (
+        period_of(w.started_at, periods.windows).label("window"),
+        period_of(w.started_at, periods.trend).label("week"),
+        w.helpdesk,
+        func.coalesce(w.end_group_id, w.group_id).label("grp"),
+        s.assignee_id.label("agent"),
+    )
+    query = (
+        select(*keys, func.count(), _sum(_flag(breached)))
+        .select_from(
+            waits.outerjoin(snapshots, and_(s.helpdesk == w.helpdesk, s.ticket_id == w.ticket_id))
+        )
+        .where(
+            w.kind == WaitKind.NEXT_REPLY.value,
+            w.started_at >= periods.earliest,
+            w.started_at < periods.end,
+        )
+        .group_by(*keys)
+    )
+    return {
+        tuple(fine): WaitCounts(next_reply=int(n), next_reply_breached=int(b))  # type: ignore[misc]
+        for *fine, n, b in conn.execute(query)
+    }
+
+
+def _next_breached_condition(periods: ReportPeriods, thresholds: Thresholds) -> Any:
+    w, s = waits.c, snapshots.c
+    until = func.coalesce(w.ended_at, literal(periods.end, w.started_at.type))
+    lasted = seconds_between(w.started_at, until)
+    return or_(w.breached_at.is_not(None), lasted > target_of(s.priority, thresholds))
+
+
+def _next_wait_breached(periods: ReportPeriods, thresholds: Thresholds) -> Any:
+    """The ticket (of the outer query) had a next-reply wait breached."""
+    w, s = waits.c, snapshots.c
+    until = func.coalesce(w.ended_at, literal(periods.end, w.started_at.type))
+    lasted = seconds_between(w.started_at, until)
+    return exists().where(
+        w.helpdesk == s.helpdesk,
+        w.ticket_id == s.ticket_id,
+        w.kind == WaitKind.NEXT_REPLY.value,
+        or_(w.breached_at.is_not(None), lasted > target_of(s.priority, thresholds)),
+    )
+
+
+def _survey_counts(conn: Connection, periods: ReportPeriods) -> dict[Fine, SurveyCounts]:
+    o, s, a = outbox.c, snapshots.c, answers.c
+    keys = (
+        period_of(o.sent_at, periods.windows).label("window"),
+        period_of(o.sent_at, periods.trend).label("week"),
+        o.helpdesk,
+        func.coalesce(s.first_reply_group_id, s.group_id).label("grp"),
+        s.assignee_id.label("agent"),
+    )
+    query = (
+        select(*keys, func.count(), func.count(a.ticket_id), _sum(_flag(a.answer == "solved")))
+        .select_from(
+            outbox.outerjoin(
+                snapshots, and_(s.helpdesk == o.helpdesk, s.ticket_id == o.ticket_id)
+            ).outerjoin(answers, and_(a.helpdesk == o.helpdesk, a.ticket_id == o.ticket_id))
+        )
+        .where(
+            o.state == SurveyState.SENT.value,
+            o.sent_at >= periods.earliest,
+            o.sent_at < periods.end,
+        )
+        .group_by(*keys)
+    )
+    return {
+        tuple(fine): SurveyCounts(int(n), int(answered), int(yes))  # type: ignore[misc]
+        for *fine, n, answered, yes in conn.execute(query)
+    }
+
+
+def _scopes(fine: Fine) -> Iterable[ScopeKey]:
+    window, week, helpdesk, group, agent = fine
+    if window is not None:
+        yield ScopeKey(window, Level.ALL)
+        yield ScopeKey(window, Level.HELPDESK, helpdesk)
+        yield ScopeKey(window, Level.GROUP, helpdesk, group)
+        if agent is not None:
+            yield ScopeKey(window, Level.AGENT, helpdesk, agent=agent)
+    if week is not None:
+        yield ScopeKey(week, Level.ALL)
+
+
+def _wait_marked(kind: WaitKind) -> ColumnElement[bool]:
+    """A poll found a wait of this kind on the ticket breached."""
+    w, s = waits.c, snapshots.c
+    return exists().where(
+        w.helpdesk == s.helpdesk,
+        w.ticket_id == s.ticket_id,
+        w.kind == kind.value,
+        w.breached_at.is_not(None),
+    )
+
+
+def _has_action(rule: str) -> ColumnElement[bool]:
+    a, s = action_log.c, snapshots.c
+    return exists().where(a.helpdesk == s.helpdesk, a.ticket_id == s.ticket_id, a.rule == rule)
+
+
+def _not_negative(seconds: ColumnElement[float]) -> ColumnElement[float]:
+    # A clock skew between the helpdesk's fields is not a negative wait.
+    return case((seconds < 0, 0.0), else_=seconds)
+
+
+def _flag(condition: Any) -> ColumnElement[int]:
+    return case((condition, 1), else_=0)
+
+
+def _sum(column: Any) -> ColumnElement[Any]:
+    return func.coalesce(func.sum(column), 0)
