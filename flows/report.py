@@ -11,7 +11,8 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 
-from care.domain.metrics import Report, Thresholds, build_report
+from care.domain.metrics import Thresholds
+from care.domain.report import Report, build_report
 from care.report.html import write_html
 from care.report.markdown import render_markdown
 from care.settings.load import Settings, load_settings

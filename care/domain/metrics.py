@@ -42,9 +42,8 @@ passed-around rate, then most hops per ticket; groups with none are not named).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
-from datetime import datetime
 from typing import Self, TypeVar
 
 from care.domain.policy import Policy
@@ -133,6 +132,30 @@ class GroupActivity:
 
 
 @dataclass(frozen=True, slots=True)
+class Quantiles:
+    """First-response times of one scope: how many were answered, median and p90 (s)."""
+
+    answered: int = 0
+    p50: float | None = None
+    p90: float | None = None
+
+    @classmethod
+    def of(cls, durations: Iterable[float]) -> Quantiles:
+        ordered = sorted(durations)
+        return cls(len(ordered), percentile(ordered, 0.5), percentile(ordered, 0.9))
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeCounts:
+    """What the store counted for one scope of one period (`care.domain.scopes`)."""
+
+    tickets: TicketCounts = TicketCounts()
+    waits: WaitCounts = WaitCounts()
+    surveys: SurveyCounts = SurveyCounts()
+    first_response: Quantiles = Quantiles()
+
+
+@dataclass(frozen=True, slots=True)
 class Rate:
     count: int
     total: int
@@ -162,22 +185,16 @@ class Metrics:
     surveys_sent: int
 
     @classmethod
-    def of(
-        cls,
-        tickets: TicketCounts,
-        surveys: SurveyCounts,
-        durations: Sequence[float],
-        waits: WaitCounts = WaitCounts(),
-    ) -> Self:
-        ordered = sorted(durations)
+    def of(cls, counts: ScopeCounts) -> Self:
+        tickets, surveys, waits = counts.tickets, counts.surveys, counts.waits
         first = Rate(waits.first_reply_breached, waits.first_reply)
         then = Rate(waits.next_reply_breached, waits.next_reply)
         n = tickets.tickets
         return cls(
             tickets=n,
-            answered=len(ordered),
-            first_response_median=percentile(ordered, 0.5),
-            first_response_p90=percentile(ordered, 0.9),
+            answered=counts.first_response.answered,
+            first_response_median=counts.first_response.p50,
+            first_response_p90=counts.first_response.p90,
             first_reply_breached=first,
             next_reply_breached=then,
             breached=Rate(first.count + then.count, first.total + then.total),
@@ -194,26 +211,25 @@ class Metrics:
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """Everything (helpdesk None), one helpdesk (group None), or one group of a helpdesk."""
+    """Everything (helpdesk None), one helpdesk (group and agent None), one group of a
+    helpdesk, or one agent of a helpdesk."""
 
     helpdesk: str | None
     group: str | None  # the group id, or NO_GROUP
     metrics: Metrics
     group_name: str | None = None  # as the helpdesk names the group, when it could be read
+    agent: str | None = None  # the agent (assignee) id
+    agent_name: str | None = None
 
     @property
     def label(self) -> str:
         if self.helpdesk is None:
             return "all helpdesks"
+        if self.agent is not None:
+            return f"{self.helpdesk} · {self.agent_name or 'agent ' + self.agent}"
         if self.group is None:
             return self.helpdesk
         return f"{self.helpdesk} · {self.group_name or self.group}"
-
-
-@dataclass(frozen=True, slots=True)
-class HelpdeskReport:
-    total: Scope
-    groups: tuple[Scope, ...]  # by group id
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,94 +256,6 @@ class OutreachFigures:
         return bool(self.errors or self.contacted)
 
 
-@dataclass(frozen=True, slots=True)
-class Report:
-    start: datetime
-    end: datetime
-    thresholds: Thresholds
-    overall: Scope
-    helpdesks: tuple[HelpdeskReport, ...] = ()
-    longest_waits: tuple[Scope, ...] = ()  # groups, longest first-response p90 first
-    most_passed_around: tuple[Scope, ...] = ()
-    never_answered: tuple[Scope, ...] = ()  # groups with tickets and no first reply at all
-    outreach: OutreachFigures = OutreachFigures()
-
-    @property
-    def days(self) -> float:
-        return (self.end - self.start).total_seconds() / 86400
-
-    @property
-    def groups(self) -> tuple[Scope, ...]:
-        return tuple(g for h in self.helpdesks for g in h.groups)
-
-    @property
-    def no_tickets(self) -> bool:
-        return self.overall.metrics.tickets == 0
-
-
-def build_report(
-    activity: Iterable[GroupActivity],
-    start: datetime,
-    end: datetime,
-    thresholds: Thresholds = Thresholds(),
-    top: int = 3,
-    group_names: Mapping[tuple[str, str], str] | None = None,
-    outreach: OutreachFigures = OutreachFigures(),
-) -> Report:
-    """The report over `activity` (one item per helpdesk and group, in any order);
-    `group_names`: (helpdesk, group id) -> the group's name, where known."""
-    names = group_names or {}
-    by_helpdesk: dict[str, list[GroupActivity]] = {}
-    for item in activity:
-        by_helpdesk.setdefault(item.helpdesk, []).append(item)
-    helpdesks = tuple(
-        HelpdeskReport(
-            total=Scope(name, None, _combined(items)),
-            groups=tuple(
-                Scope(
-                    name,
-                    g.group_id or NO_GROUP,
-                    _combined([g]),
-                    names.get((name, g.group_id)) if g.group_id else None,
-                )
-                for g in sorted(items, key=lambda g: _group_order(g.group_id))
-            ),
-        )
-        for name, items in sorted(by_helpdesk.items())
-    )
-    every = [g for items in by_helpdesk.values() for g in items]
-    groups = [g for h in helpdesks for g in h.groups]
-    return Report(
-        start=start,
-        end=end,
-        thresholds=thresholds,
-        overall=Scope(None, None, _combined(every)),
-        helpdesks=helpdesks,
-        longest_waits=longest_waits(groups, top),
-        most_passed_around=most_passed_around(groups, top),
-        never_answered=tuple(g for g in groups if g.metrics.tickets and not g.metrics.answered),
-        outreach=outreach,
-    )
-
-
-def longest_waits(groups: Iterable[Scope], top: int) -> tuple[Scope, ...]:
-    answered = [g for g in groups if g.metrics.first_response_p90 is not None]
-    answered.sort(key=lambda g: (-(g.metrics.first_response_p90 or 0.0), g.label))
-    return tuple(answered[:top])
-
-
-def most_passed_around(groups: Iterable[Scope], top: int) -> tuple[Scope, ...]:
-    hit = [g for g in groups if g.metrics.passed_around.count > 0]
-    hit.sort(
-        key=lambda g: (
-            -(g.metrics.passed_around.value or 0.0),
-            -(g.metrics.hops_per_ticket or 0.0),
-            g.label,
-        )
-    )
-    return tuple(hit[:top])
-
-
 def percentile(ordered: Sequence[float], q: float) -> float | None:
     """The q-quantile (0 ≤ q ≤ 1) of sorted values, interpolating between the closest
     ranks; None for no values."""
@@ -337,22 +265,6 @@ def percentile(ordered: Sequence[float], q: float) -> float | None:
     low = math.floor(position)
     high = min(low + 1, len(ordered) - 1)
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
-def _combined(items: Sequence[GroupActivity]) -> Metrics:
-    tickets = sum((g.tickets for g in items), TicketCounts())
-    surveys = sum((g.surveys for g in items), SurveyCounts())
-    durations = [d for g in items for d in g.first_responses]
-    waits = sum((g.waits for g in items), WaitCounts())
-    return Metrics.of(tickets, surveys, durations, waits)
-
-
-def _group_order(group_id: str | None) -> tuple[int, int, str]:
-    """Numeric ids in numeric order, then other ids, then no group."""
-    if group_id is None:
-        return (2, 0, "")
-    numeric = group_id.isascii() and group_id.isdecimal()
-    return (0, int(group_id), "") if numeric else (1, 0, group_id)
 
 
 Counts = TypeVar("Counts", TicketCounts, SurveyCounts, WaitCounts)

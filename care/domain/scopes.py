@@ -1,13 +1,11 @@
 """What the store hands the report: counts per scope (a period, and everything, one
 helpdesk, one group or one agent in it) and the outcome counts of the window's solved
-tickets. Pure values; `care.domain.metrics` turns them into figures."""
+tickets. Pure values; the counts themselves are `care.domain.metrics.ScopeCounts`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import IntEnum
-
-from care.domain.metrics import SurveyCounts, TicketCounts, WaitCounts
 
 
 class Level(IntEnum):
@@ -24,23 +22,6 @@ class ScopeKey:
     helpdesk: str | None = None
     group: str | None = None  # level GROUP: the group id, None for tickets without one
     agent: str | None = None  # level AGENT: the assignee id
-
-
-@dataclass(frozen=True, slots=True)
-class Quantiles:
-    """First-response times of one scope: how many answered, median and p90 (seconds)."""
-
-    answered: int = 0
-    p50: float | None = None
-    p90: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ScopeCounts:
-    tickets: TicketCounts = field(default_factory=TicketCounts)
-    waits: WaitCounts = field(default_factory=WaitCounts)
-    surveys: SurveyCounts = field(default_factory=SurveyCounts)
-    first_response: Quantiles = field(default_factory=Quantiles)
 
 
 # What happened on a ticket, the splits of the outcomes (`OutcomeCounts`).

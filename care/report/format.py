@@ -6,7 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from care.domain.metrics import Metrics, Rate, Report, Thresholds
+from care.domain.metrics import Metrics, Rate, Thresholds
+from care.domain.report import Report
 from care.domain.wording import duration, plural
 
 NONE = "—"  # a figure with nothing to count over

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from care.domain.metrics import Metrics, Rate, Report, Scope
+from care.domain.metrics import Metrics, Rate, Scope
+from care.domain.report import Report
 from care.domain.templating import template_environment
 from care.domain.wording import duration
 from care.report import format as fmt

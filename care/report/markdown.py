@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from care.domain.metrics import Report, Scope
+from care.domain.metrics import Scope
+from care.domain.report import Report
 from care.report import format as fmt
 
 

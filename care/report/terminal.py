@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from care.domain.metrics import Report
+from care.domain.report import Report
 from care.report import format as fmt
 
 

@@ -40,17 +40,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from care.domain.metrics import SurveyCounts, Thresholds, TicketCounts, WaitCounts
-from care.domain.model import Status
-from care.domain.periods import ReportPeriods
-from care.domain.scopes import (
-    Happened,
-    Level,
-    OutcomeCounts,
+from care.domain.metrics import (
     Quantiles,
     ScopeCounts,
-    ScopeKey,
+    SurveyCounts,
+    Thresholds,
+    TicketCounts,
+    WaitCounts,
 )
+from care.domain.model import Status
+from care.domain.periods import ReportPeriods
+from care.domain.scopes import Happened, Level, OutcomeCounts, ScopeKey
 from care.domain.waits import WaitKind
 from care.store.report_sql import percentiles_from_ranks, period_of, ranked_values, seconds_between
 from care.store.reports import (

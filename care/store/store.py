@@ -16,11 +16,11 @@ from typing import Self
 from sqlalchemy.engine import Connection
 
 from care.domain.actions import Action
-from care.domain.metrics import GroupActivity, OutreachFigures, Thresholds
+from care.domain.metrics import GroupActivity, OutreachFigures, ScopeCounts, Thresholds
 from care.domain.model import CountedReplies, Previous, ProactiveContact, Ticket
 from care.domain.periods import ReportPeriods
 from care.domain.rules.outreach import CustomerHistory
-from care.domain.scopes import Happened, OutcomeCounts, ScopeCounts, ScopeKey
+from care.domain.scopes import Happened, OutcomeCounts, ScopeKey
 from care.store import (
     accounts,
     actions,

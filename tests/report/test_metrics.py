@@ -14,10 +14,10 @@ from care.domain.metrics import (
     Thresholds,
     TicketCounts,
     WaitCounts,
-    build_report,
     percentile,
 )
 from care.domain.policy import PassedAround, Policy, Rules, TwoInteractions
+from care.domain.report import build_report
 
 END = datetime(2026, 3, 8, tzinfo=UTC)
 START = END - timedelta(days=7)

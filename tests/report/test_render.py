@@ -11,12 +11,11 @@ from rich.console import Console
 
 from care.domain.metrics import (
     GroupActivity,
-    Report,
     SurveyCounts,
     TicketCounts,
     WaitCounts,
-    build_report,
 )
+from care.domain.report import Report, build_report
 from care.report.html import render_html, write_html
 from care.report.markdown import render_markdown
 from care.report.terminal import print_report

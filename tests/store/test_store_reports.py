@@ -12,7 +12,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from care.domain.actions import Action
-from care.domain.metrics import Rate, Report, Scope, Thresholds, build_report
+from care.domain.metrics import Rate, Scope, Thresholds
+from care.domain.report import Report, build_report
 from care.domain.model import Status, Ticket
 from care.domain.waits import Wait, WaitKind
 from care.store import Store, SurveyRequest, WaitObservation
