@@ -1,10 +1,10 @@
-"""`care-report`: the CARE metrics of the last `days` days, as a Prefect artifact and a
-standalone HTML page (what each figure counts: `care.domain.metrics`)."""
+"""`care-report`: the CARE report of the last `days` days beside the days before, with the
+weekly trend, per helpdesk, group and agent, as a Prefect artifact and a standalone HTML
+page (what each figure counts: `care.domain.figures`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,8 @@ from typing import Any
 from prefect import flow, get_run_logger
 
 from care.domain.metrics import Thresholds
-from care.domain.report import Report, build_report
+from care.domain.periods import ReportPeriods
+from care.domain.report import Report, report_from_scopes
 from care.report.html import write_html
 from care.report.markdown import render_markdown
 from care.settings.load import Settings, load_settings
@@ -36,16 +37,19 @@ KEY, DESCRIPTION = "care-report", "CARE report"
 @flow(name="care-report", log_prints=False)
 def care_report(
     days: int = 7,
+    weeks: int | None = None,
     out_dir: str | None = None,
     config: str | None = None,
     overrides: dict[str, Any] | None = None,
 ) -> ReportRun:
-    """Report on the `days` days up to now; the page goes to `out_dir`, by default
+    """Report on the `days` days up to now beside the `days` before, with a trend of
+    `weeks` weeks (default: `[report] weeks`, 12); the page goes to `out_dir`, by default
     `[report] dir` of care.toml ("reports"). `config`: the care.toml to read (default:
     CARE_CONFIG, else ./care.toml); `overrides`: its keys for this run (never a secret)."""
     done: list[str] = []  # the steps a failed run got through, for its artifact
     with published_on_failure(KEY, DESCRIPTION, partial(failed_markdown, done)):
-        run = _report(days, out_dir, done, load_settings(config, overrides=overrides))
+        settings = load_settings(config, overrides=overrides)
+        run = _report(days, weeks, out_dir, done, settings)
     publish(KEY, run.markdown, DESCRIPTION)
     get_run_logger().info(
         "care-report: %d tickets, %d surveys sent; page %s",
@@ -56,19 +60,34 @@ def care_report(
     return run
 
 
-def _report(days: int, out_dir: str | None, done: list[str], settings: Settings) -> ReportRun:
+def _report(
+    days: int, weeks: int | None, out_dir: str | None, done: list[str], settings: Settings
+) -> ReportRun:
     if days < 1:
         raise ValueError(f"days must be 1 or more, got {days}")
-    thresholds = Thresholds.from_policy(settings.policy)
-    end = utc_now()
-    start = end - timedelta(days=days)
+    if weeks is not None and not 0 <= weeks <= 104:
+        raise ValueError(f"weeks must be 0 to 104, got {weeks}")
+    options = settings.report
+    thresholds = Thresholds.from_policy(settings.policy, options.came_back_days)
+    periods = ReportPeriods(utc_now(), days, options.weeks if weeks is None else weeks)
     with open_store(settings) as store:
-        activity = store.report_activity(start, end, thresholds)
-        done.append(f"read the activity of {len(activity)} helpdesk groups")
+        scopes = store.report_scopes(periods, thresholds)
+        outcomes = store.report_outcomes(periods, thresholds)
+        done.append(f"read the counts of {len(scopes)} scopes")
         names = group_names(settings, store)
         link_days = settings.policy.rules.proactive_outreach.link_days
-        outreach = store.outreach_activity(start, end, link_days)
-    report = build_report(activity, start, end, thresholds, group_names=names, outreach=outreach)
+        outreach = store.outreach_activity(periods.start, periods.end, link_days)
+    report = report_from_scopes(
+        scopes,
+        periods.start,
+        periods.end,
+        thresholds,
+        trend=periods.trend,
+        group_names=names,
+        outreach=outreach,
+        outcomes=outcomes,
+        min_tickets=options.min_tickets,
+    )
     done.append(f"computed the metrics of {report.overall.metrics.tickets} tickets")
     folder = Path(out_dir or settings.report_dir)
     path = write_html(report, folder, settings.policy.templates_dir).resolve()

@@ -45,6 +45,9 @@ class AlertsSection(_Section):
 
 class ReportSection(_Section):
     dir: str = "reports"  # where `care-report` writes its HTML page
+    weeks: int = Field(12, ge=0, le=104)  # the trend's weeks; 0: none
+    min_tickets: int = Field(10, ge=1, le=100_000)  # fewer behind a figure: a small sample
+    came_back_days: float = Field(14, gt=0, le=365)  # a new ticket this soon: came back
 
 
 class _ConfigFile(_Section):

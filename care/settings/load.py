@@ -23,7 +23,7 @@ from pydantic import SecretStr
 from care.domain.alerts import ALERTING_RULES
 from care.domain.policy import Policy
 from care.settings.errors import ConfigError
-from care.settings.file import AlertsSection, read_config_file
+from care.settings.file import AlertsSection, ReportSection, read_config_file
 from care.settings.reading import SettingsSource, current_environment
 from care.settings.secrets import (
     SecretReader,
@@ -81,6 +81,7 @@ class Settings:
     survey_base_url: str = DEFAULT_SURVEY_BASE_URL
     alerts: AlertSettings = AlertSettings()
     report_dir: str = "reports"  # the care-report flow's HTML pages
+    report: ReportSection = field(default_factory=ReportSection)
     source: str = "defaults"  # where the settings came from, for messages
 
     def __post_init__(self) -> None:
@@ -119,6 +120,7 @@ def load_settings(
         survey_base_url=survey_base_url(env),
         alerts=alert_settings(file.alerts, env, secret),
         report_dir=file.report.dir,
+        report=file.report,
         source=source,
     )
 

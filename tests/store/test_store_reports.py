@@ -13,7 +13,8 @@ import pytest
 
 from care.domain.actions import Action
 from care.domain.metrics import Rate, Scope, Thresholds
-from care.domain.report import Report, build_report
+from care.domain.periods import ReportPeriods
+from care.domain.report import Report, report_from_scopes
 from care.domain.model import Status, Ticket
 from care.domain.waits import Wait, WaitKind
 from care.store import Store, SurveyRequest, WaitObservation
@@ -143,7 +144,9 @@ def history(store: Store) -> Store:
 
 
 def report_of(store: Store, thresholds: Thresholds = Thresholds()) -> Report:
-    return build_report(store.report_activity(START, END, thresholds), START, END, thresholds)
+    periods = ReportPeriods(END, 7, weeks=0)
+    scopes = store.report_scopes(periods, thresholds)
+    return report_from_scopes(scopes, START, END, thresholds)
 
 
 def scope(report: Report, label: str) -> Scope:
@@ -161,9 +164,9 @@ def test_zendesk_group_10_counts_only_tickets_created_in_the_window(history: Sto
     assert (m.tickets, m.answered) == (3, 3)
     assert hours(m.first_response_median) == pytest.approx(3)  # of 1, 3, 5 h
     assert hours(m.first_response_p90) == pytest.approx(4.6)  # 3 + 0.8 × (5 − 3)
-    # z3's two waits: a warning only; z-old's first wait is before the window
-    assert (m.first_reply_breached, m.next_reply_breached) == (Rate(0, 1), Rate(0, 1))
-    assert m.breached == Rate(0, 2)
+    # z3: first reply in 5 h, a warning only; but its next wait has run 3 days by the end
+    assert (m.first_reply_breached, m.next_reply_breached) == (Rate(0, 3), Rate(1, 1))
+    assert m.breached == Rate(1, 4)
     assert m.escalated == Rate(1, 3)
     assert m.solved_within == Rate(1, 2)  # z1 in 1 reply; z2 took 3
     assert m.reopened == Rate(1, 3)
@@ -176,9 +179,9 @@ def test_zendesk_group_20_breach_and_passed_around(history: Store) -> None:
     assert (m.tickets, m.answered) == (3, 2)
     assert hours(m.first_response_median) == pytest.approx(15)
     assert hours(m.first_response_p90) == pytest.approx(19)
-    assert m.first_reply_breached == Rate(1, 2)  # z4 counted once, however often seen
+    assert m.first_reply_breached == Rate(1, 3)  # z4 counted once, however often seen
     assert m.next_reply_breached == Rate(2, 2)  # z5 waited twice for a next reply
-    assert m.breached == Rate(3, 4)
+    assert m.breached == Rate(3, 5)
     assert m.solved_within == Rate(0, 0) and m.solved_within.value is None
     assert m.passed_around == Rate(2, 3)  # z5 by its hops, z6 by its action
     assert m.hops_per_ticket == pytest.approx(5 / 3)
@@ -191,9 +194,9 @@ def test_helpdesk_and_overall_totals(history: Store) -> None:
     assert (zendesk.tickets, zendesk.answered) == (7, 6)
     assert hours(zendesk.first_response_median) == pytest.approx(4)  # 0.5 1 3 5 10 20
     assert hours(zendesk.first_response_p90) == pytest.approx(15)
-    assert (zendesk.breached, zendesk.escalated) == (Rate(4, 7), Rate(1, 7))
-    assert zendesk.first_reply_breached == Rate(1, 3)
-    assert zendesk.next_reply_breached == Rate(3, 4)
+    assert (zendesk.breached, zendesk.escalated) == (Rate(5, 11), Rate(1, 7))
+    assert zendesk.first_reply_breached == Rate(1, 7)  # every ticket created waited once
+    assert zendesk.next_reply_breached == Rate(4, 4)
     assert zendesk.solved_within == Rate(2, 3)  # z1, z7 (2 replies is within 2)
     assert (zendesk.survey_response, zendesk.survey_solved) == (Rate(2, 3), Rate(1, 2))
 
@@ -201,8 +204,8 @@ def test_helpdesk_and_overall_totals(history: Store) -> None:
     assert (overall.tickets, overall.answered) == (9, 7)
     assert hours(overall.first_response_median) == pytest.approx(3)  # 0.5 1 2 3 5 10 20
     assert hours(overall.first_response_p90) == pytest.approx(14)  # 10 + 0.4 × 10
-    assert overall.breached == Rate(5, 8)
-    assert (overall.first_reply_breached, overall.next_reply_breached) == (Rate(2, 4), Rate(3, 4))
+    assert overall.breached == Rate(6, 13)
+    assert (overall.first_reply_breached, overall.next_reply_breached) == (Rate(2, 9), Rate(4, 4))
     assert overall.solved_within == Rate(3, 4)
     assert overall.passed_around == Rate(2, 9)
     assert (overall.survey_response, overall.survey_solved) == (Rate(3, 4), Rate(2, 3))
@@ -219,7 +222,7 @@ def test_groups_are_kept_apart_per_helpdesk_and_tickets_without_one_are_listed(
         "zendesk · 30",
         "zendesk · (no group)",
     ]
-    assert scope(report, "freshdesk · 10").metrics.breached == Rate(1, 1)
+    assert scope(report, "freshdesk · 10").metrics.breached == Rate(1, 2)
     no_group = scope(report, "zendesk · (no group)").metrics
     assert no_group.survey_response == Rate(0, 1) and no_group.survey_solved.value is None
 
@@ -248,8 +251,8 @@ def test_solved_within_follows_the_configured_interactions(history: Store) -> No
 
 def test_an_empty_window_reports_no_tickets(history: Store) -> None:
     later = END + 30 * DAY
-    activity = history.report_activity(later, later + 7 * DAY, Thresholds())
-    report = build_report(activity, later, later + 7 * DAY)
-    assert activity == [] and report.no_tickets
+    scopes = history.report_scopes(ReportPeriods(later + 7 * DAY, 7, 0), Thresholds())
+    report = report_from_scopes(scopes, later, later + 7 * DAY)
+    assert scopes == {} and report.no_tickets
     assert report.overall.metrics.breached.value is None
     assert report.overall.metrics.first_response_median is None
