@@ -119,6 +119,7 @@ def _created(row: dict[str, Any]) -> datetime:
 def _same_text(shown: Any, sent: str) -> bool:
     """A subject as Freshdesk shows it against the one CARE sent, blind to how whitespace
     and case were kept."""
-    return isinstance(shown, str) and " ".join(shown.split()).casefold() == " ".join(
-        sent.split()
-    ).casefold()
+    return (
+        isinstance(shown, str)
+        and " ".join(shown.split()).casefold() == " ".join(sent.split()).casefold()
+    )
