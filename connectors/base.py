@@ -221,6 +221,11 @@ class Helpdesk(Protocol):
         """Every group's name by id, for the report (a request per 100 groups)."""
         ...
 
+    def agent_names(self) -> dict[str, str]:
+        """Every agent's display name by user id (the ids tickets are assigned to), for
+        the report (a request per 100 agents); agents without a name are left out."""
+        ...
+
     def close(self) -> None: ...
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prefect import flow, get_run_logger
 
@@ -22,6 +22,11 @@ from flows.artifacts import publish, published_on_failure
 from flows.summary import escape, failure_lines
 from tasks.context import utc_now
 from tasks.runtime import open_store
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from connectors.base import Helpdesk
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,18 @@ def failed_markdown(done: list[str], error: str) -> str:
 def group_names(settings: Settings, store: Store) -> dict[tuple[str, str], str]:
     """(helpdesk, group id) -> name from each configured helpdesk (a request per 100
     groups); a helpdesk that cannot be asked leaves its groups shown by id."""
+    return _names(settings, store, "group", lambda connector: connector.group_names())
+
+
+def agent_names(settings: Settings, store: Store) -> dict[tuple[str, str], str]:
+    """(helpdesk, agent id) -> display name from each configured helpdesk (a request per
+    100 agents); a helpdesk that cannot be asked leaves its agents shown by id."""
+    return _names(settings, store, "agent", lambda connector: connector.agent_names())
+
+
+def _names(
+    settings: Settings, store: Store, what: str, read: Callable[[Helpdesk], dict[str, str]]
+) -> dict[tuple[str, str], str]:
     from connectors.registry import open_helpdesk
 
     names: dict[tuple[str, str], str] = {}
@@ -114,13 +131,15 @@ def group_names(settings: Settings, store: Store) -> dict[tuple[str, str], str]:
             # Names are a nicety: an outage is reported, not waited out.
             connector = open_helpdesk(settings.helpdesk(helpdesk), accounts=store, max_attempts=2)
             try:
-                names.update(((helpdesk, i), n) for i, n in connector.group_names().items() if n)
+                names.update(((helpdesk, i), n) for i, n in read(connector).items() if n)
             finally:
                 connector.close()
         except Exception as exc:  # the report matters more than the names in it
             get_run_logger().warning(
-                "%s group names not read, groups are shown by id: %s: %s",
+                "%s %s names not read, %ss are shown by id: %s: %s",
                 helpdesk,
+                what,
+                what,
                 type(exc).__name__,
                 exc,
             )

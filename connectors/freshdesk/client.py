@@ -115,11 +115,25 @@ class FreshdeskHelpdesk:
 
     def group_names(self) -> dict[str, str]:
         """Group id -> name (`GET /api/v2/groups`, 100 a request, 1 credit each)."""
+        groups = writes.every_page(self.http, ep.GROUPS, ep.GROUPS_PAGE_SIZE, ep.NAMES_MAX_PAGES)
         return {
             str(group["id"]): clean_line(str(group.get("name") or ""))
-            for group in writes.every_page(self.http, ep.GROUPS, ep.GROUPS_PAGE_SIZE)
+            for group in groups
             if isinstance(group, dict) and group.get("id") is not None
         }
+
+    def agent_names(self) -> dict[str, str]:
+        """Agent id (the `responder_id` of tickets) -> the agent's name, `contact.name`
+        (`GET /api/v2/agents`, 100 a request, 1 credit each); a nameless agent is left out."""
+        names: dict[str, str] = {}
+        agents = writes.every_page(self.http, ep.AGENTS, ep.AGENTS_PAGE_SIZE, ep.NAMES_MAX_PAGES)
+        for agent in agents:
+            if not isinstance(agent, dict) or agent.get("id") is None:
+                continue
+            contact = agent.get("contact") if isinstance(agent.get("contact"), dict) else {}
+            if name := clean_line(str(contact.get("name") or "")):
+                names[str(agent["id"])] = name
+        return names
 
     def read_page(self, cursor: str | None, start: datetime) -> Page:
         """Tickets updated since the cursor's window, oldest first, 100 a request.

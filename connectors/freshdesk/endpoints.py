@@ -14,6 +14,11 @@ JOB = "/api/v2/jobs/{id}"
 AGENTS_ME = "/api/v2/agents/me"
 GROUPS = "/api/v2/groups"
 GROUPS_PAGE_SIZE = 100
+# List All Agents: `page`/`per_page` (max 100, default 30), the name in `contact.name`:
+# https://developers.freshdesk.com/api/#list_all_agents
+AGENTS = "/api/v2/agents"
+AGENTS_PAGE_SIZE = 100
+NAMES_MAX_PAGES = 50  # names lists stop here (5,000 rows): a paginator that never ends
 
 PAGE_SIZE = 100  # the list endpoint's maximum per_page
 PAGE_LIMIT = 300  # "You cannot access tickets beyond the 300th page"

@@ -229,8 +229,12 @@ def conversations(http: HelpdeskHttp, ticket_id: str) -> list[Any]:
     return every_page(http, ep.CONVERSATIONS.format(id=ticket_id), ep.CONVERSATION_PAGE_SIZE)
 
 
-def every_page(http: HelpdeskHttp, path: str, per_page: int) -> list[Any]:
-    """All rows of a `page`/`per_page` list endpoint: pages until a short one."""
+def every_page(
+    http: HelpdeskHttp, path: str, per_page: int, max_pages: int | None = None
+) -> list[Any]:
+    """All rows of a `page`/`per_page` list endpoint: pages until a short one (the
+    `link` header "will not be set" on the last page, and a full last page costs one
+    request more: https://developers.freshdesk.com/api/#pagination), or `max_pages`."""
     found: list[Any] = []
     page = 1
     while True:
@@ -239,6 +243,9 @@ def every_page(http: HelpdeskHttp, path: str, per_page: int) -> list[Any]:
             raise MalformedRecord(f"{path} answered {type(batch).__name__}, not an array")
         found.extend(batch)
         if len(batch) < per_page:
+            return found
+        if max_pages is not None and page >= max_pages:
+            log.warning("%s still full after %d pages; the rest is left unread", path, page)
             return found
         page += 1
 

@@ -107,17 +107,55 @@ class ZendeskHelpdesk:
 
     def group_names(self) -> dict[str, str]:
         """Group id -> name (`GET /api/v2/groups`, cursor-paginated: one request per 100)."""
+        return {
+            str(group["id"]): clean_line(str(group.get("name") or ""))
+            for group in self._every_row(ep.GROUPS, "groups", {}, ep.GROUPS_PAGE_SIZE)
+            if group.get("id") is not None
+        }
+
+    def agent_names(self) -> dict[str, str]:
+        """User id -> display name of every agent and admin (`GET /api/v2/users` with
+        `role[]=agent&role[]=admin`, cursor-paginated: one request per 100); end users are
+        never listed, and a nameless user is left out."""
+        params = {"role[]": list(ep.STAFF_ROLES), "include_boundary_indicators": "true"}
         names: dict[str, str] = {}
-        params: dict[str, Any] = {"page[size]": ep.GROUPS_PAGE_SIZE}
-        while True:
-            body = self.http.get(ep.GROUPS, params)
-            for group in body.get("groups") or []:
-                if isinstance(group, dict) and group.get("id") is not None:
-                    names[str(group["id"])] = clean_line(str(group.get("name") or ""))
-            meta = body.get("meta") or {}
-            if not meta.get("has_more") or not meta.get("after_cursor"):
-                return names
-            params = {"page[size]": ep.GROUPS_PAGE_SIZE, "page[after]": meta["after_cursor"]}
+        for user in self._every_row(ep.USERS, "users", params, ep.USERS_PAGE_SIZE):
+            if user.get("id") is None or user.get("role") == "end-user":
+                continue
+            if name := clean_line(str(user.get("name") or "")):
+                names[str(user["id"])] = name
+        return names
+
+    def _every_row(
+        self, path: str, key: str, params: dict[str, Any], size: int
+    ) -> list[dict[str, Any]]:
+        """The rows of a cursor-paginated list (`page[size]`, `page[after]`), page after
+        page while `meta.has_more` says so (without it: while `links.next` does), up to
+        `NAMES_MAX_PAGES`; a cursor that does not move or a page with no rows ends it.
+        https://developer.zendesk.com/api-reference/introduction/pagination/"""
+        rows: list[dict[str, Any]] = []
+        query: dict[str, Any] = {**params, "page[size]": size}
+        for _ in range(ep.NAMES_MAX_PAGES):
+            body = self.http.get(path, query)
+            page = [row for row in _listed(body.get(key)) if isinstance(row, dict)]
+            rows.extend(page)
+            meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
+            links = body.get("links") if isinstance(body.get("links"), dict) else {}
+            more = meta["has_more"] is True if "has_more" in meta else bool(links.get("next"))
+            after = meta.get("after_cursor")
+            if not more or not after or not page:
+                return rows
+            if after == query.get("page[after]"):
+                log.warning("Zendesk returned the same cursor again for %s; stopping", path)
+                return rows
+            query = {**params, "page[size]": size, "page[after]": after}
+        log.warning(
+            "%s still had more after %d pages of %d; the rest is left unread",
+            path,
+            ep.NAMES_MAX_PAGES,
+            size,
+        )
+        return rows
 
     def read_page(self, cursor: str | None, start: datetime) -> Page:
         params: dict[str, Any] = {

@@ -14,6 +14,15 @@ RECENT_JOBS = "/api/v2/job_statuses"  # List Job Statuses: newest first, cursor-
 USERS_ME = "/api/v2/users/me"
 GROUPS = "/api/v2/groups"
 GROUPS_PAGE_SIZE = 100  # cursor pagination: page[size] up to 100
+# List Users, filtered to the roles that can hold tickets: `role[]=agent&role[]=admin`
+# ("Filters the results by more than one role using the format role[]={role}&role[]={role}"),
+# cursor pagination, "a maximum of 100 records per page"; `include_boundary_indicators=true`
+# "includes has_more indicator in the cursor pagination response meta":
+# https://developer.zendesk.com/api-reference/ticketing/users/users/#list-users
+USERS = "/api/v2/users"
+USERS_PAGE_SIZE = 100
+STAFF_ROLES = ("agent", "admin")  # light agents and custom roles have role "agent"
+NAMES_MAX_PAGES = 50  # names lists stop here (5,000 rows): a paginator that never ends
 
 EXPORT_PAGE_SIZE = 1000  # the incremental export's maximum per_page
 EXPORT_SIDELOADS = "metric_sets,users"

@@ -7,7 +7,11 @@ from typing import Any
 
 Json = dict[str, Any]
 DAY = 86_400
-AGENTS = (9001, 9002, 9003, 9004)
+AGENTS = (9001, 9002, 9003, 9004)  # the agents the seeded tickets are assigned to
+AGENT_NAMES = ("Ada Support", "Ben Support", "Cleo Support", "Dev Support")
+# More agents (`FreshdeskSandbox(agents=...)`) take the ids after these, named from:
+_MORE_FIRST = ("Amir", "Bea", "Cyrus", "Dalia", "Emil", "Fern", "Gil", "Hedda", "Ines", "Jon")
+_MORE_LAST = ("Aalto", "Brandt", "Costa", "Dahl", "Engel", "Frey", "Gruen", "Holm", "Ivers", "Juhl")
 GROUPS = (501, 502, 503)
 GROUP_NAMES = {501: "Billing", 502: "Technical support", 503: "Accounts"}
 
@@ -73,12 +77,26 @@ def conversation(t: Json, conv_id: int, who: str, agent: int | None, at: int) ->
     }
 
 
-def agent_json(agent_id: int, anchor: int) -> Json:
-    """An agent as `GET /api/v2/agents/{id}` and `/agents/me` return it (no `me` id of its own:
-    the agent whose API key made the request)."""
-    index = AGENTS.index(agent_id)
-    name = ("Ada Support", "Ben Support", "Cleo Support", "Dev Support")[index]
-    since = iso(anchor - (400 + 90 * index) * DAY)
+def agent_name(agent_id: int) -> str:
+    """The seeded name of agent `agent_id` (9001 and up)."""
+    index = agent_id - AGENTS[0]
+    if index < len(AGENT_NAMES):
+        return AGENT_NAMES[index]
+    more = index - len(AGENT_NAMES)
+    first, last = _MORE_FIRST[more % len(_MORE_FIRST)], _MORE_LAST[more // len(_MORE_FIRST) % 10]
+    return f"{first} {last}"
+
+
+def agent_json(agent_id: int, anchor: int, name: str | None = None) -> Json:
+    """An agent as List All Agents, `GET /api/v2/agents/{id}` and `/agents/me` return it (no
+    `me` id of its own: the agent whose API key made the request); `name`: a rename.
+    https://developers.freshdesk.com/api/#agents"""
+    index = agent_id - AGENTS[0]
+    name = agent_name(agent_id) if name is None else name
+    since = iso(anchor - (400 + 90 * index % 2000) * DAY)
+    email = f"{agent_name(agent_id).split()[0].lower()}@care-sandbox.example"
+    if index >= len(AGENT_NAMES):
+        email = f"agent{agent_id}@care-sandbox.example"  # first names repeat past ten
     return {
         "available": True,
         "occasional": False,
@@ -91,7 +109,7 @@ def agent_json(agent_id: int, anchor: int) -> Json:
         "available_since": None,
         "contact": {
             "active": True,
-            "email": f"{name.split()[0].lower()}@care-sandbox.example",
+            "email": email,
             "job_title": None,
             "language": "en",
             "last_login_at": iso(anchor - 3600),

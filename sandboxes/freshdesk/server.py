@@ -1,8 +1,8 @@
 """HTTP side of the Freshdesk sandbox: routing, Basic auth, per-minute credits and faults.
 
 Written from Freshdesk's API v2 documentation (List/View/Update tickets, Notes,
-Conversations, Contacts, Bulk update + Jobs, View Me (agents), Rate limits), not from
-our connector.
+Conversations, Contacts, Bulk update + Jobs, List All Agents, View Me (agents), Groups,
+Rate limits), not from our connector.
 """
 
 from __future__ import annotations
@@ -81,10 +81,17 @@ class FreshdeskSandbox(SandboxLifecycle):
         real_limits: bool = False,
         plan: str = DEFAULT_PLAN,
         minute_s: float = 60.0,
+        agents: int = len(AGENTS),
     ) -> None:
         """`tickets` in all; with `scenarios`, the named CARE scenarios are ids 1..N of them.
         `real_limits`: enforce the `plan`'s documented credits and endpoint maxima (see
-        limits.py), counted in windows of `minute_s` seconds (tests shrink it)."""
+        limits.py), counted in windows of `minute_s` seconds (tests shrink it).
+        `agents`: the account's agents (ids 9001 on); the seeded tickets go to the first
+        four, the others (a team larger than the tickets show) hold none."""
+        if agents < len(AGENTS):
+            raise ValueError(f"the seeded tickets need at least {len(AGENTS)} agents")
+        self.agent_ids = tuple(range(AGENTS[0], AGENTS[0] + agents))
+        self._agent_names: dict[int, str] = {}  # renamed since (`rename_agent`)
         if now is None:
             anchor, self._offset = int(time.time()) // 60 * 60, 0.0
         else:
@@ -171,6 +178,16 @@ class FreshdeskSandbox(SandboxLifecycle):
         (`touch`): parts `ticket`, `requester`, `stats`; see sandboxes/hostile.py."""
         self.store.require(ticket_id)
         self.store.tampering.add(ticket_id, parts)
+
+    def rename_agent(self, agent_id: int, name: str) -> None:
+        """An admin edits an agent's name in Freshdesk: served as given (raw, hostile or
+        not) as the agent's `contact.name` from now on."""
+        if agent_id not in self.agent_ids:
+            raise KeyError(agent_id)
+        self._agent_names[agent_id] = name
+
+    def _agent(self, agent_id: int) -> Json:
+        return agent_json(agent_id, int(self.now.timestamp()), self._agent_names.get(agent_id))
 
     def inject(self, fault: str) -> None:
         """Queue a fault: '429', '500', '503', '401', 'conn_reset', 'malformed:<id>', or an
@@ -307,8 +324,10 @@ class FreshdeskSandbox(SandboxLifecycle):
                 return 200, contact, {}
             case "GET", ["jobs", job_id]:
                 return 200, self.store.job(job_id), {}
+            case "GET", ["agents"]:
+                return self._list_agents(path, query)
             case "GET", ["agents", "me"]:  # the API key belongs to the first agent
-                return 200, agent_json(AGENTS[0], int(self.now.timestamp())), {}
+                return 200, self._agent(AGENTS[0]), {}
             case "GET", ["groups"]:
                 page, per_page = parse_paging(query, default=30)
                 created = int(self.now.timestamp()) - 400 * 86_400
@@ -317,6 +336,20 @@ class FreshdeskSandbox(SandboxLifecycle):
                 more = page * per_page < len(every)
                 return 200, rows, self._link(path, query, page, more)
         raise ApiError(404, None)
+
+    def _list_agents(self, path: str, query: dict[str, str]) -> tuple:
+        """List All Agents, by id, 1 credit a call (the rate-limit docs charge more only for
+        includes: "Each include will consume an additional 2 credits"): `page` and
+        `per_page` ("By default, the number of objects returned per page is 30 ... The
+        maximum number of objects that can be retrieved per page is 100"), a `link`
+        header to the next page that "will not be set" on the last one. The `email`,
+        `mobile`, `phone` and `state` filters are not modelled.
+        https://developers.freshdesk.com/api/#list_all_agents
+        https://developers.freshdesk.com/api/#pagination"""
+        page, per_page = parse_paging(query, default=30)
+        ids = self.agent_ids[(page - 1) * per_page : page * per_page]
+        more = page * per_page < len(self.agent_ids)
+        return 200, [self._agent(i) for i in ids], self._link(path, query, page, more)
 
     def _list_tickets(self, path: str, query: dict[str, str]) -> tuple:
         page, per_page = parse_paging(query, default=30)

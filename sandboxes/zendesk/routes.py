@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import html
 import json
 import re
@@ -225,10 +227,18 @@ class Sandbox(Protocol):
 
 
 class Routes:
-    """One request's endpoint call: each handler returns (status, body, extra headers)."""
+    """One request's endpoint call: each handler returns (status, body, extra headers).
+    `query` holds each parameter's last value, `lists` all of them (`role[]=a&role[]=b`)."""
 
-    def __init__(self, sandbox: Sandbox, query: dict[str, str], body: bytes) -> None:
+    def __init__(
+        self,
+        sandbox: Sandbox,
+        query: dict[str, str],
+        body: bytes,
+        lists: dict[str, list[str]] | None = None,
+    ) -> None:
         self.sb, self.store, self.query, self.body = sandbox, sandbox.store, query, body
+        self.lists = lists or {k: [v] for k, v in query.items()}
         self.base = sandbox.url
 
     def dispatch(self, method: str, path: str) -> Response:
@@ -245,6 +255,7 @@ class Routes:
             ("GET", r"/api/v2/job_statuses", self.recent_jobs),
             ("GET", r"/api/v2/job_statuses/show_many", self.jobs),
             ("GET", r"/api/v2/job_statuses/([0-9a-f]+)", self.job),
+            ("GET", r"/api/v2/users", self.users),
             ("GET", r"/api/v2/users/(me|\d+)", self.user),
             ("GET", r"/api/v2/groups", self.groups),
         ]
@@ -568,8 +579,104 @@ class Routes:
             {},
         )
 
+    def users(self) -> Response:
+        """List Users, by id; `role` ("end-user", "agent", "admin") and `role[]` ("Filters
+        the results by more than one role using the format role[]={role}&role[]={role}")
+        keep the users with those roles (how the two combine is not documented: here, any
+        of them). Cursor pagination with `page[size]` (at most 100: "Returns a maximum of
+        100 records per page"), `page[after]`; `meta.has_more` only when asked for with
+        `include_boundary_indicators=true` ("When true, includes has_more indicator in the
+        cursor pagination response meta"). Without `page[size]`, offset pagination
+        (`page`, `per_page`), which refuses to go past the first 10,000 records:
+        https://developer.zendesk.com/api-reference/ticketing/users/users/#list-users
+        https://developer.zendesk.com/api-reference/introduction/pagination/
+        https://support.zendesk.com/hc/en-us/articles/5591904358938"""
+        wanted = self.lists.get("role[]", []) + self.lists.get("role", [])
+        roles = set(wanted) if wanted else None
+        if "page[size]" not in self.query:
+            return self._users_by_offset(roles)
+        try:
+            size = min(max(int(self.query["page[size]"]), 1), 100)
+        except ValueError:
+            raise bad_request(
+                "InvalidPaginationParameter", "page[size] must be an integer"
+            ) from None
+        after = _user_cursor(self.query["page[after]"]) if "page[after]" in self.query else 0
+        ids, _ = self.store.user_ids(roles, after, size + 1)
+        rows, more = ids[:size], len(ids) > size
+        users = [u for u in (user_json(self.store, i, self.base) for i in rows) if u is not None]
+        after_cursor = _user_cursor_of(rows[-1]) if rows else None
+        meta: Json = {
+            "after_cursor": after_cursor,
+            "before_cursor": _user_cursor_of(rows[0]) if rows else None,
+        }
+        if self.query.get("include_boundary_indicators") == "true":
+            meta = {"has_more": more, **meta}
+        link = f"{self.base}/api/v2/users.json?page%5Bsize%5D={size}{self._roles_kept()}"
+        return (
+            200,
+            {
+                "users": users,
+                "meta": meta,
+                "links": {
+                    "next": f"{link}&page%5Bafter%5D={quote(after_cursor)}"
+                    if more and after_cursor
+                    else None,
+                    "prev": None,
+                },
+            },
+            {},
+        )
+
+    def _users_by_offset(self, roles: set[str] | None) -> Response:
+        try:
+            page = max(int(self.query.get("page", 1)), 1)
+            per_page = min(max(int(self.query.get("per_page", 100)), 1), 100)
+        except ValueError:
+            raise bad_request(
+                "InvalidPaginationParameter", "page and per_page must be integers"
+            ) from None
+        if page * per_page > 10_000:
+            raise bad_request(
+                "InvalidPaginationParameter",
+                "Offset pagination is limited to the first 10,000 records: use cursor pagination",
+            )
+        ids, total = self.store.user_ids(roles, 0, page * per_page)
+        ids = ids[(page - 1) * per_page :]
+        users = [u for u in (user_json(self.store, i, self.base) for i in ids) if u is not None]
+        link = f"{self.base}/api/v2/users.json?per_page={per_page}{self._roles_kept()}&page="
+        return (
+            200,
+            {
+                "users": users,
+                "next_page": f"{link}{page + 1}" if page * per_page < total else None,
+                "previous_page": f"{link}{page - 1}" if page > 1 else None,
+                "count": total,
+            },
+            {},
+        )
+
+    def _roles_kept(self) -> str:
+        """The role filters of this request, for its `next` links."""
+        return "".join(
+            f"&{quote(k)}={quote(v)}" for k in ("role[]", "role") for v in self.lists.get(k, [])
+        )
+
     def user(self, uid: str) -> Response:
         user = user_json(self.store, ADMIN_ID if uid == "me" else int(uid), self.base)
         if user is None:
             raise not_found()
         return 200, {"user": user}, {}
+
+
+def _user_cursor_of(uid: int) -> str:
+    """The cursor of the position after user `uid`: opaque to clients, base64 here."""
+    return base64.urlsafe_b64encode(json.dumps({"o": "id", "v": uid}).encode()).decode()
+
+
+def _user_cursor(cursor: str) -> int:
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return int(data["v"])
+    except (binascii.Error, ValueError, TypeError, KeyError):
+        raise bad_request("InvalidPaginationParameter", "The cursor is invalid") from None

@@ -193,8 +193,14 @@ def _timeline(status: str, updated: int, g: int) -> _Timeline:
 class Seed:
     """The deterministic base data of one sandbox: tickets, users and their timestamps."""
 
-    def __init__(self, tickets: int, seed: int, now: int, scenarios: bool) -> None:
-        self.seed, self.now = seed, now
+    def __init__(
+        self, tickets: int, seed: int, now: int, scenarios: bool, agents: int = AGENTS
+    ) -> None:
+        """`agents`: how many agents the account has; the seeded tickets are assigned to
+        the first AGENTS of them, the others hold none."""
+        if agents < AGENTS:
+            raise ValueError(f"the seeded tickets need at least {AGENTS} agents")
+        self.seed, self.now, self.agents = seed, now, agents
         self.scenario_count = len(SPECS) if scenarios else 0
         self.total = max(tickets, self.scenario_count)
         self.first_filler = self.scenario_count + 1
@@ -257,6 +263,19 @@ class Seed:
         )
 
     # -- users -------------------------------------------------------------------------
+    def is_staff(self, uid: int) -> bool:
+        """Whether the user is the admin or one of the agents (who can be assignees)."""
+        return uid == ADMIN_ID or AGENT_BASE <= uid < AGENT_BASE + self.agents
+
+    def user_ranges(self) -> list[tuple[int, int, str]]:
+        """The seeded users as (first id, id after the last, role), by id."""
+        return [
+            (ADMIN_ID, ADMIN_ID + 1, "admin"),
+            (AGENT_BASE, AGENT_BASE + self.agents, "agent"),
+            (REQUESTER_BASE, REQUESTER_BASE + self.pool, "end-user"),
+            (PERSON_BASE, PERSON_BASE + len(PEOPLE), "end-user"),
+        ]
+
     def user_fields(self, uid: int) -> tuple[str, str | None, int, str, int | None] | None:
         """(name, email, created epoch, role, organization id) of a known user, else None."""
         if uid == ADMIN_ID:
@@ -267,11 +286,14 @@ class Seed:
                 ("admin"),
                 None,
             )
-        if AGENT_BASE <= uid < AGENT_BASE + AGENTS:
+        if AGENT_BASE <= uid < AGENT_BASE + self.agents:
             i = uid - AGENT_BASE
             first, last = _FIRST[(i * 7) % len(_FIRST)], _LAST[(i * 11) % len(_LAST)]
-            email = f"{first.lower()}.{last.lower()}@care-sandbox.example"
-            return f"{first} {last}", email, self.now - (400 + 90 * i) * DAY, "agent", None
+            if i < AGENTS:  # the agents who work the seeded tickets
+                email = f"{first.lower()}.{last.lower()}@care-sandbox.example"
+                return f"{first} {last}", email, self.now - (400 + 90 * i) * DAY, "agent", None
+            email = f"{first.lower()}.{last.lower()}{i}@care-sandbox.example"  # names repeat
+            return f"{first} {last}", email, self.now - (30 + 37 * i % 1500) * DAY, "agent", None
         if PERSON_BASE <= uid < PERSON_BASE + len(PEOPLE):
             key = list(PEOPLE)[uid - PERSON_BASE]
             name, has_email, days = PEOPLE[key]

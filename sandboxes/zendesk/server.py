@@ -1,7 +1,8 @@
 """HTTP side of the Zendesk sandbox: routing, authentication, rate limits and injected faults.
 
 Written from Zendesk's API documentation (Incremental Exports, Tickets, Ticket Comments,
-Ticket Metrics, Job Statuses, OAuth grant-type tokens, Rate limits), not from our connector.
+Ticket Metrics, Job Statuses, Users, Groups, OAuth grant-type tokens, Rate limits), not from
+our connector.
 """
 
 from __future__ import annotations
@@ -69,16 +70,19 @@ class ZendeskSandbox(SandboxLifecycle):
         export_rate_limit_per_minute: int | None = None,
         real_limits: bool = False,
         minute_s: float = 60.0,
+        agents: int = AGENTS,
     ) -> None:
         """`real_limits`: enforce Zendesk's documented per-minute limits (Enterprise plan,
-        see limits.py), each in its own window of `minute_s` seconds (tests shrink it)."""
+        see limits.py), each in its own window of `minute_s` seconds (tests shrink it).
+        `agents`: the account's agents besides the admin; the seeded tickets go to the
+        first 12 of them, the others (a team larger than the tickets show) hold none."""
         if now is None:
             anchor, self._offset = int(time.time()) // 60 * 60, 0.0
         else:
             anchor = int((now if now.tzinfo else now.replace(tzinfo=UTC)).timestamp())
             self._offset = anchor - time.time()
         self.now = datetime.fromtimestamp(anchor, UTC)
-        self.store = Store(Seed(tickets, seed, anchor, scenarios), self.clock)
+        self.store = Store(Seed(tickets, seed, anchor, scenarios, agents), self.clock)
         self.latency_ms, self.job_delay_ms = latency_ms, job_delay_ms
         self.token_ttl = token_ttl_seconds
         self.real_limits = real_limits
@@ -181,6 +185,11 @@ class ZendeskSandbox(SandboxLifecycle):
     def inject(self, fault: str) -> None:
         self._faults.add(fault)
 
+    def rename_user(self, user_id: int, name: str) -> None:
+        """Someone edits a user's name in Zendesk: served as given (raw, hostile or not)
+        by List Users, Show User and the users sideloads from now on."""
+        self.store.rename_user(user_id, name)
+
     def tamper(self, ticket_id: int, **parts: Any) -> None:
         """Serve this ticket with hostile or broken raw JSON until it next changes
         (`touch`): parts `ticket`, `requester`, `metric_set`; see sandboxes/hostile.py."""
@@ -219,7 +228,8 @@ class ZendeskSandbox(SandboxLifecycle):
         """One request -> (status, JSON body or None to drop the connection, headers)."""
         split = urlsplit(target)
         path = re.sub(r"\.json$", "", split.path)
-        query = {k: v[-1] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
+        lists = parse_qs(split.query, keep_blank_values=True)
+        query = {k: v[-1] for k, v in lists.items()}
         self._log.append((method, split.path))
         if self.latency_ms:
             time.sleep(self.latency_ms / 1000)
@@ -227,7 +237,7 @@ class ZendeskSandbox(SandboxLifecycle):
         if fault == "conn_reset":
             return 0, None, {}
         if fault in LOST_ANSWERS:  # the request does its work, then its answer is lost
-            status, payload, _ = self._answer(method, path, query, headers, body)
+            status, payload, _ = self._answer(method, path, query, headers, body, lists)
             return lose_answer(fault, status, payload)
         if fault is not None:
             fault, _, wait = fault.partition(":")  # '429:3600', '503:date+5'
@@ -238,10 +248,16 @@ class ZendeskSandbox(SandboxLifecycle):
             if status in (429, 503) and not wait:
                 retry = {"Retry-After": "1"}
             return status, fault_body, {**self._peek(), **retry}
-        return self._answer(method, path, query, headers, body)
+        return self._answer(method, path, query, headers, body, lists)
 
     def _answer(
-        self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        headers: Any,
+        body: bytes,
+        lists: dict[str, list[str]],
     ) -> tuple[int, Json | None, dict[str, str]]:
         try:
             if path == "/oauth/tokens" and method == "POST":
@@ -251,7 +267,7 @@ class ZendeskSandbox(SandboxLifecycle):
                 raise ApiError(403, FORBIDDEN)
             limits = self._spend(method, path)
             try:
-                status, payload, extra = Routes(self, query, body).dispatch(method, path)
+                status, payload, extra = Routes(self, query, body, lists).dispatch(method, path)
             except ApiError as e:
                 raise ApiError(e.status, e.body, {**limits, **e.headers}) from None
             return status, payload, {**limits, **extra}

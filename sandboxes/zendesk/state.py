@@ -27,7 +27,6 @@ from sandboxes.scenarios import PEOPLE
 from sandboxes.zendesk.records import (
     ADMIN_ID,
     AGENT_BASE,
-    AGENTS,
     CREATED_USER_BASE,
     PERSON_BASE,
     PRIORITIES,
@@ -93,6 +92,7 @@ class Store:
         self.audits: Counter[int] = Counter()  # ticket updates (audits) per ticket, any author
         self._last_ts = 0
         self._users: dict[int, UserFields] = {}  # end users created along with a ticket
+        self._renamed: dict[int, str] = {}  # users renamed since (`rename_user`)
         self._emails: dict[str, int] = {}  # their e-mail addresses (lower case) -> id
         self.created: list[int] = []  # tickets created through the API, in order
         self._external: dict[str, list[int]] = {}  # external_id -> ticket ids, in id order
@@ -124,9 +124,28 @@ class Store:
     def user_fields(self, uid: int) -> UserFields | None:
         """(name, email, created, role, organization id) of a seeded or created user."""
         with self.lock:
-            if uid in self._users:
-                return self._users[uid]
-        return self.seed.user_fields(uid)
+            fields = self._users.get(uid) or self.seed.user_fields(uid)
+            if fields is not None and uid in self._renamed:
+                fields = (self._renamed[uid], *fields[1:])
+            return fields
+
+    def rename_user(self, uid: int, name: str) -> None:
+        """Someone edits the user's name in Zendesk: it is served as given from now on."""
+        with self.lock:
+            if self.user_fields(uid) is None:
+                raise KeyError(uid)
+            self._renamed[uid] = name
+
+    def user_ids(self, roles: set[str] | None, after: int, limit: int) -> tuple[list[int], int]:
+        """Up to `limit` ids of users with one of `roles` (None: any role) after id `after`,
+        smallest first, and how many such users there are in all."""
+        with self.lock:
+            created = (CREATED_USER_BASE, CREATED_USER_BASE + len(self._users), "end-user")
+        ranges = [r for r in (*self.seed.user_ranges(), created) if roles is None or r[2] in roles]
+        ids: list[int] = []
+        for start, stop, _ in ranges:
+            ids.extend(range(max(start, after + 1), stop)[: limit - len(ids)])
+        return ids, sum(stop - start for start, stop, _ in ranges)
 
     def find_user(self, email: str) -> int | None:
         """The id of the user with this e-mail address (case-insensitive), if any."""
@@ -134,7 +153,7 @@ class Store:
         with self.lock:
             if email in self._emails:
                 return self._emails[email]
-        candidates = [ADMIN_ID, *range(AGENT_BASE, AGENT_BASE + AGENTS)]
+        candidates = [ADMIN_ID, *range(AGENT_BASE, AGENT_BASE + self.seed.agents)]
         candidates += range(PERSON_BASE, PERSON_BASE + len(PEOPLE))
         match = re.search(r"(\d+)@example\.com$", email)
         if match:  # filler requesters: first.last<pool index>@example.com
@@ -237,7 +256,7 @@ class Store:
             current = self.rec(tid)
             if current is None:
                 raise not_found()
-            _validate(change, current, system)
+            _validate(change, current, system, self.seed.is_staff)
             if change.get("safe_update") and change.get("updated_stamp") != iso(current.updated):
                 raise ApiError(
                     409,
@@ -264,7 +283,7 @@ class Store:
             status = ticket.get("status") or "new"
             fields = {k: ticket[k] for k in ("priority", "type", "tags", "group_id") if k in ticket}
             probe = Rec(0, "", "", "new", None, None, [], "api", 0, None, None, None, 0, 0, 0)
-            errors = _errors(fields | {"status": status}, probe, system=True)
+            errors = _errors(fields | {"status": status}, probe, True, self.seed.is_staff)
             if not isinstance(comment, dict) or not (
                 _text(comment.get("body")) or _text(comment.get("html_body"))
             ):
@@ -462,7 +481,7 @@ class Store:
         author = comment.get("author_id") or actor
         body = comment.get("body") or _strip_tags(comment.get("html_body", ""))
         public = bool(comment.get("public", True))
-        is_agent = author == ADMIN_ID or AGENT_BASE <= author < AGENT_BASE + AGENTS
+        is_agent = self.seed.is_staff(author)
         cid = 10**12 + self._next()
         rec.added.append((cid, author, body, public, ts))
         rec.is_public = rec.is_public or public
@@ -659,13 +678,15 @@ def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _validate(change: Json, current: Rec, system: bool) -> None:
-    errors = _errors(change, current, system)
+def _validate(change: Json, current: Rec, system: bool, is_staff: Callable[[int], bool]) -> None:
+    errors = _errors(change, current, system, is_staff)
     if errors:
         raise invalid(errors)
 
 
-def _errors(change: Json, current: Rec, system: bool) -> dict[str, list[Json]]:
+def _errors(
+    change: Json, current: Rec, system: bool, is_staff: Callable[[int], bool]
+) -> dict[str, list[Json]]:
     errors: dict[str, list[Json]] = {}
 
     def bad(name: str, text: str) -> None:
@@ -684,9 +705,7 @@ def _errors(change: Json, current: Rec, system: bool) -> dict[str, list[Json]]:
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
             bad(name, f"{name}: is invalid")
     assignee = change.get("assignee_id")
-    if isinstance(assignee, int) and not (
-        assignee == ADMIN_ID or AGENT_BASE <= assignee < AGENT_BASE + AGENTS
-    ):
+    if isinstance(assignee, int) and not is_staff(assignee):
         bad("assignee", "Assignee: is not an agent")
     comment = change.get("comment")
     if comment is not None and not (
