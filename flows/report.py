@@ -80,6 +80,7 @@ def _report(
         outcomes = store.report_outcomes(periods, thresholds)
         done.append(f"read the counts of {len(scopes)} scopes")
         names = group_names(settings, store)
+        agents = agent_names(settings, store)
         link_days = settings.policy.rules.proactive_outreach.link_days
         outreach = store.outreach_activity(periods.start, periods.end, link_days)
     report = report_from_scopes(
@@ -89,6 +90,7 @@ def _report(
         thresholds,
         trend=periods.trend,
         group_names=names,
+        agent_names=agents,
         outreach=outreach,
         outcomes=outcomes,
         min_tickets=options.min_tickets,

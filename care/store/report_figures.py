@@ -17,7 +17,7 @@ polls tagged: a first-reply wait is breached when the first agent reply came aft
 target of the ticket's priority, or none came and the ticket is still new or open past
 it at the report's end; a next-reply wait when it lasted past the target (still
 running: up to the end), or a poll found it breached. Calendar hours: a business-hours
-calendar is not applied here (see docs/reports.md).
+calendar is not applied here: the report counts calendar hours.
 """
 
 from __future__ import annotations
@@ -53,17 +53,18 @@ from care.domain.periods import ReportPeriods
 from care.domain.scopes import Happened, Level, OutcomeCounts, ScopeKey
 from care.domain.waits import WaitKind
 from care.store.report_sql import percentiles_from_ranks, period_of, ranked_values, seconds_between
-from care.store.reports import (
-    PASSED_AROUND,
-    SOLVED_STATUSES,
-    TWO_INTERACTIONS,
-    action_log,
-    answers,
-    outbox,
-)
-from care.store.schema import SurveyState
+from care.store.schema import ActionLogEntry, SurveyAnswer, SurveyOutboxEntry, SurveyState
 from care.store.snapshots import snapshots
+from care.store.sql import table_of
 from care.store.waits import waits
+
+# The rule names as `care.domain.rules.resolve` records them (the store does not import rules).
+TWO_INTERACTIONS = "resolve.two_interactions"
+PASSED_AROUND = "resolve.passed_around"
+SOLVED_STATUSES = (Status.SOLVED.value, Status.CLOSED.value)
+action_log = table_of(ActionLogEntry)
+outbox = table_of(SurveyOutboxEntry)
+answers = table_of(SurveyAnswer)
 
 WAITING = (Status.NEW.value, Status.OPEN.value)
 Fine = tuple[int | None, int | None, str, str | None, str | None]  # window, week, hd, grp, agent

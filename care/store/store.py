@@ -16,7 +16,7 @@ from typing import Self
 from sqlalchemy.engine import Connection
 
 from care.domain.actions import Action
-from care.domain.metrics import GroupActivity, OutreachFigures, ScopeCounts, Thresholds
+from care.domain.metrics import OutreachFigures, ScopeCounts, Thresholds
 from care.domain.model import CountedReplies, Previous, ProactiveContact, Ticket
 from care.domain.periods import ReportPeriods
 from care.domain.rules.outreach import CustomerHistory
@@ -29,7 +29,6 @@ from care.store import (
     outreach,
     quarantine,
     report_figures,
-    reports,
     snapshots,
     surveys,
     waits,
@@ -420,15 +419,6 @@ class Store(SurveyMethods, ErrorEventMethods):
         """The window's solved tickets by what happened on them: surveys, came back."""
         with self._read() as conn:
             return report_figures.outcome_counts(conn, periods, thresholds)
-
-    def report_activity(
-        self, start: datetime, end: datetime, thresholds: Thresholds
-    ) -> list[GroupActivity]:
-        """Per helpdesk and group: counts of the tickets created, the waits started and the
-        surveys sent in [start, end), and the first-response times (see
-        `care.domain.metrics`)."""
-        with self._read() as conn:
-            return reports.activity(conn, start, end, thresholds)
 
 
 @dataclass

@@ -13,9 +13,9 @@ import pytest
 
 from care.domain.actions import Action
 from care.domain.metrics import Rate, Scope, Thresholds
+from care.domain.model import Status, Ticket
 from care.domain.periods import ReportPeriods
 from care.domain.report import Report, report_from_scopes
-from care.domain.model import Status, Ticket
 from care.domain.waits import Wait, WaitKind
 from care.store import Store, SurveyRequest, WaitObservation
 from tests.rules.builders import ticket
