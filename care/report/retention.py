@@ -51,6 +51,10 @@ MAX_CELL = 1_024  # characters of one of the three cells
 MAX_LINE = 65_536  # bytes of a CSV line, whatever its columns
 QUOTED = 40  # characters of a bad cell shown in a message
 LISTED_COLUMNS = 20  # column names shown when some are missing
+LONE_CR = (
+    "its lines end in a carriage return alone (as Excel's CSV (Macintosh) writes them): "
+    "save it as CSV UTF-8"
+)
 
 
 class RetentionError(ValueError):
@@ -207,7 +211,8 @@ def _read_csv(path: Path, history: History) -> None:
         reason = exc.strerror or type(exc).__name__
         raise RetentionError(f"{history.source} cannot be read: {reason}") from None
     except csv.Error as exc:
-        raise RetentionError(f"{history.source} is not a readable CSV file: {exc}") from None
+        reason = LONE_CR if "new-line character" in str(exc) else str(exc)
+        raise RetentionError(f"{history.source} is not a readable CSV file: {reason}") from None
 
 
 def _read_rows(reader: Iterator[list[str]], history: History) -> None:

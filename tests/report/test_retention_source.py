@@ -172,6 +172,11 @@ def test_a_quoted_cell_over_many_lines_is_refused_beyond_the_csv_limit(tmp_path)
     assert "is not a readable CSV file: field larger than field limit" in message
 
 
+def test_lines_ending_in_a_lone_carriage_return_are_explained(tmp_path):
+    message = refused_csv(tmp_path, "email,date,event\rann@acme.test,2026-01-01,churn\r")
+    assert "is not a readable CSV file: its lines end in a carriage return alone" in message
+
+
 def test_a_row_shorter_than_the_header_is_named(tmp_path):
     message = refused_csv(tmp_path, "note,email,date,event\nhello,ann@acme.test\n")
     assert message.endswith(": row 2: 2 cells where the header has 4")
