@@ -10,7 +10,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from care.domain.alerts import ALERTING_RULES
 from care.domain.policy import BusinessHours, Rules, Survey, Tags, looks_like_a_rule
@@ -43,11 +52,52 @@ class AlertsSection(_Section):
         return value
 
 
+# Repurchase windows: a year at most (the history rarely reaches further), four at most
+# (each is a column of the report).
+MAX_RETENTION_WINDOW_DAYS = 365
+MAX_RETENTION_WINDOWS = 4
+
+
+class RetentionSection(_Section):
+    """Optional: the customers' purchases, renewals and churn (care/report/retention.py).
+    Neither csv nor query set = no retention figures. The database URL for the query is
+    a secret: CARE_RETENTION_DATABASE_URL, never a key here (refused as a secret)."""
+
+    csv: str | None = None  # a file, relative to care.toml's folder
+    query: str | None = None  # SQL run on CARE_RETENTION_DATABASE_URL
+    windows_days: tuple[StrictInt, ...] = (30, 90)  # repurchase windows; churn: the largest
+
+    @field_validator("csv", "query")
+    @classmethod
+    def _not_blank(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("is empty: remove the key, or set it")
+        if value is not None and "\x00" in value:
+            raise ValueError("holds a NUL character")
+        return value
+
+    @field_validator("windows_days")
+    @classmethod
+    def _windows(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if not 1 <= len(value) <= MAX_RETENTION_WINDOWS:
+            raise ValueError(f"must list 1 to {MAX_RETENTION_WINDOWS} windows (days)")
+        if any(not 1 <= days <= MAX_RETENTION_WINDOW_DAYS for days in value):
+            raise ValueError(f"each window must be from 1 to {MAX_RETENTION_WINDOW_DAYS} days")
+        return tuple(sorted(set(value)))
+
+    @model_validator(mode="after")
+    def _one_source(self) -> RetentionSection:
+        if self.csv is not None and self.query is not None:
+            raise ValueError("csv and query are both set: set one of them, not both")
+        return self
+
+
 class ReportSection(_Section):
     dir: str = "reports"  # where `care-report` writes its HTML page
     weeks: int = Field(12, ge=0, le=104)  # the trend's weeks; 0: none
     min_tickets: int = Field(10, ge=1, le=100_000)  # fewer behind a figure: a small sample
     came_back_days: float = Field(14, gt=0, le=365)  # a new ticket this soon: came back
+    retention: RetentionSection = RetentionSection()
 
 
 class _ConfigFile(_Section):
@@ -135,9 +185,7 @@ def anchor_paths(file: Any, folder: Path) -> Any:
     survey = file.survey
     if "outbox_dir" in survey.model_fields_set:
         survey = survey.model_copy(update={"outbox_dir": _under(folder, survey.outbox_dir)})
-    report = file.report
-    if "dir" in report.model_fields_set:
-        report = report.model_copy(update={"dir": _under(folder, report.dir)})
+    report = _report_under(folder, file.report)
     rules = file.rules
     if rules.faq.catalogue:
         faq = rules.faq.model_copy(update={"catalogue": _under(folder, rules.faq.catalogue)})
@@ -148,6 +196,16 @@ def anchor_paths(file: Any, folder: Path) -> Any:
     if "database_url" in fields and file.database_url:
         update["database_url"] = _sqlite_under(folder, file.database_url)
     return file.model_copy(update=update)
+
+
+def _report_under(folder: Path, report: ReportSection) -> ReportSection:
+    update: dict[str, Any] = {}
+    if "dir" in report.model_fields_set:
+        update["dir"] = _under(folder, report.dir)
+    if report.retention.csv:
+        csv = _under(folder, report.retention.csv)
+        update["retention"] = report.retention.model_copy(update={"csv": csv})
+    return report.model_copy(update=update)
 
 
 def _under(folder: Path, path: str) -> str:

@@ -23,9 +23,10 @@ from pydantic import SecretStr
 from care.domain.alerts import ALERTING_RULES
 from care.domain.policy import Policy
 from care.settings.errors import ConfigError
-from care.settings.file import AlertsSection, ReportSection, read_config_file
+from care.settings.file import AlertsSection, ReportSection, RetentionSection, read_config_file
 from care.settings.reading import SettingsSource, current_environment
 from care.settings.secrets import (
+    RETENTION_DATABASE_URL,
     SecretReader,
     events_secret,
     hold_secrets,
@@ -41,6 +42,7 @@ DEFAULT_SURVEY_BASE_URL = "http://127.0.0.1:8765"  # `care survey-server` on thi
 __all__ = [
     "AlertSettings",
     "ConfigError",
+    "RetentionSettings",
     "Settings",
     "StoreSettings",
     "load_settings",
@@ -70,6 +72,19 @@ class AlertSettings:
 
 
 @dataclass(frozen=True)
+class RetentionSettings:
+    """`[report.retention]` when it names a source (care/report/retention.py reads it)."""
+
+    csv: str | None = None  # a path; or
+    query: str | None = None  # SQL run on `database_url`
+    database_url: SecretStr | None = field(default=None, repr=False)  # may hold a password
+    windows_days: tuple[int, ...] = (30, 90)
+
+    def __post_init__(self) -> None:
+        hold_secrets(self, "database_url")
+
+
+@dataclass(frozen=True)
 class Settings:
     policy: Policy
     database_url: str = field(repr=False)  # may hold a password
@@ -82,6 +97,7 @@ class Settings:
     alerts: AlertSettings = AlertSettings()
     report_dir: str = "reports"  # the care-report flow's HTML pages
     report: ReportSection = field(default_factory=ReportSection)
+    retention: RetentionSettings | None = None  # the report's optional customer history
     source: str = "defaults"  # where the settings came from, for messages
 
     def __post_init__(self) -> None:
@@ -121,6 +137,7 @@ def load_settings(
         alerts=alert_settings(file.alerts, env, secret),
         report_dir=file.report.dir,
         report=file.report,
+        retention=retention_settings(file.report.retention, secret),
         source=source,
     )
 
@@ -188,6 +205,20 @@ def load_store_settings(
         database_url=database_url(file, env, source),
         helpdesks=tuple(name for name, url in urls.items() if url),
         source=source,
+    )
+
+
+def retention_settings(section: RetentionSection, secret: SecretReader) -> RetentionSettings | None:
+    """The retention source, if one is set. The query's URL is read here but checked
+    where it is used: an optional section must not keep the polls from starting."""
+    if section.csv is None and section.query is None:
+        return None
+    url = secret(RETENTION_DATABASE_URL) if section.query is not None else None
+    return RetentionSettings(
+        csv=section.csv,
+        query=section.query,
+        database_url=url,
+        windows_days=section.windows_days,
     )
 
 

@@ -13,7 +13,10 @@ from pydantic import SecretStr
 from care.settings.errors import ConfigError
 
 # Keys that would hold a secret if written in care.toml, and the variable to use instead;
-# each helpdesk adds its own (connectors/registry.py).
+# each helpdesk adds its own (connectors/registry.py). A dotted key is refused at that
+# place only: `url` is a helpdesk's base URL, but the retention database's URL may hold
+# a password.
+RETENTION_DATABASE_URL = "CARE_RETENTION_DATABASE_URL"
 SECRET_KEYS = {
     "password": "CARE_SMTP_PASSWORD",
     "secret": "CARE_SURVEY_SECRET",
@@ -21,6 +24,8 @@ SECRET_KEYS = {
     "slack_webhook_url": "CARE_SLACK_WEBHOOK_URL",
     "sentry_client_secret": "CARE_SENTRY_CLIENT_SECRET",
     "events_secret": "CARE_EVENTS_SECRET",
+    "report.retention.url": RETENTION_DATABASE_URL,
+    "report.retention.database_url": RETENTION_DATABASE_URL,
 }
 
 # HMAC-SHA256 keys shorter than its block of 32 bytes are guessable offline from one
@@ -35,14 +40,15 @@ def refuse_secrets(
     raw: Mapping[str, Any], source: str, keys: Mapping[str, str], prefix: str = ""
 ) -> None:
     """A secret written in the file is refused, naming its key and the variable to use
-    (`keys`: key -> variable)."""
+    (`keys`: key, anywhere, or dotted key, at that place only -> variable)."""
     for key, value in raw.items():
+        variable = keys.get(f"{prefix}{key}") or keys.get(key)
         if isinstance(value, Mapping):
             refuse_secrets(value, source, keys, f"{prefix}{key}.")
-        elif key in keys:
+        elif variable:
             raise ConfigError(
                 f"{source}: {prefix}{key} is a secret and must not be in the file: "
-                f"set {keys[key]} in the environment instead"
+                f"set {variable} in the environment instead"
             )
 
 
