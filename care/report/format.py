@@ -88,60 +88,6 @@ def columns(t: Thresholds) -> tuple[Column, ...]:
     )
 
 
-def definitions(t: Thresholds) -> tuple[tuple[str, str], ...]:
-    """(figure, how it is counted), for the reader of the report."""
-    return (
-        (
-            "tickets",
-            "tickets created in the window, as they stand now, in the group they are in now",
-        ),
-        ("answered", "of those, tickets with a first agent reply"),
-        (
-            "first response",
-            "first agent reply − creation, over the answered tickets (median and 90th "
-            "percentile); unanswered tickets are not in it",
-        ),
-        (
-            "first-reply waits",
-            "waits for a first agent reply that started in the window (a ticket's first "
-            "message), in the group the ticket was in when CARE first saw the wait",
-        ),
-        (
-            "first-reply breached",
-            "of those, the waits CARE found past the response target (resolve.response_sla "
-            "breached; a warning alone does not count) / first-reply waits",
-        ),
-        (
-            "next-reply waits",
-            "waits for a reply to a requester's later message that started in the window; "
-            "a ticket has one each time the requester writes after an agent's public reply",
-        ),
-        ("next-reply breached", "of those, the waits found past the target / next-reply waits"),
-        (
-            "SLA breached",
-            "breached waits / waits, first and next replies together; each wait counts once, "
-            "however many polls saw it",
-        ),
-        ("escalated", "tickets escalated by resolve.two_interactions / tickets"),
-        (
-            f"solved within {t.interactions} interactions",
-            f"solved or closed tickets with at most {t.interactions} public agent replies / "
-            "solved or closed tickets",
-        ),
-        ("reopened", "tickets reopened at least once / tickets"),
-        (
-            "passed around",
-            f"tickets tagged by resolve.passed_around, or moved between groups ≥ "
-            f"{t.group_hops} times or between agents ≥ {t.assignee_hops} times / tickets",
-        ),
-        (
-            "surveys answered",
-            "surveys sent in the window that have an answer / surveys sent in the window",
-        ),
-        ('answered "solved"', 'answers "Yes, solved" / answers'),
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class Bottlenecks:
     waits: list[str]  # one line per group, longest first-response p90 first

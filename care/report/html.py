@@ -13,11 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from care.domain import insights
 from care.domain.metrics import Metrics, Rate, Scope
 from care.domain.report import Report
 from care.domain.templating import template_environment
 from care.domain.wording import duration
 from care.report import format as fmt
+from care.report import sections
+from care.report.charts import axis_unit
 
 TEMPLATE = "report.html.j2"
 
@@ -52,6 +55,7 @@ class Chart:
 def render_html(report: Report, templates_dir: str | None = None) -> str:
     env = template_environment(templates_dir)
     columns = fmt.columns(report.thresholds)
+    helpdesks = (report.overall, *(h.total for h in report.helpdesks))
     return env.get_template(TEMPLATE).render(
         title=f"CARE report · {fmt.window(report)}",
         report=report,
@@ -61,13 +65,20 @@ def render_html(report: Report, templates_dir: str | None = None) -> str:
         no_tickets_detail=fmt.no_tickets_detail(report),
         totals=fmt.totals(report),
         bottlenecks=fmt.bottlenecks(report),
+        problems=[b.line for b in insights.bottlenecks(report)],
+        has_previous=report.previous is not None,
+        direction=sections.direction_rows(report),
+        trends=sections.trend_charts(report),
+        groups=sections.consistency(report, report.groups, "group"),
+        agents=sections.consistency(report, report.agents, "agent"),
+        outcome_headers=sections.outcome_headers(report.thresholds),
+        outcomes=sections.outcome_rows(report),
         charts=charts(report),
+        helpdesk_headers=[s.label for s in helpdesks],
+        helpdesk_rows=[[c.header, *(c.cell(s.metrics) for s in helpdesks)] for c in columns],
+        group_details=[_row(s, columns) for s in report.groups],
         headers=[c.header for c in columns],
-        helpdesk_rows=[
-            _row(s, columns) for s in (report.overall, *(h.total for h in report.helpdesks))
-        ],
-        group_rows=[_row(s, columns) for s in report.groups],
-        definitions=fmt.definitions(report.thresholds),
+        definitions=sections.definitions(report.thresholds),
         outreach=fmt.outreach_lines(report),
         bar_height=BAR,
     )
@@ -88,10 +99,11 @@ def page_name(end: datetime, days: float) -> str:
 
 def charts(report: Report) -> list[Chart]:
     """The first-response p90 per group, the passed-around rate per group, and the
-    rates of each helpdesk; a chart with nothing to draw is left out."""
+    rates of each helpdesk; a chart with nothing to draw (no bar, or every bar zero) is
+    left out."""
     found = [_waits_chart(report.groups), _hops_chart(report.groups)]
     found += [_rates_chart(i, h.total, report) for i, h in enumerate(report.helpdesks)]
-    return [c for c in found if c.bars]
+    return [c for c in found if any(bar.width > 0 for bar in c.bars)]
 
 
 def _waits_chart(groups: Sequence[Scope]) -> Chart:
@@ -100,23 +112,14 @@ def _waits_chart(groups: Sequence[Scope]) -> Chart:
         key=lambda g: -(g.metrics.first_response_p90 or 0.0),
     )
     longest = max((g.metrics.first_response_p90 or 0.0 for g in answered), default=0.0)
+    unit = axis_unit(longest)  # one unit for every bar of the chart
     return Chart(
         id="waits",
         title="First response, 90th percentile, by group",
         description="Bars: the first-response time within which 90 % of each group's "
         "answered tickets got their first agent reply; longest first.",
         bars=_bars(
-            [
-                (
-                    g.label,
-                    duration(
-                        g.metrics.first_response_p90,
-                        none=fmt.NONE,
-                        under_a_minute=fmt.UNDER_A_MINUTE,
-                    ),
-                )
-                for g in answered
-            ],
+            [(g.label, unit.text(g.metrics.first_response_p90 or 0.0)) for g in answered],
             [(g.metrics.first_response_p90 or 0.0) / longest if longest else 0.0 for g in answered],
         ),
         headers=("group", "answered", "median", "p90"),

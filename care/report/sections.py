@@ -1,0 +1,235 @@
+"""The report's sections as rows of text, the same for the page, the artifact and the
+terminal: direction, trend, consistency, outcomes, the compact group table and the
+definitions. Each renderer only lays them out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from care.domain.figures import (
+    ESCALATED,
+    FIRST_REPLY_BREACHED,
+    FIRST_REPLY_P90,
+    KEY_FIGURES,
+    SOLVED_IN_TWO,
+    SURVEY_YES,
+    Figure,
+    label,
+)
+from care.domain.insights import (
+    SPLIT_WORDS,
+    came_back_share,
+    direction,
+    outcome_splits,
+    outcome_total,
+    spread,
+    yes_share,
+)
+from care.domain.metrics import Metrics, Rate, Thresholds
+from care.domain.report import Report, Scope
+from care.domain.scopes import OutcomeCounts
+from care.domain.wording import duration
+from care.report import charts
+from care.report import format as fmt
+
+VERDICT_WORDS = {"better": "▲ better", "worse": "▼ worse", "same": "about the same", "—": "—"}
+# The few figures that fit a phone's width, for the tables of groups and agents.
+COMPACT = (FIRST_REPLY_P90, FIRST_REPLY_BREACHED, ESCALATED, SOLVED_IN_TWO, SURVEY_YES)
+
+
+def value_text(figure: Figure, metrics: Metrics | None) -> str:
+    if metrics is None:
+        return fmt.NONE
+    value = figure.value(metrics)
+    if figure.unit == "duration":
+        return duration(value, none=fmt.NONE, under_a_minute=fmt.UNDER_A_MINUTE)
+    return fmt.rate(Rate(figure.count(metrics), figure.basis(metrics)))
+
+
+def short_text(figure: Figure, metrics: Metrics) -> str:
+    """The value alone, for narrow tables: "14 h", "25 %"."""
+    value = figure.value(metrics)
+    if figure.unit == "duration":
+        return duration(value, none=fmt.NONE, under_a_minute=fmt.UNDER_A_MINUTE)
+    return fmt.percent(Rate(figure.count(metrics), figure.basis(metrics)))
+
+
+@dataclass(frozen=True, slots=True)
+class DirectionRow:
+    figure: str
+    before: str
+    now: str
+    verdict: str  # "▲ better", "▼ worse", "about the same", "—"
+    sparkline: str | None  # inline SVG
+
+
+def direction_rows(report: Report) -> list[DirectionRow]:
+    before = report.previous.metrics if report.previous else None
+    rows = []
+    for change in direction(report):
+        f = change.figure
+        rows.append(
+            DirectionRow(
+                label(f, report.thresholds),
+                value_text(f, before),
+                value_text(f, report.overall.metrics),
+                VERDICT_WORDS[change.verdict],
+                charts.sparkline_svg(trend(report, f)),
+            )
+        )
+    return rows
+
+
+def trend(report: Report, figure: Figure) -> charts.Trend:
+    noun = figure.basis_noun
+    return charts.Trend(
+        label(figure, report.thresholds),
+        figure.unit,
+        figure.better,
+        tuple(
+            charts.TrendPoint(
+                f"{week.start:%b %d}", figure.value(week.metrics), figure.basis(week.metrics)
+            )
+            for week in report.weeks
+        ),
+        noun=noun,
+    )
+
+
+def trend_charts(report: Report) -> list[str]:
+    """One chart per key figure with something to draw (none all zero, none empty)."""
+    drawn = (charts.trend_svg(trend(report, f), id=f"trend-{f.key}") for f in KEY_FIGURES)
+    return [svg for svg in drawn if svg]
+
+
+@dataclass(frozen=True, slots=True)
+class Consistency:
+    callouts: list[str]  # one line per scope far from the team
+    headers: list[str]
+    rows: list[list[str]]  # the scopes with enough tickets
+    few: str | None  # the small samples, named
+
+
+def consistency(report: Report, scopes: Sequence[Scope], kind: str) -> Consistency:
+    t = report.thresholds
+    callouts = []
+    for figure in (FIRST_REPLY_P90, SURVEY_YES, SOLVED_IN_TWO, ESCALATED):
+        found = spread(report, scopes, figure)
+        for outlier in found.far[:3]:
+            callouts.append(
+                f"{outlier.scope.label}: {label(figure, t).lower()} "
+                f"{_short(figure, outlier.value)} against the team's {_short(figure, outlier.team)}"
+            )
+    enough = [s for s in scopes if s.metrics.tickets >= report.min_tickets]
+    few = [s for s in scopes if 0 < s.metrics.tickets < report.min_tickets]
+    return Consistency(
+        callouts,
+        [kind, "tickets", *(label(f, t) for f in COMPACT)],
+        [
+            [s.label, f"{s.metrics.tickets:,}", *(short_text(f, s.metrics) for f in COMPACT)]
+            for s in enough
+        ],
+        (
+            f"Fewer than {report.min_tickets} tickets, so not compared: "
+            + ", ".join(f"{s.label} ({s.metrics.tickets})" for s in few)
+        )
+        if few
+        else None,
+    )
+
+
+def _compact_row(scope: Scope) -> list[str]:
+    m = scope.metrics
+    return [scope.label, f"{m.tickets:,}", *(short_text(f, m) for f in COMPACT)]
+
+
+def _short(figure: Figure, value: float) -> str:
+    if figure.unit == "duration":
+        return duration(value, none=fmt.NONE, under_a_minute=fmt.UNDER_A_MINUTE)
+    return f"{value:.0%}".replace("%", " %")
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeRow:
+    what: str
+    solved: str
+    yes: str
+    came_back: str
+
+
+def outcome_rows(report: Report) -> list[OutcomeRow]:
+    """Every solved ticket of the window, then both sides of each split."""
+    if not report.outcomes:
+        return []
+    rows = [_outcome_row("all solved tickets", outcome_total(report))]
+    for split in outcome_splits(report):
+        happened, did_not = SPLIT_WORDS[split.split]
+        n = report.thresholds.interactions
+        rows.append(_outcome_row(happened.format(n=n), split.yes))
+        rows.append(_outcome_row(did_not.format(n=n), split.no))
+    return rows
+
+
+def _outcome_row(what: str, c: OutcomeCounts) -> OutcomeRow:
+    return OutcomeRow(what, f"{c.solved:,}", fmt.rate(yes_share(c)), fmt.rate(came_back_share(c)))
+
+
+def outcome_headers(t: Thresholds) -> list[str]:
+    return [
+        "what happened",
+        "solved tickets",
+        "“Yes, solved”",
+        f"came back within {t.came_back_days:g} days",
+    ]
+
+
+def definitions(t: Thresholds) -> list[tuple[str, str]]:
+    """(figure, how it is counted): the key figures, then what the page adds."""
+    return [
+        (
+            "tickets, and where they count",
+            "tickets created in the period, as they stand now; a ticket counts in the group "
+            "that first answered it (unanswered: its group now) and with its assignee as last "
+            "seen (for a solved ticket: who solved it); a next-reply wait counts in the group "
+            "that ended it",
+        ),
+        ("answered", "of those, tickets with a first agent reply"),
+        *((label(f, t), f.definition(t)) for f in KEY_FIGURES),
+        (
+            "first-reply and next-reply waits",
+            "a ticket's first message waits for a first reply; each later message of the "
+            "requester after an agent's public reply waits for a next reply",
+        ),
+        (
+            "SLA breached",
+            "breached waits / waits, first and next replies together; each wait counts once, "
+            "however many polls saw it",
+        ),
+        (
+            "direction",
+            "the window beside the window of the same length just before it; a change "
+            "under 5 % of a time or under 1 point of a share reads “about the same”",
+        ),
+        (
+            "trend",
+            "the same figures week by week, each week ending on the report's weekday; a week "
+            "with nothing to count is a gap, not a zero",
+        ),
+        (
+            "consistency",
+            "an agent or group is far from the team when a time is 1.5× the team's or more "
+            "(or ⅔ or less), or a share 15 points or more away, with enough tickets behind it",
+        ),
+        (
+            f"came back within {t.came_back_days:g} days",
+            "solved tickets whose requester opened another ticket in the same helpdesk within "
+            f"{t.came_back_days:g} days of the solve (so far, for the latest) / solved tickets",
+        ),
+        (
+            "what happened",
+            "breached: a first or next reply past the target; escalated: by "
+            "resolve.two_interactions; passed around: as above; solved within "
+            f"{t.interactions} interactions: at most {t.interactions} public agent replies",
+        ),
+    ]
