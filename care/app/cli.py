@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from typing import Annotated
 
 # Prefect reads these at import: quiet, offline-friendly defaults a user can override.
@@ -181,11 +183,27 @@ def _flow_failures() -> Iterator[None]:
         raise _fail(str(exc), code=1) from None
 
 
+class ReportFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
 @run_app.command("report")
 def run_report(
     days: Annotated[int, typer.Option(min=1, help="Days up to now the report covers.")] = 7,
+    compare: Annotated[
+        bool, typer.Option(help="Show each key figure beside the days before, with the change.")
+    ] = False,
+    weeks: Annotated[
+        int | None,
+        typer.Option(min=0, max=104, help="Weeks of the trend (default: [report] weeks, 12)."),
+    ] = None,
+    format: Annotated[
+        ReportFormat, typer.Option(help="text: a summary; json: one JSON document on stdout.")
+    ] = ReportFormat.TEXT,
 ) -> None:
     """One CARE report now: a Prefect artifact and a standalone HTML page."""
+    from care.report.document import report_document
     from care.report.terminal import print_report
     from care.store import StoreError
 
@@ -194,12 +212,16 @@ def run_report(
 
     quiet_prefect_shutdown()
     try:
-        run = care_report(days=days)
+        run = care_report(days=days, weeks=weeks)
     except (ConfigError, StoreError) as exc:
         raise _fail(str(exc)) from None
     except OSError as exc:  # the report folder cannot be written
         raise _fail(f"cannot write the report page: {exc}", code=1) from None
-    print_report(out, run.report, run.html_path)
+    if format == ReportFormat.JSON:
+        document = report_document(run.report, run.html_path)
+        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        return
+    print_report(out, run.report, run.html_path, compare=compare)
 
 
 @app.command("serve")
@@ -275,7 +297,6 @@ def status(
     Exit status: 0 the status was printed; 1 the database cannot be read; 2 a bad
     setting; 3 no CARE run has used this database yet (nothing to report, stdout empty).
     """
-    import json
     import logging
     from datetime import UTC, datetime
 
