@@ -30,6 +30,7 @@ class Figure:
     basis: Callable[[Metrics], int]  # what the figure counts over (e.g. waits)
     basis_noun: str  # "ticket", "wait", "survey", ...
     counted: str  # how it is counted; `{interactions}` and friends from `Thresholds`
+    short: str = ""  # in a sentence: "first-reply p90", "next-reply breaches"
 
     def definition(self, t: Thresholds) -> str:
         return self.counted.format(
@@ -55,6 +56,7 @@ def _figure(
     rate: Callable[[Metrics], Rate],
     noun: str,
     counted: str,
+    short: str,
 ) -> Figure:
     return Figure(
         key,
@@ -66,6 +68,7 @@ def _figure(
         lambda m: rate(m).total,
         noun,
         counted,
+        short,
     )
 
 
@@ -80,6 +83,7 @@ FIRST_REPLY_P50 = Figure(
     "answered ticket",
     "first agent reply − creation, over the tickets created in the period that have a "
     "first agent reply: the middle value",
+    short="first-reply median",
 )
 FIRST_REPLY_P90 = Figure(
     "first_reply_p90",
@@ -92,6 +96,7 @@ FIRST_REPLY_P90 = Figure(
     "answered ticket",
     "as the median, the time 90 % of the answered tickets were answered within "
     "(interpolated between the closest ranks)",
+    short="first-reply p90",
 )
 FIRST_REPLY_BREACHED = _figure(
     "first_reply_breached",
@@ -102,6 +107,7 @@ FIRST_REPLY_BREACHED = _figure(
     "tickets created in the period whose first agent reply came after the response target "
     "of their priority, or that are still new or open past it with none, or that a poll "
     "found breached / tickets created in the period",
+    short="first-reply breaches",
 )
 NEXT_REPLY_BREACHED = _figure(
     "next_reply_breached",
@@ -112,6 +118,7 @@ NEXT_REPLY_BREACHED = _figure(
     "waits for a reply to a requester's later message (one each time the requester writes "
     "after an agent's public reply) that started in the period and lasted past the target "
     "(still waiting: up to the report's end), or that a poll found breached / those waits",
+    short="next-reply breaches",
 )
 ESCALATED = _figure(
     "escalated",
@@ -120,6 +127,7 @@ ESCALATED = _figure(
     lambda m: m.escalated,
     "ticket",
     "tickets escalated by resolve.two_interactions / tickets created in the period",
+    short="escalations",
 )
 SOLVED_IN_TWO = _figure(
     "solved_in_two",
@@ -129,6 +137,7 @@ SOLVED_IN_TWO = _figure(
     "solved ticket",
     "solved or closed tickets with at most {interactions} public agent replies / solved or "
     "closed tickets (created in the period)",
+    short="tickets solved within {interactions} interactions",
 )
 REOPENED = _figure(
     "reopened",
@@ -137,6 +146,7 @@ REOPENED = _figure(
     lambda m: m.reopened,
     "ticket",
     "tickets reopened at least once / tickets created in the period",
+    short="reopened tickets",
 )
 PASSED_AROUND = _figure(
     "passed_around",
@@ -146,6 +156,7 @@ PASSED_AROUND = _figure(
     "ticket",
     "tickets tagged by resolve.passed_around, or moved between groups ≥ {group_hops} times "
     "or between agents ≥ {assignee_hops} times / tickets created in the period",
+    short="tickets passed around",
 )
 SURVEY_ANSWERED = _figure(
     "survey_answered",
@@ -154,6 +165,7 @@ SURVEY_ANSWERED = _figure(
     lambda m: m.survey_response,
     "survey",
     "surveys sent in the period that have an answer (by now) / surveys sent in the period",
+    short="survey answers",
 )
 SURVEY_YES = _figure(
     "survey_yes",
@@ -162,6 +174,7 @@ SURVEY_YES = _figure(
     lambda m: m.survey_solved,
     "answer",
     "answers “Yes, solved” / answers, of the surveys sent in the period",
+    short="“Yes, solved” answers",
 )
 
 KEY_FIGURES: tuple[Figure, ...] = (

@@ -4,7 +4,7 @@ about each CARE rule (outcomes), and the three biggest problems of the window, o
 each (bottlenecks). Pure functions of the report.
 
 - Direction: the window beside the window before (same length). A change smaller than
-  5 % of a duration or 1 point of a share reads "about the same".
+  5 % of a duration or 1 point of a share reads "≈ same".
 - Consistency: an agent (or group) is far from the team when, with at least
   `min_tickets` behind the figure, a duration is 1.5× the team's or more (or ⅔ or
   less), or a share is 15 points or more away. Fewer: a small sample, listed, not ranked.
@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from care.domain.figures import KEY_FIGURES, Figure, label
+from care.domain.figures import KEY_FIGURES, Figure
 from care.domain.metrics import Rate
 from care.domain.report import Report, Scope
 from care.domain.scopes import SPLITS, OutcomeCounts
@@ -190,8 +190,8 @@ def _worsened(report: Report) -> Iterable[Bottleneck]:
             if f.unit == "share":
                 score = abs(new - old) * basis
                 was, now = f.count(before.metrics), f.count(group.metrics)
-                what = f"{label(f, t)[0].lower()}{label(f, t)[1:]}"
-                how = _how(was, now)
+                what = f.short.format(interactions=t.interactions)
+                how = _how(f, was, now)
                 line = (
                     f"{group.label}: {what} {how} {_against(report)} "
                     f"({was} → {now}; {_pct(old)} → {_pct(new)})"
@@ -199,7 +199,7 @@ def _worsened(report: Report) -> Iterable[Bottleneck]:
             else:
                 score = abs(new - old) / t.target_s * basis
                 line = (
-                    f"{group.label}: {label(f, t).lower()} went from {duration(old)} to "
+                    f"{group.label}: {f.short} rose from {duration(old)} to "
                     f"{duration(new)} {_against(report)}"
                 )
             yield Bottleneck(group, line, score)
@@ -226,7 +226,10 @@ def _against(report: Report) -> str:
     return "week on week" if days == 7 else f"against the {days} days before"
 
 
-def _how(was: int, now: int) -> str:
+def _how(figure: Figure, was: int, now: int) -> str:
+    """How a share's numerator moved: more of a bad thing, or less of a good one."""
+    if figure.better == "higher":
+        return "halved" if now * 2 <= was else "fell"
     if was and now >= 3 * was:
         return "tripled"
     if was and now >= 2 * was:

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 from care.domain.figures import (
     ESCALATED,
-    FIRST_REPLY_BREACHED,
     FIRST_REPLY_P90,
     KEY_FIGURES,
     SOLVED_IN_TWO,
@@ -33,9 +32,9 @@ from care.domain.wording import duration
 from care.report import charts
 from care.report import format as fmt
 
-VERDICT_WORDS = {"better": "▲ better", "worse": "▼ worse", "same": "about the same", "—": "—"}
+VERDICT_WORDS = {"better": "▲ better", "worse": "▼ worse", "same": "≈ same", "—": "—"}
 # The few figures that fit a phone's width, for the tables of groups and agents.
-COMPACT = (FIRST_REPLY_P90, FIRST_REPLY_BREACHED, ESCALATED, SOLVED_IN_TWO, SURVEY_YES)
+COMPACT = (FIRST_REPLY_P90, SOLVED_IN_TWO, SURVEY_YES)
 
 
 def value_text(figure: Figure, metrics: Metrics | None) -> str:
@@ -60,7 +59,7 @@ class DirectionRow:
     figure: str
     before: str
     now: str
-    verdict: str  # "▲ better", "▼ worse", "about the same", "—"
+    verdict: str  # "▲ better", "▼ worse", "≈ same", "—"
     sparkline: str | None  # inline SVG
 
 
@@ -72,8 +71,8 @@ def direction_rows(report: Report) -> list[DirectionRow]:
         rows.append(
             DirectionRow(
                 label(f, report.thresholds),
-                value_text(f, before),
-                value_text(f, report.overall.metrics),
+                short_text(f, before) if before else fmt.NONE,
+                short_text(f, report.overall.metrics),
                 VERDICT_WORDS[change.verdict],
                 charts.sparkline_svg(trend(report, f)),
             )
@@ -97,10 +96,14 @@ def trend(report: Report, figure: Figure) -> charts.Trend:
     )
 
 
-def trend_charts(report: Report) -> list[str]:
-    """One chart per key figure with something to draw (none all zero, none empty)."""
-    drawn = (charts.trend_svg(trend(report, f), id=f"trend-{f.key}") for f in KEY_FIGURES)
-    return [svg for svg in drawn if svg]
+def trend_charts(report: Report) -> list[tuple[str, str]]:
+    """(figure, chart) for each key figure with something to draw (none all zero, none
+    empty)."""
+    drawn = (
+        (label(f, report.thresholds), charts.trend_svg(trend(report, f), id=f"trend-{f.key}"))
+        for f in KEY_FIGURES
+    )
+    return [(name, svg) for name, svg in drawn if svg]
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +121,7 @@ def consistency(report: Report, scopes: Sequence[Scope], kind: str) -> Consisten
         found = spread(report, scopes, figure)
         for outlier in found.far[:3]:
             callouts.append(
-                f"{outlier.scope.label}: {label(figure, t).lower()} "
+                f"{outlier.scope.label}: {figure.short.format(interactions=t.interactions)} "
                 f"{_short(figure, outlier.value)} against the team's {_short(figure, outlier.team)}"
             )
     enough = [s for s in scopes if s.metrics.tickets >= report.min_tickets]
@@ -209,7 +212,7 @@ def definitions(t: Thresholds) -> list[tuple[str, str]]:
         (
             "direction",
             "the window beside the window of the same length just before it; a change "
-            "under 5 % of a time or under 1 point of a share reads “about the same”",
+            "under 5 % of a time or under 1 point of a share reads “≈ same”",
         ),
         (
             "trend",
