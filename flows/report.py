@@ -4,19 +4,23 @@ page (what each figure counts: `care.domain.figures`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from prefect import flow, get_run_logger
 
+from care.domain.alerts import digest_alert
+from care.domain.insights import bottlenecks
 from care.domain.metrics import Thresholds
 from care.domain.periods import ReportPeriods
 from care.domain.report import Report, report_from_scopes
+from care.outbound.alert_channels import open_channel_names, send_everywhere
+from care.report.format import window
 from care.report.html import write_html
 from care.report.markdown import render_markdown
-from care.settings.load import Settings, load_settings
+from care.settings.load import ConfigError, Settings, load_settings
 from care.store import Store
 from flows.artifacts import publish, published_on_failure
 from flows.summary import escape, failure_lines
@@ -34,6 +38,7 @@ class ReportRun:
     report: Report
     html_path: Path  # the standalone page
     markdown: str  # the artifact's text
+    digest_errors: dict[str, str] | None = None  # channel -> error; None: no digest sent
 
 
 KEY, DESCRIPTION = "care-report", "CARE report"
@@ -44,17 +49,23 @@ def care_report(
     days: int = 7,
     weeks: int | None = None,
     out_dir: str | None = None,
+    digest: bool = False,
     config: str | None = None,
     overrides: dict[str, Any] | None = None,
 ) -> ReportRun:
     """Report on the `days` days up to now beside the `days` before, with a trend of
     `weeks` weeks (default: `[report] weeks`, 12); the page goes to `out_dir`, by default
-    `[report] dir` of care.toml ("reports"). `config`: the care.toml to read (default:
-    CARE_CONFIG, else ./care.toml); `overrides`: its keys for this run (never a secret)."""
+    `[report] dir` of care.toml ("reports"). `digest`: also send the bottleneck lines and
+    the page's link to the alert channels (the weekly digest). `config`: the care.toml to
+    read (default: CARE_CONFIG, else ./care.toml); `overrides`: its keys for this run
+    (never a secret)."""
     done: list[str] = []  # the steps a failed run got through, for its artifact
     with published_on_failure(KEY, DESCRIPTION, partial(failed_markdown, done)):
         settings = load_settings(config, overrides=overrides)
         run = _report(days, weeks, out_dir, done, settings)
+        if digest:
+            run = replace(run, digest_errors=send_digest(run, settings))
+            done.append("sent the digest")
     publish(KEY, run.markdown, DESCRIPTION)
     get_run_logger().info(
         "care-report: %d tickets, %d surveys sent; page %s",
@@ -100,6 +111,29 @@ def _report(
     path = write_html(report, folder, settings.policy.templates_dir).resolve()
     done.append(f"wrote the HTML page {path}")
     return ReportRun(report, path, render_markdown(report, page=path))
+
+
+def send_digest(run: ReportRun, settings: Settings) -> dict[str, str]:
+    """The bottleneck lines and the page's link to every alert channel; each failing
+    channel's error. No channel, or every channel failing: the run fails, so the
+    missing digest shows in the Prefect UI."""
+    if not settings.alerts.enabled:
+        raise ConfigError(
+            "the digest has nowhere to go: set CARE_SLACK_WEBHOOK_URL, CARE_ALERT_WEBHOOK_URL "
+            "or [alerts] prefect_block"
+        )
+    base = settings.report.base_url
+    link = base + run.html_path.name if base else str(run.html_path)
+    report = run.report
+    lines = [b.line for b in bottlenecks(report)]
+    alert = digest_alert(lines, link, window(report), report.end, report.days)
+    errors = send_everywhere(settings.alerts, alert)
+    log = get_run_logger()
+    for channel, error in errors.items():
+        log.warning("digest not delivered to %s: %s", channel, error)
+    if errors and len(errors) == len(open_channel_names(settings)):
+        raise RuntimeError(f"the digest reached no channel: {'; '.join(errors.values())}")
+    return errors
 
 
 def failed_markdown(done: list[str], error: str) -> str:

@@ -3,7 +3,9 @@
 That file is the one place they are named: `prefect deploy --all` reads it for the
 workers, and `care serve` reads it here and runs them in one process. A deployment
 with a `helpdesk` parameter is that helpdesk's poll, served only when the helpdesk is
-configured; every other deployment is always served. A flow's name is the `name=` of
+configured; one with `digest: true` (the weekly digest) only when an alert channel is
+configured, as it has nowhere else to go; every other deployment is always served. A
+flow's name is the `name=` of
 the `@flow` its entrypoint points at, read from the source without importing it.
 
 What `care serve` cannot run as declared (more than one schedule, a cron outside UTC,
@@ -41,8 +43,11 @@ class Schedule:
     description: str = ""
 
 
-def schedules(helpdesks: list[str], path: Path = DEPLOYMENTS_FILE) -> list[Schedule]:
-    """Every deployment for these helpdesks: their polls, in this order, then the others.
+def schedules(
+    helpdesks: list[str], path: Path = DEPLOYMENTS_FILE, *, alerts: bool = True
+) -> list[Schedule]:
+    """Every deployment for these helpdesks: their polls, in this order, then the others
+    (the digest only with `alerts`, an alert channel configured).
 
     Raises `DeploymentsFileError` when a helpdesk has no poll declared (or two)."""
     declared = declared_schedules(path)
@@ -59,7 +64,8 @@ def schedules(helpdesks: list[str], path: Path = DEPLOYMENTS_FILE) -> list[Sched
                 f"{{helpdesk: {helpdesk}}}; `care serve` needs exactly one"
             )
         chosen.extend(found)
-    return [*chosen, *(s for s in declared if "helpdesk" not in s.parameters)]
+    others = [s for s in declared if "helpdesk" not in s.parameters]
+    return [*chosen, *(s for s in others if alerts or not s.parameters.get("digest"))]
 
 
 def declared_schedules(path: Path = DEPLOYMENTS_FILE) -> list[Schedule]:

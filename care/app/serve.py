@@ -50,7 +50,7 @@ def runner_deployments(settings: Settings) -> list[Any]:
             concurrency_limit=one_at_a_time,
             description=s.description,
         )
-        for s in schedules(settings.helpdesk_names())
+        for s in schedules(settings.helpdesk_names(), alerts=settings.alerts.enabled)
     ]
 
 
@@ -66,7 +66,7 @@ def worker_deployments(settings: Settings) -> list[str]:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowFilter, FlowFilterName
 
-    planned = schedules(settings.helpdesk_names())
+    planned = schedules(settings.helpdesk_names(), alerts=settings.alerts.enabled)
     with get_client(sync_client=True) as client:
         flows = {
             f.id: f.name
@@ -120,7 +120,7 @@ def serve_until_stopped(settings: Settings, prefect_port: int, say: Callable[[st
             os.environ["PREFECT_API_URL"] = api  # for the flow-run processes too
             stack.enter_context(temporary_settings({PREFECT_API_URL: api}))
         refuse_beside_workers(settings)
-        for s in schedules(settings.helpdesk_names()):
+        for s in schedules(settings.helpdesk_names(), alerts=settings.alerts.enabled):
             when = f"every {s.interval_s // 60} min" if s.interval_s else f"cron {s.cron} UTC"
             say(f"serving {s.flow}/{served_name(s)} · {when}")
         say(f"Prefect UI: {PREFECT_UI_URL.value() or api} · Ctrl-C to stop")

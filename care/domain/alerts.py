@@ -32,6 +32,7 @@ _HEADLINES = {
     (SURVEY_ANSWER, ""): 'Customer answered "No, not yet"',
 }
 OUTAGE = "care.outage"  # an alert about CARE itself, not a ticket: `outage_alert`
+DIGEST = "care.report_digest"  # the weekly report's bottlenecks: `digest_alert`
 _EMOJI = {
     TWO_INTERACTIONS: ":rotating_light:",
     RESPONSE_SLA: ":alarm_clock:",
@@ -53,7 +54,7 @@ class Alert:
 
     @property
     def headline(self) -> str:
-        if self.rule == OUTAGE:  # its variant is the headline: `outage_alert`
+        if self.rule in (OUTAGE, DIGEST):  # its variant is the headline
             return self.variant
         kind = self.variant.split(":", 1)[0]  # an SLA breach is keyed by its wait: breached:<start>
         return _HEADLINES.get((self.rule, kind)) or f"{self.rule} {self.variant}".strip()
@@ -64,6 +65,17 @@ def outage_alert(flow: str, headline: str, reason: str, now: datetime) -> Alert:
     Idempotency-Key) is the same for the same reason, so a receiver can drop a repeat."""
     digest = hashlib.sha256(reason.encode()).hexdigest()[:16]
     return Alert(f"{OUTAGE}:{flow}:{digest}", "", "", None, OUTAGE, headline, reason, now, None)
+
+
+def digest_alert(lines: Iterable[str], link: str, window: str, end: datetime, days: float) -> Alert:
+    """The report's bottleneck lines and where the page is, for the alert channels. Keyed
+    by the window's end date and length: a rerun that day repeats the key, so a receiver
+    can drop it."""
+    numbered = [f"{i}. {line}" for i, line in enumerate(lines, 1)]
+    body = numbered or ["No bottleneck: nothing got worse and no group is past its target."]
+    reason = "\n".join([*body, f"The report: {link}"])
+    key = f"{DIGEST}:{end:%Y-%m-%d}:{days:g}d"
+    return Alert(key, "", "", None, DIGEST, f"CARE report, {window}", reason, end, None)
 
 
 def webhook_payload(alert: Alert) -> dict[str, Any]:
@@ -86,10 +98,9 @@ def webhook_payload(alert: Alert) -> dict[str, Any]:
 def slack_payload(alert: Alert) -> dict[str, Any]:
     """A Slack incoming-webhook message in mrkdwn, linking the ticket."""
     emoji = _EMOJI.get(alert.rule, ":bell:")
-    if alert.rule == OUTAGE:
-        return {
-            "text": f":warning: *{_slack_escape(alert.headline)}*\n{_slack_escape(alert.reason)}"
-        }
+    if alert.rule in (OUTAGE, DIGEST):
+        mark = ":warning:" if alert.rule == OUTAGE else ":bar_chart:"
+        return {"text": f"{mark} *{_slack_escape(alert.headline)}*\n{_slack_escape(alert.reason)}"}
     ticket = f"#{_slack_escape(alert.ticket_id)}"
     if alert.ticket_url:
         ticket = f"<{_slack_escape(alert.ticket_url)}|{ticket}>"
@@ -103,7 +114,7 @@ def slack_payload(alert: Alert) -> dict[str, Any]:
 def block_message(alert: Alert) -> tuple[str, str]:
     """(body, subject) in plain text for a Prefect notification block's `notify`."""
     subject = f"CARE: {alert.headline} ({alert.helpdesk} #{alert.ticket_id})"
-    if alert.rule == OUTAGE:
+    if alert.rule in (OUTAGE, DIGEST):
         subject = f"CARE: {alert.headline}"
     lines = [f"{alert.rule}: {alert.reason}"]
     if alert.ticket_url:

@@ -154,6 +154,13 @@ def open_channels(settings: AlertSettings, session: requests.Session) -> list[Al
     return channels
 
 
+def open_channel_names(settings: AlertSettings) -> list[str]:
+    """The names of the configured channels, in `open_channels`' order."""
+    names = [WEBHOOK] if settings.webhook_url else []
+    names += [SLACK] if settings.slack_webhook_url else []
+    return names + ([PREFECT_BLOCK] if settings.prefect_block else [])
+
+
 def send_everywhere(settings: AlertSettings, alert: Alert) -> dict[str, str]:
     """`alert` sent once to every configured channel, for alerts outside the action log
     (`outage_alert`): the caller decides it is news. Returns each failing channel's error."""

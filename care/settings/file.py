@@ -9,6 +9,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -98,6 +99,21 @@ class ReportSection(_Section):
     min_tickets: int = Field(10, ge=1, le=100_000)  # fewer behind a figure: a small sample
     came_back_days: float = Field(14, gt=0, le=365)  # a new ticket this soon: came back
     retention: RetentionSection = RetentionSection()
+    # Where the pages are served, for the link in the weekly digest ("https://…/reports/");
+    # unset: the digest names the page's path on the worker.
+    base_url: str | None = None
+
+    @field_validator("base_url")
+    @classmethod
+    def _page_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http(s) URL, e.g. https://reports.example.com/care/")
+        if parts.username or parts.password or parts.query:
+            raise ValueError("must not carry a login or a query: it is shown in the digest")
+        return value if value.endswith("/") else value + "/"
 
 
 class _ConfigFile(_Section):

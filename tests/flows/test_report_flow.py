@@ -12,12 +12,14 @@ from pathlib import Path
 import pytest
 from prefect.artifacts import Artifact
 
+from care.domain.insights import bottlenecks
 from care.domain.metrics import Rate
 from flows.poll import poll_helpdesk
 from flows.report import care_report
 from sandboxes.zendesk import ZendeskSandbox
 from sandboxes.zendesk.records import GROUP_NAMES
 from tests.flows.environment import configure, settled_past
+from tests.flows.webhooks import GENERIC_PATH, SLACK_PATH, webhook_receiver
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 TICKETS = 60
@@ -150,3 +152,45 @@ def test_a_report_on_a_store_without_tickets_says_so(database_url, tmp_path, mon
     assert run.html_path.parent == (tmp_path / "reports").resolve()
     page = run.html_path.read_text(encoding="utf-8")
     assert "No tickets in this window" in page and "<svg" not in page
+
+
+def test_the_weekly_digest_sends_the_bottlenecks_and_the_page_to_each_channel(
+    database_url, tmp_path, monkeypatch
+):
+    with webhook_receiver() as receiver, polled_sandbox(database_url, tmp_path, monkeypatch):
+        monkeypatch.setenv("CARE_ALERT_WEBHOOK_URL", receiver.url + GENERIC_PATH)
+        monkeypatch.setenv("CARE_SLACK_WEBHOOK_URL", receiver.url + SLACK_PATH)
+        overrides = {"report": {"base_url": "https://reports.acme.example/care"}}
+        run = care_report(
+            days=7, out_dir=str(tmp_path / "reports"), digest=True, overrides=overrides
+        )
+        (generic,) = receiver.on(GENERIC_PATH)
+        (slack,) = receiver.on(SLACK_PATH)
+    link = f"https://reports.acme.example/care/{run.html_path.name}"
+    lines = [b.line for b in bottlenecks(run.report)]
+    assert lines and run.digest_errors == {}
+    assert generic.body["rule"] == "care.report_digest"
+    assert generic.body["title"].startswith("CARE report, ")
+    assert generic.body["reason"].splitlines() == [
+        *(f"{i}. {line}" for i, line in enumerate(lines, 1)),
+        f"The report: {link}",
+    ]
+    assert generic.headers["Idempotency-Key"] == generic.body["idempotency_key"]
+    assert slack.body["text"].startswith(":bar_chart: *CARE report, ")
+    assert link in slack.body["text"]
+
+
+def test_a_digest_with_no_channel_fails_the_run_and_says_what_to_set(
+    database_url, tmp_path, monkeypatch
+):
+    with polled_sandbox(database_url, tmp_path, monkeypatch):
+        for name in (
+            "CARE_ALERT_WEBHOOK_URL",
+            "CARE_SLACK_WEBHOOK_URL",
+            "CARE_ALERT_PREFECT_BLOCK",
+        ):
+            monkeypatch.delenv(name, raising=False)
+        with pytest.raises(Exception, match="CARE_SLACK_WEBHOOK_URL"):
+            care_report(days=7, out_dir=str(tmp_path / "reports"), digest=True)
+    artifact = Artifact.get("care-report")
+    assert artifact is not None and "the digest has nowhere to go" in artifact.data

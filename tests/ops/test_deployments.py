@@ -31,6 +31,7 @@ BOTH = {
     "CARE_ZENDESK_OAUTH_TOKEN": "t",
     "CARE_FRESHDESK_URL": "https://acme.freshdesk.com",
     "CARE_FRESHDESK_API_KEY": "k",
+    "CARE_SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T0/B0/x",  # the digest's
 }
 
 
@@ -58,7 +59,8 @@ def test_prefect_yaml_declares_a_poll_per_helpdesk_and_the_others_once():
     others = [d["entrypoint"] for d in declared if d not in polls]
     assert sorted(others) == [
         "flows/outreach.py:proactive_outreach",
-        "flows/report.py:care_report",
+        "flows/report.py:care_report",  # daily
+        "flows/report.py:care_report",  # the weekly digest
         "flows/surveys.py:dispatch_surveys",
     ]
     for row in declared:
@@ -101,7 +103,9 @@ def test_care_serve_polls_only_the_configured_helpdesks(tmp_path):
     env = {k: v for k, v in BOTH.items() if "FRESHDESK" in k}
     names = [d.name for d in runner_deployments(settings_for(tmp_path, env))]
     assert names == ["serve-freshdesk", "serve-every-15-min", "serve-daily", "serve-every-5-min"]
-    assert [s.name for s in schedules([])] == ["every-15-min", "daily", "every-5-min"]
+    assert [s.name for s in schedules([], alerts=False)] == ["every-15-min", "daily", "every-5-min"]
+    everything = ["every-15-min", "daily", "weekly-digest", "every-5-min"]
+    assert [s.name for s in schedules([])] == everything  # the digest: with an alert channel
     assert [s.name for s in schedules(["freshdesk", "zendesk"])][:2] == ["freshdesk", "zendesk"]
 
 

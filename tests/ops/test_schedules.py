@@ -87,6 +87,7 @@ def test_the_scheduler_creates_runs_and_a_worker_completes_one(tmp_path):
         names = deployment_names(api)
         assert sorted(names.values()) == [
             "care-report/daily",
+            "care-report/weekly-digest",
             "dispatch-surveys/every-15-min",
             "poll-helpdesk/freshdesk",
             "poll-helpdesk/zendesk",
