@@ -14,8 +14,10 @@ each (bottlenecks). Pure functions of the report.
   another ticket within `came_back_days` of the solve.
 - Bottlenecks: per group, each figure that got worse against the window before, scored
   by how many more tickets (waits, answers) it touched at the new rate than it would
-  have at the old one; then, to fill three lines, the slowest first replies against the
-  target and the groups nobody answered.
+  have at the old one — for a time, the tickets the percentile speaks for (half of them
+  for the median, a tenth for p90) times how much of a target later they were, at most
+  one; then, to fill three lines, the slowest first replies against the target and the
+  groups nobody answered. One line per group.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ from care.domain.scopes import SPLITS, OutcomeCounts
 from care.domain.wording import duration
 
 FAR_RATIO, FAR_POINTS = 1.5, 0.15
+# The share of the answered tickets a time percentile speaks for: a slower median is half
+# of them later, a slower p90 the slowest tenth.
+_TICKETS_BEHIND = {"first_reply_p50": 0.5, "first_reply_p90": 0.1}
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +202,8 @@ def _worsened(report: Report) -> Iterable[Bottleneck]:
                     f"({was} → {now}; {_pct(old)} → {_pct(new)})"
                 )
             else:
-                score = abs(new - old) / t.target_s * basis
+                late = min(abs(new - old) / t.target_s, 1.0)
+                score = late * basis * _TICKETS_BEHIND.get(f.key, 0.5)
                 line = (
                     f"{group.label}: {f.short} rose from {duration(old)} to "
                     f"{duration(new)} {_against(report)}"
