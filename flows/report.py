@@ -4,7 +4,9 @@ page (what each figure counts: `care.domain.figures`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,10 +18,13 @@ from care.domain.insights import bottlenecks
 from care.domain.metrics import Thresholds
 from care.domain.periods import ReportPeriods
 from care.domain.report import Report, report_from_scopes
+from care.domain.retention import RetentionFigures, SupportContact, retention_outcomes
+from care.domain.scopes import SPLITS, Happened
 from care.outbound.alert_channels import open_channel_names, send_everywhere
 from care.report.format import window
 from care.report.html import write_html
 from care.report.markdown import render_markdown
+from care.report.retention import RetentionError, retention_from_settings
 from care.settings.load import ConfigError, Settings, load_settings
 from care.store import Store
 from flows.artifacts import publish, published_on_failure
@@ -94,6 +99,8 @@ def _report(
         agents = agent_names(settings, store)
         link_days = settings.policy.rules.proactive_outreach.link_days
         outreach = store.outreach_activity(periods.start, periods.end, link_days)
+        store_contacts = partial(store.report_contacts, periods, thresholds)
+        retention, retention_error = _retention(settings, store_contacts)
     report = report_from_scopes(
         scopes,
         periods.start,
@@ -106,11 +113,32 @@ def _report(
         outcomes=outcomes,
         min_tickets=options.min_tickets,
     )
+    report = replace(report, retention=retention, retention_error=retention_error)
     done.append(f"computed the metrics of {report.overall.metrics.tickets} tickets")
     folder = Path(out_dir or settings.report_dir)
     path = write_html(report, folder, settings.policy.templates_dir).resolve()
     done.append(f"wrote the HTML page {path}")
     return ReportRun(report, path, render_markdown(report, page=path))
+
+
+def _retention(
+    settings: Settings, contacts: Callable[[], list[tuple[str | None, datetime, Happened]]]
+) -> tuple[RetentionFigures | None, str | None]:
+    """Repurchase and churn after the window's solved tickets, when `[report.retention]`
+    names a history; a history that cannot be read is reported, not fatal (the rest of the
+    report stands)."""
+    try:
+        data = retention_from_settings(settings)
+    except RetentionError as exc:
+        get_run_logger().warning("retention history not read: %s", exc)
+        return None, str(exc)
+    if data is None or settings.retention is None:
+        return None, None
+    support = [
+        SupportContact(email, at, {name: happened.of(name) for name in SPLITS})
+        for email, at, happened in contacts()
+    ]
+    return retention_outcomes(support, data, settings.retention.windows_days), None
 
 
 def send_digest(run: ReportRun, settings: Settings) -> dict[str, str]:

@@ -24,6 +24,7 @@ from care.domain.metrics import (
 )
 from care.domain.metrics import Scope as Scope
 from care.domain.periods import CURRENT, PREVIOUS, Period
+from care.domain.retention import RetentionFigures
 from care.domain.scopes import Happened, Level, OutcomeCounts, ScopeKey
 
 Names = Mapping[tuple[str, str], str]  # (helpdesk, id) -> name
@@ -59,6 +60,8 @@ class Report:
     agents: tuple[Scope, ...] = ()  # per helpdesk and assignee
     outcomes: tuple[tuple[Happened, OutcomeCounts], ...] = ()
     min_tickets: int = 10  # fewer than this: labelled a small sample, never ranked
+    retention: RetentionFigures | None = None  # with a retention history configured
+    retention_error: str | None = None  # the history could not be read: why
 
     @property
     def days(self) -> float:

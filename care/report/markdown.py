@@ -91,12 +91,14 @@ def _outcomes(report: Report) -> list[str]:
     rows = sections.outcome_rows(report)
     if not rows:
         return []
-    headers = sections.outcome_headers(report.thresholds)
-    lines = ["## Outcomes", "", "| " + " | ".join(headers) + " |", "|---|---:|---:|---:|"]
+    headers = sections.outcome_headers(report)
+    lines = ["## Outcomes", "", "| " + " | ".join(headers) + " |"]
+    lines.append("|---|" + "---:|" * (len(headers) - 1))
     for row in rows:
-        cells = (row.what, row.solved, row.yes, row.came_back)
+        cells = (row.what, row.solved, row.yes, row.came_back, *row.retention)
         lines.append("| " + " | ".join(_escape(c) for c in cells) + " |")
-    return [*lines, ""]
+    note = sections.retention_note(report)
+    return [*lines, "", *([_escape(note), ""] if note else [])]
 
 
 def _table(report: Report, first: str, scopes: Iterable[Scope]) -> list[str]:

@@ -27,6 +27,7 @@ from care.domain.insights import (
 )
 from care.domain.metrics import Metrics, Rate, Thresholds
 from care.domain.report import Report, Scope
+from care.domain.retention import GroupFigures
 from care.domain.scopes import OutcomeCounts
 from care.domain.wording import duration
 from care.report import charts
@@ -159,32 +160,60 @@ class OutcomeRow:
     solved: str
     yes: str
     came_back: str
+    retention: tuple[str, ...] = ()  # repurchased within each window, churned after
 
 
 def outcome_rows(report: Report) -> list[OutcomeRow]:
     """Every solved ticket of the window, then both sides of each split."""
     if not report.outcomes:
         return []
-    rows = [_outcome_row("all solved tickets", outcome_total(report))]
+    r = report.retention
+    rows = [_outcome_row("all solved tickets", outcome_total(report), r.all if r else None)]
+    n = report.thresholds.interactions
     for split in outcome_splits(report):
         happened, did_not = SPLIT_WORDS[split.split]
-        n = report.thresholds.interactions
-        rows.append(_outcome_row(happened.format(n=n), split.yes))
-        rows.append(_outcome_row(did_not.format(n=n), split.no))
+        sides = r.splits.get(split.split, {}) if r else {}
+        rows.append(_outcome_row(happened.format(n=n), split.yes, sides.get(True)))
+        rows.append(_outcome_row(did_not.format(n=n), split.no, sides.get(False)))
     return rows
 
 
-def _outcome_row(what: str, c: OutcomeCounts) -> OutcomeRow:
-    return OutcomeRow(what, f"{c.solved:,}", fmt.rate(yes_share(c)), fmt.rate(came_back_share(c)))
+def _outcome_row(what: str, c: OutcomeCounts, kept: GroupFigures | None) -> OutcomeRow:
+    retention = ()
+    if kept is not None:
+        retention = (*(fmt.rate(r) for _, r in sorted(kept.repurchased.items())),)
+        retention += (fmt.rate(kept.churned),)
+    return OutcomeRow(
+        what, f"{c.solved:,}", fmt.rate(yes_share(c)), fmt.rate(came_back_share(c)), retention
+    )
 
 
-def outcome_headers(t: Thresholds) -> list[str]:
-    return [
+def outcome_headers(report: Report) -> list[str]:
+    t = report.thresholds
+    headers = [
         "what happened",
         "solved tickets",
         "“Yes, solved”",
         f"came back within {t.came_back_days:g} days",
     ]
+    if report.retention:
+        r = report.retention
+        headers += [f"bought again within {d} days" for d in r.windows_days]
+        headers.append(f"churned within {r.churn_window_days} days")
+    return headers
+
+
+def retention_note(report: Report) -> str | None:
+    """What the reader should know about the retention columns, if anything."""
+    if report.retention_error:
+        return f"The retention history could not be read: {report.retention_error}"
+    r = report.retention
+    if r is None:
+        return None
+    return (
+        f"Retention: {r.all.matched.count:,} of {r.all.matched.total:,} contacts matched to "
+        f"a customer of the history ({r.unmatched:,} not); shares are of the matched ones."
+    )
 
 
 def definitions(t: Thresholds) -> list[tuple[str, str]]:

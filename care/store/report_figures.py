@@ -151,6 +151,7 @@ def ticket_facts(periods: ReportPeriods, thresholds: Thresholds) -> Any:
         s.requester_id,
         s.requester_email,
         s.ticket_id,
+        s.created_at,
         s.solved_at,
         answered_after.label("answered_after"),
         _flag(_has_action(TWO_INTERACTIONS)).label("escalated"),
@@ -234,6 +235,26 @@ def outcome_counts(
         Happened(*(bool(x) for x in row[:4])): OutcomeCounts(*(int(n) for n in row[4:]))
         for row in conn.execute(query)
     }
+
+
+def solved_contacts(
+    conn: Connection, periods: ReportPeriods, thresholds: Thresholds
+) -> Iterable[tuple[str | None, Any, Happened]]:
+    """(requester e-mail, solved at, what happened) of each solved ticket created in the
+    window: the support contacts an optional retention history is matched against."""
+    facts = ticket_facts(periods, thresholds).subquery("facts")
+    f = facts.c
+    breached = or_(f.first_breached == 1, f.next_breached == 1)
+    query = select(
+        f.requester_email,
+        func.coalesce(f.solved_at, f.created_at),
+        _flag(breached),
+        f.escalated,
+        f.passed_around,
+        f.solved_within,
+    ).where(f.window == periods.current.code, f.solved == 1)
+    for email, solved_at, *flags in conn.execute(query.execution_options(yield_per=5000)):
+        yield email, solved_at, Happened(*(bool(x) for x in flags))
 
 
 def _came_back(f: Any, thresholds: Thresholds) -> ColumnElement[bool]:

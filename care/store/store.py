@@ -413,6 +413,13 @@ class Store(SurveyMethods, ErrorEventMethods):
         with self._read() as conn:
             return report_figures.scope_counts(conn, periods, thresholds)
 
+    def report_contacts(
+        self, periods: ReportPeriods, thresholds: Thresholds
+    ) -> list[tuple[str | None, datetime, Happened]]:
+        """(e-mail, solved at, what happened) of the window's solved tickets."""
+        with self._read() as conn:
+            return list(report_figures.solved_contacts(conn, periods, thresholds))
+
     def report_outcomes(
         self, periods: ReportPeriods, thresholds: Thresholds
     ) -> dict[Happened, OutcomeCounts]:
