@@ -236,6 +236,8 @@ def _how(figure: Figure, was: int, now: int) -> str:
     """How a share's numerator moved: more of a bad thing, or less of a good one."""
     if figure.better == "higher":
         return "halved" if now * 2 <= was else "fell"
+    if was and now >= 4 * was:
+        return f"rose {now / was:.0f}-fold"
     if was and now >= 3 * was:
         return "tripled"
     if was and now >= 2 * was:

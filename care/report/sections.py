@@ -35,7 +35,11 @@ from care.report import format as fmt
 
 VERDICT_WORDS = {"better": "▲ better", "worse": "▼ worse", "same": "≈ same", "—": "—"}
 # The few figures that fit a phone's width, for the tables of groups and agents.
-COMPACT = (FIRST_REPLY_P90, SOLVED_IN_TWO, SURVEY_YES)
+COMPACT = (
+    (FIRST_REPLY_P90, "first reply p90"),
+    (SOLVED_IN_TWO, "solved in {interactions}"),
+    (SURVEY_YES, "“Yes”"),
+)
 
 
 def value_text(figure: Figure, metrics: Metrics | None) -> str:
@@ -129,11 +133,8 @@ def consistency(report: Report, scopes: Sequence[Scope], kind: str) -> Consisten
     few = [s for s in scopes if 0 < s.metrics.tickets < report.min_tickets]
     return Consistency(
         callouts,
-        [kind, "tickets", *(label(f, t) for f in COMPACT)],
-        [
-            [s.label, f"{s.metrics.tickets:,}", *(short_text(f, s.metrics) for f in COMPACT)]
-            for s in enough
-        ],
+        [kind, "tickets", *(h.format(interactions=t.interactions) for _, h in COMPACT)],
+        [_compact_row(s) for s in enough],
         (
             f"Fewer than {report.min_tickets} tickets, so not compared: "
             + ", ".join(f"{s.label} ({s.metrics.tickets})" for s in few)
@@ -145,7 +146,7 @@ def consistency(report: Report, scopes: Sequence[Scope], kind: str) -> Consisten
 
 def _compact_row(scope: Scope) -> list[str]:
     m = scope.metrics
-    return [scope.label, f"{m.tickets:,}", *(short_text(f, m) for f in COMPACT)]
+    return [scope.label, f"{m.tickets:,}", *(short_text(f, m) for f, _ in COMPACT)]
 
 
 def _short(figure: Figure, value: float) -> str:
