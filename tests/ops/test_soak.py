@@ -25,16 +25,26 @@ def soak_module():
 
 
 class FakeZendesk:
-    """Just what the checks read: tickets' tags and comments."""
+    """Just what the checks read: tickets' tags, subjects and comments, and the tickets
+    created through the API (proactive outreach)."""
 
-    def __init__(self, tags: list[str], bodies: list[str]) -> None:
+    def __init__(
+        self, tags: list[str], bodies: list[str], created: dict[int, str] | None = None
+    ) -> None:
         self._tags, self._bodies = tags, bodies
+        self._created = created or {}  # ticket id -> subject, tagged care_outreach
 
     def ticket(self, ticket_id: int) -> dict:
+        if ticket_id in self._created:
+            subject = self._created[ticket_id]
+            return {"id": ticket_id, "tags": ["care_outreach"], "subject": subject}
         return {"id": ticket_id, "tags": self._tags}
 
     def comments(self, ticket_id: int) -> list[dict]:
         return [{"body": body} for body in self._bodies]
+
+    def created_tickets(self) -> list[int]:
+        return list(self._created)
 
 
 def recorded(tmp_path: Path) -> str:
@@ -129,3 +139,42 @@ def test_two_soak_runs_lose_and_duplicate_nothing(tmp_path, monkeypatch):
     for outcome in outcomes:
         assert outcome.clean, (outcome.line(), outcome.problems)
         assert outcome.actions > 0 and outcome.notes > 0
+
+
+def outreach_rows(tmp_path: Path, state: str, ticket_id: str | None) -> str:
+    url = f"sqlite:///{tmp_path / 'care.db'}"
+    Store.open(url).close()
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO outreach (key, helpdesk, customer_email, fingerprint, state, "
+                "subject, body, public, tags, facts, intended_at, attempts, ticket_id) VALUES "
+                "('k1', 'zendesk', 'ana@example.com', '4512', :state, 'About it', 'b', false, "
+                "'[]', 'f', '2026-12-01 00:00:00', 0, :ticket)"
+            ),
+            {"state": state, "ticket": ticket_id},
+        )
+    engine.dispose()
+    return url
+
+
+@pytest.mark.parametrize(
+    ("state", "recorded", "created", "expected"),
+    [
+        ("opened", "50", {50: "About it"}, (0, 0)),
+        ("opened", "50", {50: "About it", 51: "About it"}, (0, 1)),  # a second ticket
+        ("intended", None, {50: "About it"}, (1, 1)),  # never recorded: lost, and a stray
+        ("opened", "50", {50: "Something else"}, (1, 0)),  # recorded with the wrong ticket
+    ],
+    ids=["clean", "second-ticket", "left-intended", "wrong-ticket"],
+)
+def test_the_outreach_checks_catch_what_they_claim(tmp_path, state, recorded, created, expected):
+    soak = soak_module()
+    outcome = soak.Outcome(seed=1, vendor="zendesk")
+    (tmp_path / "outbox").mkdir()
+    url = outreach_rows(tmp_path, state, recorded)
+    soak.Soak(tmp_path, "http://unused", None)._check(
+        outcome, FakeZendesk([], [], created), "zendesk", url, tmp_path, {}
+    )
+    assert (outcome.lost, outcome.duplicated) == expected, outcome.problems
