@@ -272,13 +272,7 @@ def _next_reply_counts(
 ) -> dict[Fine, WaitCounts]:
     w, s = waits.c, snapshots.c
     breached = _next_breached_condition(periods, thresholds)
-    keys = (
-        period_of(w.started_at, periods.windows).label("window"),
-        period_of(w.started_at, periods.trend).label("week"),
-        w.helpdesk,
-        func.coalesce(w.end_group_id, w.group_id).label("grp"),
-        s.assignee_id.label("agent"),
-    )
+    keys = _fine(w.started_at, periods, w.helpdesk, func.coalesce(w.end_group_id, w.group_id))
     query = (
         select(*keys, func.count(), _sum(_flag(breached)))
         .select_from(
@@ -307,25 +301,17 @@ def _next_breached_condition(periods: ReportPeriods, thresholds: Thresholds) -> 
 def _next_wait_breached(periods: ReportPeriods, thresholds: Thresholds) -> Any:
     """The ticket (of the outer query) had a next-reply wait breached."""
     w, s = waits.c, snapshots.c
-    until = func.coalesce(w.ended_at, literal(periods.end, w.started_at.type))
-    lasted = seconds_between(w.started_at, until)
     return exists().where(
         w.helpdesk == s.helpdesk,
         w.ticket_id == s.ticket_id,
         w.kind == WaitKind.NEXT_REPLY.value,
-        or_(w.breached_at.is_not(None), lasted > target_of(s.priority, thresholds)),
+        _next_breached_condition(periods, thresholds),
     )
 
 
 def _survey_counts(conn: Connection, periods: ReportPeriods) -> dict[Fine, SurveyCounts]:
     o, s, a = outbox.c, snapshots.c, answers.c
-    keys = (
-        period_of(o.sent_at, periods.windows).label("window"),
-        period_of(o.sent_at, periods.trend).label("week"),
-        o.helpdesk,
-        func.coalesce(s.first_reply_group_id, s.group_id).label("grp"),
-        s.assignee_id.label("agent"),
-    )
+    keys = _fine(o.sent_at, periods, o.helpdesk, func.coalesce(s.first_reply_group_id, s.group_id))
     query = (
         select(*keys, func.count(), func.count(a.ticket_id), _sum(_flag(a.answer == "solved")))
         .select_from(
@@ -344,6 +330,17 @@ def _survey_counts(conn: Connection, periods: ReportPeriods) -> dict[Fine, Surve
         tuple(fine): SurveyCounts(int(n), int(answered), int(yes))  # type: ignore[misc]
         for *fine, n, answered, yes in conn.execute(query)
     }
+
+
+def _fine(moment: Any, periods: ReportPeriods, helpdesk: Any, group: Any) -> tuple[Any, ...]:
+    """The finest keys counts are grouped by: (window, week, helpdesk, group, agent)."""
+    return (
+        period_of(moment, periods.windows).label("window"),
+        period_of(moment, periods.trend).label("week"),
+        helpdesk,
+        group.label("grp"),
+        snapshots.c.assignee_id.label("agent"),
+    )
 
 
 def _scopes(fine: Fine) -> Iterable[ScopeKey]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import os
 import shutil
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,37 +15,13 @@ import pytest
 
 from care.store import Store
 from flows.report import care_report
+from tests.flows.browser import chromium
 from tests.report.history import GROUPS, seed_history
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
 DOCS = Path(__file__).parents[2] / "docs"
 PHONE, DESKTOP = (390, 844), (1280, 900)
-
-
-def chromium(size: tuple[int, int], phone: bool) -> Iterator:
-    driver_path = shutil.which("chromedriver")
-    if driver_path is None:
-        if os.environ.get("CARE_REQUIRE_BROWSER"):
-            pytest.fail("chromedriver is not installed (apt-get install chromium-driver)")
-        pytest.skip("no chromedriver here: .ci/run installs Debian's chromium-driver")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage"):
-        options.add_argument(argument)
-    if phone:
-        metrics = {"width": size[0], "height": size[1], "pixelRatio": 2}
-        options.add_experimental_option("mobileEmulation", {"deviceMetrics": metrics})
-    else:
-        options.add_argument(f"--window-size={size[0]},{size[1]}")
-    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
-    driver.set_page_load_timeout(30)
-    try:
-        yield driver
-    finally:
-        driver.quit()
 
 
 @pytest.fixture
@@ -82,9 +57,7 @@ def full_page(driver, path: Path, scale: float = 1) -> None:
 def test_the_report_fits_a_phone_and_reads_in_order(page: Path, tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
 
-    driver_factory = chromium(PHONE, phone=True)
-    driver = next(driver_factory)
-    try:
+    with chromium(PHONE, phone=True) as driver:
         driver.get(page.as_uri())
         viewport = driver.execute_script("return window.innerWidth")
         overflow = driver.execute_script("return document.documentElement.scrollWidth")
@@ -106,22 +79,16 @@ def test_the_report_fits_a_phone_and_reads_in_order(page: Path, tmp_path: Path) 
         assert len(trends) >= 8 and all(t.size["width"] <= viewport for t in trends)
         shot = tmp_path / "report-phone.png"
         full_page(driver, shot, scale=0.5)
-    finally:
-        driver_factory.close()
     if os.environ.get("CARE_UPDATE_SCREENSHOTS"):
         shutil.copyfile(shot, DOCS / "report-phone.png")
 
 
 def test_the_report_at_desktop_width(page: Path, tmp_path: Path) -> None:
-    driver_factory = chromium(DESKTOP, phone=False)
-    driver = next(driver_factory)
-    try:
+    with chromium(DESKTOP, phone=False) as driver:
         driver.get(page.as_uri())
         assert "<script" not in driver.page_source.lower()
         shot = tmp_path / "report-desktop.png"
         full_page(driver, shot)
         assert shot.stat().st_size > 10_000
-    finally:
-        driver_factory.close()
     if os.environ.get("CARE_UPDATE_SCREENSHOTS"):
         shutil.copyfile(shot, DOCS / "report-desktop.png")

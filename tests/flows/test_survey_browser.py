@@ -25,6 +25,7 @@ from care.web.serving import SurveyServer
 from flows.poll import poll_helpdesk
 from flows.surveys import dispatch_surveys
 from sandboxes.zendesk import SCENARIOS, ZendeskSandbox
+from tests.flows.browser import chromium
 from tests.flows.environment import care_notes, configure, settled_past
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
@@ -35,27 +36,8 @@ PHONE = (390, 844)
 
 @pytest.fixture
 def browser() -> Iterator:
-    driver_path = shutil.which("chromedriver")
-    if driver_path is None:
-        if os.environ.get("CARE_REQUIRE_BROWSER"):
-            pytest.fail("chromedriver is not installed (apt-get install chromium-driver)")
-        pytest.skip("no chromedriver here: .ci/run installs Debian's chromium-driver")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage"):
-        options.add_argument(argument)
-    options.add_experimental_option(  # a phone's viewport: desktop windows stay >= 500 px
-        "mobileEmulation",
-        {"deviceMetrics": {"width": PHONE[0], "height": PHONE[1], "pixelRatio": 2}},
-    )
-    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
-    driver.set_page_load_timeout(30)
-    try:
+    with chromium(PHONE, phone=True) as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def survey_html(outbox: Path, ticket_id: int) -> str:
