@@ -192,3 +192,39 @@ def test_an_empty_window_still_counts_the_waits_that_started_in_it() -> None:
     assert "Waits started in the window: 3 (1 breached)" in text
     (row,) = [line for line in text.splitlines() if line.startswith("| zendesk · 7 |")]
     assert cells(row)[7:10] == ["3", "33 % (1/3)", "33 % (1/3)"]
+
+
+def test_direction_and_outcomes_read_the_same_in_the_artifact_and_the_page() -> None:
+    from care.domain.metrics import Quantiles, ScopeCounts
+    from care.domain.periods import CURRENT, PREVIOUS
+    from care.domain.report import report_from_scopes
+    from care.domain.scopes import Happened, Level, OutcomeCounts, ScopeKey
+
+    def counts(p90_h: float, breached: int) -> ScopeCounts:
+        return ScopeCounts(
+            tickets=TicketCounts(tickets=40),
+            waits=WaitCounts(next_reply=20, next_reply_breached=breached),
+            first_response=Quantiles(40, p90_h * H / 2, p90_h * H),
+        )
+
+    report = report_from_scopes(
+        {
+            ScopeKey(CURRENT, Level.ALL): counts(20, 10),
+            ScopeKey(CURRENT, Level.HELPDESK, "zendesk"): counts(20, 10),
+            ScopeKey(PREVIOUS, Level.ALL): counts(10, 2),
+        },
+        START,
+        END,
+        outcomes={
+            Happened(True, False, False, True): OutcomeCounts(4, 2, 1, 1),
+            Happened(False, False, False, True): OutcomeCounts(16, 8, 7, 2),
+        },
+    )
+    text = render_markdown(report)
+    assert "| First reply, p90 | 10 h | 20 h | ▼ worse |" in text
+    assert "| Next replies breached | 10 % | 50 % | ▼ worse |" in text
+    assert "| SLA breached | 4 | 50 % (1/2) | 25 % (1/4) |" in text  # 4 tickets, 1 of 2 yes
+    assert "| not breached | 16 | 88 % (7/8) | 12 % (2/16) |" in text
+    page = render_html(report)
+    assert '<td class="verdict worse">▼ worse</td>' in page
+    assert '<th scope="row">SLA breached</th><td>4</td><td>50 % (1/2)</td>' in page
