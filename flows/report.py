@@ -4,38 +4,24 @@ page (what each figure counts: `care.domain.figures`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from prefect import flow, get_run_logger
 
-from care.domain.alerts import digest_alert
-from care.domain.insights import bottlenecks
 from care.domain.metrics import Thresholds
 from care.domain.periods import ReportPeriods
 from care.domain.report import Report, report_from_scopes
-from care.domain.retention import RetentionFigures, SupportContact, retention_outcomes
-from care.domain.scopes import SPLITS, Happened
-from care.outbound.alert_channels import open_channel_names, send_everywhere
-from care.report.format import window
 from care.report.html import write_html
 from care.report.markdown import render_markdown
-from care.report.retention import RetentionError, retention_from_settings
-from care.settings.load import ConfigError, Settings, load_settings
-from care.store import Store
+from care.settings.load import Settings, load_settings
 from flows.artifacts import publish, published_on_failure
 from flows.summary import escape, failure_lines
 from tasks.context import utc_now
+from tasks.report import agent_names, group_names, retention_figures, send_digest
 from tasks.runtime import open_store
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from connectors.base import Helpdesk
 
 
 @dataclass(frozen=True)
@@ -69,7 +55,7 @@ def care_report(
         settings = load_settings(config, overrides=overrides)
         run = _report(days, weeks, out_dir, done, settings)
         if digest:
-            run = replace(run, digest_errors=send_digest(run, settings))
+            run = replace(run, digest_errors=send_digest(run.report, run.html_path, settings))
             done.append("sent the digest")
     publish(KEY, run.markdown, DESCRIPTION)
     get_run_logger().info(
@@ -100,7 +86,7 @@ def _report(
         link_days = settings.policy.rules.proactive_outreach.link_days
         outreach = store.outreach_activity(periods.start, periods.end, link_days)
         store_contacts = partial(store.report_contacts, periods, thresholds)
-        retention, retention_error = _retention(settings, store_contacts)
+        retention, retention_error = retention_figures(settings, store_contacts)
     report = report_from_scopes(
         scopes,
         periods.start,
@@ -121,90 +107,9 @@ def _report(
     return ReportRun(report, path, render_markdown(report, page=path))
 
 
-def _retention(
-    settings: Settings, contacts: Callable[[], list[tuple[str | None, datetime, Happened]]]
-) -> tuple[RetentionFigures | None, str | None]:
-    """Repurchase and churn after the window's solved tickets, when `[report.retention]`
-    names a history; a history that cannot be read is reported, not fatal (the rest of the
-    report stands)."""
-    try:
-        data = retention_from_settings(settings)
-    except RetentionError as exc:
-        get_run_logger().warning("retention history not read: %s", exc)
-        return None, str(exc)
-    if data is None or settings.retention is None:
-        return None, None
-    support = [
-        SupportContact(email, at, {name: happened.of(name) for name in SPLITS})
-        for email, at, happened in contacts()
-    ]
-    return retention_outcomes(support, data, settings.retention.windows_days), None
-
-
-def send_digest(run: ReportRun, settings: Settings) -> dict[str, str]:
-    """The bottleneck lines and the page's link to every alert channel; each failing
-    channel's error. No channel, or every channel failing: the run fails, so the
-    missing digest shows in the Prefect UI."""
-    if not settings.alerts.enabled:
-        raise ConfigError(
-            "the digest has nowhere to go: set CARE_SLACK_WEBHOOK_URL, CARE_ALERT_WEBHOOK_URL "
-            "or [alerts] prefect_block"
-        )
-    base = settings.report.base_url
-    link = base + run.html_path.name if base else str(run.html_path)
-    report = run.report
-    lines = [b.line for b in bottlenecks(report)]
-    alert = digest_alert(lines, link, window(report), report.end, report.days)
-    errors = send_everywhere(settings.alerts, alert)
-    log = get_run_logger()
-    for channel, error in errors.items():
-        log.warning("digest not delivered to %s: %s", channel, error)
-    if errors and len(errors) == len(open_channel_names(settings)):
-        raise RuntimeError(f"the digest reached no channel: {'; '.join(errors.values())}")
-    return errors
-
-
 def failed_markdown(done: list[str], error: str) -> str:
     """The artifact of a report run that failed: why, and the steps it got through."""
     steps = [f"- {escape(step)}" for step in done] or ["- nothing yet"]
     return "\n".join(
         ["# CARE report", "", *failure_lines(error, "Before it stopped, this run had:"), *steps]
     )
-
-
-def group_names(settings: Settings, store: Store) -> dict[tuple[str, str], str]:
-    """(helpdesk, group id) -> name from each configured helpdesk (a request per 100
-    groups); a helpdesk that cannot be asked leaves its groups shown by id."""
-    return _names(settings, store, "group", lambda connector: connector.group_names())
-
-
-def agent_names(settings: Settings, store: Store) -> dict[tuple[str, str], str]:
-    """(helpdesk, agent id) -> display name from each configured helpdesk (a request per
-    100 agents); a helpdesk that cannot be asked leaves its agents shown by id."""
-    return _names(settings, store, "agent", lambda connector: connector.agent_names())
-
-
-def _names(
-    settings: Settings, store: Store, what: str, read: Callable[[Helpdesk], dict[str, str]]
-) -> dict[tuple[str, str], str]:
-    from connectors.registry import open_helpdesk
-
-    names: dict[tuple[str, str], str] = {}
-    for helpdesk in settings.helpdesk_names():
-        try:
-            # Names are a nicety: an outage is reported, not waited out.
-            connector = open_helpdesk(settings.helpdesk(helpdesk), accounts=store, max_attempts=2)
-            try:
-                names.update(((helpdesk, i), n) for i, n in read(connector).items() if n)
-            finally:
-                connector.close()
-        except Exception as exc:  # the report matters more than the names in it
-            get_run_logger().warning(
-                "%s %s names not read, %ss are shown by id: %s: %s",
-                helpdesk,
-                what,
-                what,
-                type(exc).__name__,
-                exc,
-            )
-    return names

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from care.settings.load import load_settings
-from flows.report import agent_names, group_names
 from sandboxes.zendesk import ZendeskSandbox
 from sandboxes.zendesk.records import ADMIN_ID, AGENT_BASE
+from tasks.report import agent_names, group_names
 from tasks.runtime import open_store
 from tests.flows.environment import configure
 
