@@ -91,3 +91,40 @@ def _as_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class UtcDay:
+    """One UTC day of a calendar, for SQL that cannot walk a calendar: `counted` business
+    seconds before the day began (from the table's first day), and the day's opening hours
+    as Unix-second spans, clipped to the day (at most `SPANS_A_DAY`)."""
+
+    day: int  # Unix seconds // 86400
+    counted: float
+    spans: tuple[tuple[float, float], ...]
+
+
+SPANS_A_DAY = 3  # a UTC day meets at most the end of one opening, one and a start
+
+
+def utc_days(calendar: BusinessHours, first_day: int, last_day: int) -> list[UtcDay]:
+    """The UTC days `first_day`..`last_day` (Unix seconds // 86400) of `calendar`: the
+    business seconds between two moments are then `counted` + the spans' seconds up to
+    each moment, subtracted."""
+    compiled = _compile(calendar)
+    start = datetime.fromtimestamp(first_day * 86400, UTC)
+    end = datetime.fromtimestamp((last_day + 1) * 86400, UTC)
+    local = start.astimezone(compiled.zone).date() - _ONE_DAY
+    spans: list[tuple[float, float]] = []
+    while local <= end.astimezone(compiled.zone).date() + _ONE_DAY:
+        window = compiled.window(local)
+        if window is not None:
+            spans.append((window[0].timestamp(), window[1].timestamp()))
+        local += _ONE_DAY
+    days, counted = [], 0.0
+    for day in range(first_day, last_day + 1):
+        low, high = day * 86400.0, (day + 1) * 86400.0
+        clipped = tuple((max(a, low), min(b, high)) for a, b in spans if a < high and b > low)
+        days.append(UtcDay(day, counted, clipped[:SPANS_A_DAY]))
+        counted += sum(b - a for a, b in clipped)
+    return days
