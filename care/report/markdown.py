@@ -91,7 +91,7 @@ def _outcomes(report: Report) -> list[str]:
     rows = sections.outcome_rows(report)
     if not rows:
         return []
-    headers = sections.outcome_headers(report)
+    headers = [_capitalized(h) for h in sections.outcome_headers(report)]
     lines = ["## Outcomes", "", "| " + " | ".join(headers) + " |"]
     lines.append("|---|" + "---:|" * (len(headers) - 1))
     for row in rows:

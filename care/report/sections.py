@@ -194,7 +194,7 @@ def outcome_headers(report: Report) -> list[str]:
     headers = [
         "what happened",
         "solved tickets",
-        "“Yes, solved”",
+        "answered “Yes, solved”",
         f"came back within {t.came_back_days:g} days",
     ]
     if report.retention:

@@ -66,7 +66,7 @@ def test_repurchase_and_churn_after_the_solved_tickets(monkeypatch, tmp_path, da
     assert r.all.repurchased[30].count == 1 and r.all.churned.count == 1
     assert r.splits["breached"][True].churned.count == 1  # bob's reply came 2 days late
     assert r.splits["breached"][False].repurchased[30].count == 1
-    assert "| bought again within 30 days | churned within 30 days |" in run.markdown
+    assert "| Bought again within 30 days | Churned within 30 days |" in run.markdown
     assert "2 of 3 contacts matched" in run.html_path.read_text(encoding="utf-8")
 
 
