@@ -3,13 +3,15 @@
 A handful of statements in one read transaction, whatever the number of tickets:
 tickets, next-reply waits and surveys counted per (period, helpdesk, group, agent) — the
 few hundred rows that returns are summed here into the scopes — first-response
-percentiles per scope by window functions (`care.store.report_sql`), and the outcome
-counts of the window's solved tickets by what happened on them. What each figure
-counts is written once, in `care.domain.figures`.
+percentiles per scope (the values at the ranks each interpolates between: by GROUPING
+SETS on PostgreSQL, by window functions elsewhere, `care.store.report_sql`), and the
+outcome counts of the window's solved tickets by what happened on them. What each
+figure counts is written once, in `care.domain.figures`.
 
 At scale (docs/performance.md, "The report over 1,000,000 tickets"): what a ticket's
 flags need from the action log and the waits is joined once per ticket from one row per
-ticket (`_action_flags`, `_first_reply_marks`), not looked up ticket by ticket.
+ticket (`_action_flags`, `_first_reply_marks`), not looked up ticket by ticket; each
+answered ticket is read once for its percentiles, not once per scope.
 
 Attribution: a ticket, its first response and its survey count in the group that first
 answered it (`first_reply_group_id`; unanswered, its group now), a next-reply wait in
@@ -32,14 +34,18 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Float,
     String,
     and_,
     case,
+    cast,
     exists,
     func,
     literal,
     or_,
     select,
+    true,
+    tuple_,
     union_all,
 )
 from sqlalchemy.engine import Connection
@@ -60,6 +66,8 @@ from care.store.report_sql import (
     percentiles_from_ranks,
     period_of,
     ranked_values,
+    ranks_in_groups,
+    ranks_of_group,
     seconds_between,
 )
 from care.store.schema import ActionLogEntry, SurveyAnswer, SurveyOutboxEntry, SurveyState
@@ -213,27 +221,21 @@ def target_of(priority: Any, thresholds: Thresholds) -> ColumnElement[float]:
 def first_response_quantiles(
     conn: Connection, periods: ReportPeriods, thresholds: Thresholds
 ) -> dict[ScopeKey, Quantiles]:
-    facts = ticket_facts(periods, thresholds).subquery("facts")
-    f = facts.c
-    none = literal(None, String())
-    answered = f.answered_after.is_not(None)
-    in_window = and_(answered, f.window.is_not(None))
-    parts = [
-        select(f.window.label("period"), literal(Level.ALL.value).label("level"), none.label("h"),
-               none.label("g"), none.label("a"), f.answered_after.label("value")).where(in_window),
-        select(f.window, literal(Level.HELPDESK.value), f.helpdesk, none, none,
-               f.answered_after).where(in_window),
-        select(f.window, literal(Level.GROUP.value), f.helpdesk, f.grp, none,
-               f.answered_after).where(in_window),
-        select(f.window, literal(Level.AGENT.value), f.helpdesk, none, f.agent,
-               f.answered_after).where(in_window, f.agent.is_not(None)),
-        select(f.week, literal(Level.ALL.value), none, none, none,
-               f.answered_after).where(answered, f.week.is_not(None)),
-    ]  # fmt: skip
-    values = union_all(*parts).subquery("values")
-    keys = ("period", "level", "h", "g", "a")
+    """First-response p50 and p90 per scope: the values at the ranks each percentile
+    interpolates between, found in SQL (`_ranks_grouped` on PostgreSQL, `_ranks_windowed`
+    elsewhere; the same ranks), interpolated here."""
+    s = snapshots.c
+    window, week, helpdesk, grp, agent = _ticket_scope(periods)
+    answered = (
+        select(window, week, helpdesk, grp, agent, cast(_answered_after(), Float).label("value"))
+        .where(*_created_in(periods), s.first_agent_reply_at.is_not(None))
+        .subquery("answered")
+    )
+    grouped = conn.dialect.name == "postgresql"
     ranks: dict[ScopeKey, list[tuple[int, int, float]]] = defaultdict(list)
-    for period, level, h, g, a, rank, n, value in conn.execute(ranked_values(values, keys)):
+    for period, level, h, g, a, rank, n, value in (
+        _ranks_grouped(conn, answered) if grouped else _ranks_windowed(conn, answered)
+    ):
         key = ScopeKey(int(period), Level(int(level)), h, g, a)
         # julianday() keeps microseconds only roughly: whole milliseconds are what is meant.
         ranks[key].append((int(rank), int(n), round(float(value), 3)))
@@ -242,6 +244,78 @@ def first_response_quantiles(
         p = percentiles_from_ranks(rows)
         found[key] = Quantiles(rows[0][1], p["p50"], p["p90"])
     return found
+
+
+def _ranks_grouped(conn: Connection, answered: Any) -> Iterable[tuple]:
+    """PostgreSQL: each scope's values sorted once in its group (GROUPING SETS over the
+    window's scopes, then the weeks), the wanted ranks picked from the sorted array: no
+    row repeated per scope, no sort of them all (`care.store.report_sql.ranks_in_groups`)."""
+    f = answered.c
+    none = literal(None, String())
+    level = case(
+        (func.grouping(f.helpdesk) == 1, Level.ALL.value),
+        (func.grouping(f.grp) == 0, Level.GROUP.value),
+        (func.grouping(f.agent) == 0, Level.AGENT.value),
+        else_=Level.HELPDESK.value,
+    )
+    scopes = func.grouping_sets(
+        tuple_(f.window),
+        tuple_(f.window, f.helpdesk),
+        tuple_(f.window, f.helpdesk, f.grp),
+        tuple_(f.window, f.helpdesk, f.agent),
+    )
+    in_window = (
+        select(f.window, level, f.helpdesk, f.grp, f.agent, *ranks_in_groups(f.value))
+        .where(f.window.is_not(None))
+        .group_by(scopes)
+        .having(or_(func.grouping(f.agent) == 1, f.agent.is_not(None)))
+    )
+    weeks = (
+        select(f.week, literal(Level.ALL.value), none, none, none, *ranks_in_groups(f.value))
+        .where(f.week.is_not(None))
+        .group_by(f.week)
+    )
+    for period, level, h, g, a, *found in conn.execute(union_all(in_window, weeks)):
+        for rank, n, value in ranks_of_group(found):
+            yield period, level, h, g, a, rank, n, value
+
+
+def _ranks_windowed(conn: Connection, answered: Any) -> Iterable[tuple]:
+    """Elsewhere (SQLite): each answered ticket once for each scope it counts in (one
+    scan, joined to the part numbers), ranked per scope by window functions."""
+    f = answered.c
+    none = literal(None, String())
+    # The scopes a first response counts in, one part each: (period, level, helpdesk,
+    # group, agent) and when it counts there.
+    parts = [
+        (f.window, Level.ALL, none, none, none, f.window.is_not(None)),
+        (f.window, Level.HELPDESK, f.helpdesk, none, none, f.window.is_not(None)),
+        (f.window, Level.GROUP, f.helpdesk, f.grp, none, f.window.is_not(None)),
+        (f.window, Level.AGENT, f.helpdesk, none, f.agent,
+         and_(f.window.is_not(None), f.agent.is_not(None))),
+        (f.week, Level.ALL, none, none, none, f.week.is_not(None)),
+    ]  # fmt: skip
+    numbers = union_all(*(select(literal(i).label("part")) for i in range(len(parts))))
+    numbered = numbers.subquery("parts")
+    part = numbered.c.part
+
+    def by_part(column: int) -> ColumnElement[Any]:
+        return case(*((part == i, p[column]) for i, p in enumerate(parts)))
+
+    values = (
+        select(
+            by_part(0).label("period"),
+            case(*((part == i, literal(p[1].value)) for i, p in enumerate(parts))).label("level"),
+            by_part(2).label("h"),
+            by_part(3).label("g"),
+            by_part(4).label("a"),
+            f.value,
+        )
+        .select_from(answered.join(numbered, true()))
+        .where(or_(*(and_(part == i, p[5]) for i, p in enumerate(parts))))
+        .subquery("values")
+    )
+    return conn.execute(ranked_values(values, ("period", "level", "h", "g", "a")))
 
 
 def outcome_counts(
