@@ -17,7 +17,9 @@ How the history is shaped (see docs/performance.md, "The report over 1,000,000
 tickets"): two helpdesks (zendesk 80 %, freshdesk 20 %), 12 groups (an
 "escalations" group in each), 150 agents, a weekday and working-hours shape,
 first replies log-normal around 3 hours with a tail of days, 0 to 6 agent replies,
-next-reply waits about 0.7 a ticket, requesters who come back.
+a first-reply wait for each ticket a poll saw unanswered and next-reply waits about 0.8
+a ticket, a warning and a breach action for each wait past 75 % and 100 % of its
+priority's target, surveys for 60 % of solved tickets, requesters who come back.
 
 Inserted in bulk: PostgreSQL by COPY, then VACUUM ANALYZE (what autovacuum would do
 after such a load); SQLite by executemany in one transaction with synchronous=OFF on
