@@ -8,10 +8,11 @@ Fills an empty store (`Store.open` migrates it first) with `--tickets` tickets
 the report reads beside them: the waits of the response SLA (first and next
 replies), the actions of resolve.two_interactions, resolve.passed_around and
 resolve.response_sla, the surveys sent and their answers. Generated with a seeded
-random: the same --tickets and --seed give the same rows, whatever the database,
-relative to the seeding's "now" (kept in the marker table `bench_report_seed`,
-which bench/report.py reads as the report's end). A database seeded already is
-left as it is; one with tickets and no marker is refused.
+random: the same --tickets, --seed and --end give the same rows, whatever the
+database (the end defaults to the seeding's "now"; the weekday shape follows the
+calendar, so another end gives other rows). The end is kept in the marker table
+`bench_report_seed`, which bench/report.py reads as the report's end. A database
+seeded already is left as it is; one with tickets and no marker is refused.
 
 How the history is shaped (see docs/performance.md, "The report over 1,000,000
 tickets"): two helpdesks (zendesk 80 %, freshdesk 20 %), 12 groups (an
