@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_LOGGING_LEVEL ?= WARNING
 
-.PHONY: demo test lint bench soak clean lock
+.PHONY: demo test lint bench bench-report soak clean lock
 
 PIP := $(BIN)/pip --quiet --disable-pip-version-check
 
@@ -34,6 +34,14 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/poll_backfill.py
+
+# The report over 1,000,000 tickets and 90 days of history (docs/performance.md): on a
+# SQLite file in /tmp, then on PostgreSQL when BENCH_PG_URL names an empty database; both
+# are seeded on first use (a few minutes) and reused after that.
+BENCH_PG_URL ?=
+bench-report: $(STAMP)
+	$(BIN)/python bench/report.py
+	$(if $(BENCH_PG_URL),$(BIN)/python bench/report.py --url '$(BENCH_PG_URL)')
 
 # The fault soak: SOAK_RUNS randomised runs (faults, kill -9, agents at work); every run's
 # seed is printed, `python bench/soak.py --runs 1 --seed S` replays one.

@@ -3,9 +3,15 @@
 A handful of statements in one read transaction, whatever the number of tickets:
 tickets, next-reply waits and surveys counted per (period, helpdesk, group, agent) — the
 few hundred rows that returns are summed here into the scopes — first-response
-percentiles per scope by window functions (`care.store.report_sql`), and the outcome
-counts of the window's solved tickets by what happened on them. What each figure
-counts is written once, in `care.domain.figures`.
+percentiles per scope (the values at the ranks each interpolates between: by GROUPING
+SETS on PostgreSQL, by window functions elsewhere, `care.store.report_sql`), and the
+outcome counts of the window's solved tickets by what happened on them. What each
+figure counts is written once, in `care.domain.figures`.
+
+At scale (docs/performance.md, "The report over 1,000,000 tickets"): what a ticket's
+flags need from the action log and the waits is joined once per ticket from one row per
+ticket (`_action_flags`, `_first_reply_marks`), not looked up ticket by ticket; each
+answered ticket is read once for its percentiles, not once per scope.
 
 Attribution: a ticket, its first response and its survey count in the group that first
 answered it (`first_reply_group_id`; unanswered, its group now), a next-reply wait in
@@ -28,14 +34,18 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Float,
     String,
     and_,
     case,
+    cast,
     exists,
     func,
     literal,
     or_,
     select,
+    true,
+    tuple_,
     union_all,
 )
 from sqlalchemy.engine import Connection
@@ -52,7 +62,14 @@ from care.domain.model import Status
 from care.domain.periods import ReportPeriods
 from care.domain.scopes import Happened, Level, OutcomeCounts, ScopeKey
 from care.domain.waits import WaitKind
-from care.store.report_sql import percentiles_from_ranks, period_of, ranked_values, seconds_between
+from care.store.report_sql import (
+    percentiles_from_ranks,
+    period_of,
+    ranked_values,
+    ranks_in_groups,
+    ranks_of_group,
+    seconds_between,
+)
 from care.store.schema import ActionLogEntry, SurveyAnswer, SurveyOutboxEntry, SurveyState
 from care.store.snapshots import snapshots
 from care.store.sql import table_of
@@ -74,6 +91,7 @@ def scope_counts(
     conn: Connection, periods: ReportPeriods, thresholds: Thresholds
 ) -> dict[ScopeKey, ScopeCounts]:
     """Every scope with a ticket created, a wait started or a survey sent in a period."""
+    _without_jit(conn)
     tickets, waits_, surveys = _fine_counts(conn, periods, thresholds)
     found: dict[ScopeKey, dict[str, Any]] = defaultdict(dict)
     for part, rows in (("tickets", tickets), ("waits", waits_), ("surveys", surveys)):
@@ -91,6 +109,16 @@ def scope_counts(
         )
         for key, parts in found.items()
     }
+
+
+def _without_jit(conn: Connection) -> None:
+    """PostgreSQL (11 and later) compiles a statement it estimates as costly with LLVM
+    before running it. These statements look costly (it cannot tell how few groups the
+    periods make) and compiling took longer than running: 0.65 s of the 1.4 s of the
+    outcomes of 1,000,000 tickets, about 1 s of the report (docs/performance.md). Off for
+    this read transaction only (SET LOCAL: back as it was at its end)."""
+    if conn.dialect.name == "postgresql" and (conn.dialect.server_version_info or (0,)) >= (11,):
+        conn.exec_driver_sql("SET LOCAL jit = off")
 
 
 def _fine_counts(
@@ -124,14 +152,13 @@ def _fine_counts(
     return tickets, all_waits, _survey_counts(conn, periods)
 
 
-def ticket_facts(periods: ReportPeriods, thresholds: Thresholds) -> Any:
-    """One row per ticket created in a period: its periods, scope and what happened."""
+def ticket_facts(periods: ReportPeriods, thresholds: Thresholds, *only: ColumnElement[bool]) -> Any:
+    """One row per ticket created in a period (and meeting `only`, conditions on the
+    snapshot): its periods, scope and what happened."""
     s = snapshots.c
-    answered_after = case(
-        (s.first_agent_reply_at.is_(None), None),
-        else_=_not_negative(seconds_between(s.created_at, s.first_agent_reply_at)),
-    )
+    acts, marks = _action_flags(), _first_reply_marks()
     target = target_of(s.priority, thresholds)
+    answered_after = _answered_after()
     solved = s.status.in_(SOLVED_STATUSES)
     hops_over = or_(
         s.group_hops >= thresholds.group_hops, s.assignee_hops >= thresholds.assignee_hops
@@ -141,28 +168,56 @@ def ticket_facts(periods: ReportPeriods, thresholds: Thresholds) -> Any:
         s.status.in_(WAITING),
         seconds_between(s.created_at, literal(periods.end, s.created_at.type)) > target,
     )
-    first_breached = or_(answered_after > target, still_waiting, _wait_marked(WaitKind.FIRST_REPLY))
-    return select(
+    first_breached = or_(answered_after > target, still_waiting, marks.c.ticket_id.is_not(None))
+    return (
+        select(
+            *_ticket_scope(periods),
+            s.requester_id,
+            s.requester_email,
+            s.ticket_id,
+            s.created_at,
+            s.solved_at,
+            answered_after.label("answered_after"),
+            _flag(acts.c.escalated == 1).label("escalated"),
+            _flag(solved).label("solved"),
+            _flag(and_(solved, s.agent_replies <= thresholds.interactions)).label("solved_within"),
+            _flag(s.reopens > 0).label("reopened"),
+            _flag(or_(acts.c.passed_around == 1, hops_over)).label("passed_around"),
+            (s.group_hops + s.assignee_hops).label("hops"),
+            _flag(first_breached).label("first_breached"),
+            _flag(_next_wait_breached(periods, thresholds)).label("next_breached"),
+        )
+        .select_from(
+            snapshots.outerjoin(acts, _same_ticket(acts.c)).outerjoin(marks, _same_ticket(marks.c))
+        )
+        .where(*_created_in(periods), *only)
+    )
+
+
+def _ticket_scope(periods: ReportPeriods) -> tuple[ColumnElement[Any], ...]:
+    """A ticket's periods (by its creation) and scope: `Fine`'s columns."""
+    s = snapshots.c
+    return (
         period_of(s.created_at, periods.windows).label("window"),
         period_of(s.created_at, periods.trend).label("week"),
         s.helpdesk,
         func.coalesce(s.first_reply_group_id, s.group_id).label("grp"),
         s.assignee_id.label("agent"),
-        s.requester_id,
-        s.requester_email,
-        s.ticket_id,
-        s.created_at,
-        s.solved_at,
-        answered_after.label("answered_after"),
-        _flag(_has_action(TWO_INTERACTIONS)).label("escalated"),
-        _flag(solved).label("solved"),
-        _flag(and_(solved, s.agent_replies <= thresholds.interactions)).label("solved_within"),
-        _flag(s.reopens > 0).label("reopened"),
-        _flag(or_(_has_action(PASSED_AROUND), hops_over)).label("passed_around"),
-        (s.group_hops + s.assignee_hops).label("hops"),
-        _flag(first_breached).label("first_breached"),
-        _flag(_next_wait_breached(periods, thresholds)).label("next_breached"),
-    ).where(s.created_at >= periods.earliest, s.created_at < periods.end)
+    )
+
+
+def _created_in(periods: ReportPeriods) -> tuple[ColumnElement[bool], ...]:
+    s = snapshots.c
+    return (s.created_at >= periods.earliest, s.created_at < periods.end)
+
+
+def _answered_after() -> ColumnElement[float]:
+    """Seconds from the ticket's creation to its first agent reply; NULL: none yet."""
+    s = snapshots.c
+    return case(
+        (s.first_agent_reply_at.is_(None), None),
+        else_=_not_negative(seconds_between(s.created_at, s.first_agent_reply_at)),
+    )
 
 
 def target_of(priority: Any, thresholds: Thresholds) -> ColumnElement[float]:
@@ -178,27 +233,21 @@ def target_of(priority: Any, thresholds: Thresholds) -> ColumnElement[float]:
 def first_response_quantiles(
     conn: Connection, periods: ReportPeriods, thresholds: Thresholds
 ) -> dict[ScopeKey, Quantiles]:
-    facts = ticket_facts(periods, thresholds).subquery("facts")
-    f = facts.c
-    none = literal(None, String())
-    answered = f.answered_after.is_not(None)
-    in_window = and_(answered, f.window.is_not(None))
-    parts = [
-        select(f.window.label("period"), literal(Level.ALL.value).label("level"), none.label("h"),
-               none.label("g"), none.label("a"), f.answered_after.label("value")).where(in_window),
-        select(f.window, literal(Level.HELPDESK.value), f.helpdesk, none, none,
-               f.answered_after).where(in_window),
-        select(f.window, literal(Level.GROUP.value), f.helpdesk, f.grp, none,
-               f.answered_after).where(in_window),
-        select(f.window, literal(Level.AGENT.value), f.helpdesk, none, f.agent,
-               f.answered_after).where(in_window, f.agent.is_not(None)),
-        select(f.week, literal(Level.ALL.value), none, none, none,
-               f.answered_after).where(answered, f.week.is_not(None)),
-    ]  # fmt: skip
-    values = union_all(*parts).subquery("values")
-    keys = ("period", "level", "h", "g", "a")
+    """First-response p50 and p90 per scope: the values at the ranks each percentile
+    interpolates between, found in SQL (`_ranks_grouped` on PostgreSQL, `_ranks_windowed`
+    elsewhere; the same ranks), interpolated here."""
+    s = snapshots.c
+    window, week, helpdesk, grp, agent = _ticket_scope(periods)
+    answered = (
+        select(window, week, helpdesk, grp, agent, cast(_answered_after(), Float).label("value"))
+        .where(*_created_in(periods), s.first_agent_reply_at.is_not(None))
+        .subquery("answered")
+    )
+    grouped = conn.dialect.name == "postgresql"
     ranks: dict[ScopeKey, list[tuple[int, int, float]]] = defaultdict(list)
-    for period, level, h, g, a, rank, n, value in conn.execute(ranked_values(values, keys)):
+    for period, level, h, g, a, rank, n, value in (
+        _ranks_grouped(conn, answered) if grouped else _ranks_windowed(conn, answered)
+    ):
         key = ScopeKey(int(period), Level(int(level)), h, g, a)
         # julianday() keeps microseconds only roughly: whole milliseconds are what is meant.
         ranks[key].append((int(rank), int(n), round(float(value), 3)))
@@ -209,11 +258,84 @@ def first_response_quantiles(
     return found
 
 
+def _ranks_grouped(conn: Connection, answered: Any) -> Iterable[tuple]:
+    """PostgreSQL: each scope's values sorted once in its group (GROUPING SETS over the
+    window's scopes, then the weeks), the wanted ranks picked from the sorted array: no
+    row repeated per scope, no sort of them all (`care.store.report_sql.ranks_in_groups`)."""
+    f = answered.c
+    none = literal(None, String())
+    level = case(
+        (func.grouping(f.helpdesk) == 1, Level.ALL.value),
+        (func.grouping(f.grp) == 0, Level.GROUP.value),
+        (func.grouping(f.agent) == 0, Level.AGENT.value),
+        else_=Level.HELPDESK.value,
+    )
+    scopes = func.grouping_sets(
+        tuple_(f.window),
+        tuple_(f.window, f.helpdesk),
+        tuple_(f.window, f.helpdesk, f.grp),
+        tuple_(f.window, f.helpdesk, f.agent),
+    )
+    in_window = (
+        select(f.window, level, f.helpdesk, f.grp, f.agent, *ranks_in_groups(f.value))
+        .where(f.window.is_not(None))
+        .group_by(scopes)
+        .having(or_(func.grouping(f.agent) == 1, f.agent.is_not(None)))
+    )
+    weeks = (
+        select(f.week, literal(Level.ALL.value), none, none, none, *ranks_in_groups(f.value))
+        .where(f.week.is_not(None))
+        .group_by(f.week)
+    )
+    for period, level, h, g, a, *found in conn.execute(union_all(in_window, weeks)):
+        for rank, n, value in ranks_of_group(found):
+            yield period, level, h, g, a, rank, n, value
+
+
+def _ranks_windowed(conn: Connection, answered: Any) -> Iterable[tuple]:
+    """Elsewhere (SQLite): each answered ticket once for each scope it counts in (one
+    scan, joined to the part numbers), ranked per scope by window functions."""
+    f = answered.c
+    none = literal(None, String())
+    # The scopes a first response counts in, one part each: (period, level, helpdesk,
+    # group, agent) and when it counts there.
+    parts = [
+        (f.window, Level.ALL, none, none, none, f.window.is_not(None)),
+        (f.window, Level.HELPDESK, f.helpdesk, none, none, f.window.is_not(None)),
+        (f.window, Level.GROUP, f.helpdesk, f.grp, none, f.window.is_not(None)),
+        (f.window, Level.AGENT, f.helpdesk, none, f.agent,
+         and_(f.window.is_not(None), f.agent.is_not(None))),
+        (f.week, Level.ALL, none, none, none, f.week.is_not(None)),
+    ]  # fmt: skip
+    numbers = union_all(*(select(literal(i).label("part")) for i in range(len(parts))))
+    numbered = numbers.subquery("parts")
+    part = numbered.c.part
+
+    def by_part(column: int) -> ColumnElement[Any]:
+        return case(*((part == i, p[column]) for i, p in enumerate(parts)))
+
+    values = (
+        select(
+            by_part(0).label("period"),
+            case(*((part == i, literal(p[1].value)) for i, p in enumerate(parts))).label("level"),
+            by_part(2).label("h"),
+            by_part(3).label("g"),
+            by_part(4).label("a"),
+            f.value,
+        )
+        .select_from(answered.join(numbered, true()))
+        .where(or_(*(and_(part == i, p[5]) for i, p in enumerate(parts))))
+        .subquery("values")
+    )
+    return conn.execute(ranked_values(values, ("period", "level", "h", "g", "a")))
+
+
 def outcome_counts(
     conn: Connection, periods: ReportPeriods, thresholds: Thresholds
 ) -> dict[Happened, OutcomeCounts]:
     """Solved tickets created in the window, by what happened on them."""
-    facts = ticket_facts(periods, thresholds).subquery("facts")
+    _without_jit(conn)
+    facts = _solved_in_window(periods, thresholds).subquery("facts")
     f, a = facts.c, answers.c
     breached = or_(f.first_breached == 1, f.next_breached == 1)
     flags = (_flag(breached), f.escalated, f.passed_around, f.solved_within)
@@ -228,7 +350,6 @@ def outcome_counts(
         .select_from(
             facts.outerjoin(answers, and_(a.helpdesk == f.helpdesk, a.ticket_id == f.ticket_id))
         )
-        .where(f.window == periods.current.code, f.solved == 1)
         .group_by(*flags)
     )
     return {
@@ -242,7 +363,8 @@ def solved_contacts(
 ) -> Iterable[tuple[str | None, Any, Happened]]:
     """(requester e-mail, solved at, what happened) of each solved ticket created in the
     window: the support contacts an optional retention history is matched against."""
-    facts = ticket_facts(periods, thresholds).subquery("facts")
+    _without_jit(conn)
+    facts = _solved_in_window(periods, thresholds).subquery("facts")
     f = facts.c
     breached = or_(f.first_breached == 1, f.next_breached == 1)
     query = select(
@@ -252,9 +374,22 @@ def solved_contacts(
         f.escalated,
         f.passed_around,
         f.solved_within,
-    ).where(f.window == periods.current.code, f.solved == 1)
+    )
     for email, solved_at, *flags in conn.execute(query.execution_options(yield_per=5000)):
         yield email, solved_at, Happened(*(bool(x) for x in flags))
+
+
+def _solved_in_window(periods: ReportPeriods, thresholds: Thresholds) -> Any:
+    """The window's solved tickets, said on the columns themselves (not as `window == 0`
+    and `solved == 1` of the facts), so the planner sees how few they are."""
+    s, window = snapshots.c, periods.current
+    return ticket_facts(
+        periods,
+        thresholds,
+        s.created_at >= window.start,
+        s.created_at < window.end,
+        s.status.in_(SOLVED_STATUSES),
+    )
 
 
 def _came_back(f: Any, thresholds: Thresholds) -> ColumnElement[bool]:
@@ -355,20 +490,37 @@ def _scopes(fine: Fine) -> Iterable[ScopeKey]:
         yield ScopeKey(week, Level.ALL)
 
 
-def _wait_marked(kind: WaitKind) -> ColumnElement[bool]:
-    """A poll found a wait of this kind on the ticket breached."""
-    w, s = waits.c, snapshots.c
-    return exists().where(
-        w.helpdesk == s.helpdesk,
-        w.ticket_id == s.ticket_id,
-        w.kind == kind.value,
-        w.breached_at.is_not(None),
+def _first_reply_marks() -> Any:
+    """The tickets a poll found a first-reply wait of breached: one row each."""
+    w = waits.c
+    return (
+        select(w.helpdesk, w.ticket_id)
+        .where(w.kind == WaitKind.FIRST_REPLY.value, w.breached_at.is_not(None))
+        .group_by(w.helpdesk, w.ticket_id)
+        .subquery("marks")
     )
 
 
-def _has_action(rule: str) -> ColumnElement[bool]:
-    a, s = action_log.c, snapshots.c
-    return exists().where(a.helpdesk == s.helpdesk, a.ticket_id == s.ticket_id, a.rule == rule)
+def _action_flags() -> Any:
+    """The tickets resolve.two_interactions or resolve.passed_around acted on: one row
+    each, with 1 in `escalated` / `passed_around` for the rules that did."""
+    a = action_log.c
+    return (
+        select(
+            a.helpdesk,
+            a.ticket_id,
+            func.max(_flag(a.rule == TWO_INTERACTIONS)).label("escalated"),
+            func.max(_flag(a.rule == PASSED_AROUND)).label("passed_around"),
+        )
+        .where(a.rule.in_((TWO_INTERACTIONS, PASSED_AROUND)))
+        .group_by(a.helpdesk, a.ticket_id)
+        .subquery("acts")
+    )
+
+
+def _same_ticket(c: Any) -> ColumnElement[bool]:
+    s = snapshots.c
+    return and_(c.helpdesk == s.helpdesk, c.ticket_id == s.ticket_id)
 
 
 def _not_negative(seconds: ColumnElement[float]) -> ColumnElement[float]:

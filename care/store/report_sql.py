@@ -1,5 +1,6 @@
 """Portable SQL pieces for the report: seconds between two timestamps, a period code by
-time, and percentiles by window functions (SQLite and PostgreSQL alike)."""
+time, and percentiles by window functions (SQLite and PostgreSQL alike), or on
+PostgreSQL from each group's values sorted into an array (`ranks_in_groups`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Float, Integer, case, func, literal, or_, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by, array_agg
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
@@ -68,6 +70,33 @@ def ranked_values(values: Any, keys: Sequence[str]) -> Any:
         wanted += [ranked.c.r == low, ranked.c.r == low + 1]
     columns = (*(ranked.c[k] for k in keys), ranked.c.r, ranked.c.n, ranked.c.value)
     return select(*columns).where(or_(*wanted))
+
+
+def ranks_in_groups(value: Any) -> list[ColumnElement[Any]]:
+    """PostgreSQL, selected with a GROUP BY: the group's count, then for each percentile
+    of `QUANTILES` its low rank and the values at that rank and the next (NULL past the
+    last), from the group's values sorted once: the rows `ranked_values` finds, without a
+    sort of every group's rows together (`ranks_of_group` turns them into those rows)."""
+    n = func.count()
+    ordered = array_agg(aggregate_order_by(value, value))
+    columns: list[ColumnElement[Any]] = [n]
+    for num, den in QUANTILES.values():
+        low = (n - 1) * num // den
+        columns += [low, ordered[low + 1], ordered[low + 2]]  # arrays count from 1
+    return columns
+
+
+def ranks_of_group(found: Sequence[Any]) -> list[tuple[int, int, Any]]:
+    """(rank, count, value) rows, as `ranked_values` returns them, from the columns of
+    `ranks_in_groups` for one group."""
+    n, *picked = found
+    rows = []
+    for i in range(0, len(picked), 3):
+        low, at_low, at_next = picked[i : i + 3]
+        rows.append((low, n, at_low))
+        if at_next is not None:
+            rows.append((low + 1, n, at_next))
+    return rows
 
 
 def percentiles_from_ranks(
