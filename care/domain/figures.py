@@ -105,8 +105,9 @@ FIRST_REPLY_BREACHED = _figure(
     lambda m: m.first_reply_breached,
     "ticket",
     "tickets created in the period whose first agent reply came after the response target "
-    "of their priority, or that are still new or open past it with none, or that a poll "
-    "found breached / tickets created in the period",
+    "of their priority (in opening hours, with a business-hours calendar), or that are "
+    "still new or open past it with none, or that a poll found breached / tickets created "
+    "in the period",
     short="first-reply breaches",
 )
 NEXT_REPLY_BREACHED = _figure(

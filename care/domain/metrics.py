@@ -46,7 +46,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from typing import Self, TypeVar
 
-from care.domain.policy import Policy
+from care.domain.policy import BusinessHours, Policy
 
 NO_GROUP = "(no group)"
 
@@ -61,6 +61,7 @@ class Thresholds:
     target_s: float = 24 * 3600  # rules.response_sla.target_hours, in seconds
     targets_by_priority: tuple[tuple[str, float], ...] = ()  # priority -> seconds
     came_back_days: float = 14  # report.came_back_days
+    calendar: BusinessHours | None = None  # [business_hours]: waits judged in its hours
 
     @classmethod
     def from_policy(cls, policy: Policy, came_back_days: float = 14) -> Thresholds:
@@ -75,6 +76,7 @@ class Thresholds:
                 sorted((p.value, h * 3600) for p, h in sla.targets_by_priority.items())
             ),
             came_back_days=came_back_days,
+            calendar=policy.business_hours,
         )
 
 

@@ -22,8 +22,10 @@ Breaches are judged from the history against the policy's targets, not only from
 polls tagged: a first-reply wait is breached when the first agent reply came after the
 target of the ticket's priority, or none came and the ticket is still new or open past
 it at the report's end; a next-reply wait when it lasted past the target (still
-running: up to the end), or a poll found it breached. Calendar hours: a business-hours
-calendar is not applied here: the report counts calendar hours.
+running: up to the end), or a poll found it breached. With a `[business_hours]`
+calendar, waits are measured in its opening hours, as the SLA rule measures them
+(`care.store.report_clock`); first-response times stay in calendar hours, as the
+customer waited.
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ from care.domain.model import Status
 from care.domain.periods import ReportPeriods
 from care.domain.scopes import Happened, Level, OutcomeCounts, ScopeKey
 from care.domain.waits import WaitKind
+from care.store.report_clock import ReportClock
 from care.store.report_sql import (
     percentiles_from_ranks,
     period_of,
@@ -163,12 +166,17 @@ def ticket_facts(periods: ReportPeriods, thresholds: Thresholds, *only: ColumnEl
     hops_over = or_(
         s.group_hops >= thresholds.group_hops, s.assignee_hops >= thresholds.assignee_hops
     )
+    clock = ReportClock(thresholds.calendar, periods.earliest, periods.end)
+    joins, waited, waiting_now = _first_wait(clock, periods)
     still_waiting = and_(
-        s.first_agent_reply_at.is_(None),
-        s.status.in_(WAITING),
-        seconds_between(s.created_at, literal(periods.end, s.created_at.type)) > target,
+        s.first_agent_reply_at.is_(None), s.status.in_(WAITING), waiting_now > target
     )
-    first_breached = or_(answered_after > target, still_waiting, marks.c.ticket_id.is_not(None))
+    first_breached = or_(waited > target, still_waiting, marks.c.ticket_id.is_not(None))
+    tickets = snapshots.outerjoin(acts, _same_ticket(acts.c)).outerjoin(
+        marks, _same_ticket(marks.c)
+    )
+    for table, on in joins:
+        tickets = tickets.outerjoin(table, on)
     return (
         select(
             *_ticket_scope(periods),
@@ -187,11 +195,24 @@ def ticket_facts(periods: ReportPeriods, thresholds: Thresholds, *only: ColumnEl
             _flag(first_breached).label("first_breached"),
             _flag(_next_wait_breached(periods, thresholds)).label("next_breached"),
         )
-        .select_from(
-            snapshots.outerjoin(acts, _same_ticket(acts.c)).outerjoin(marks, _same_ticket(marks.c))
-        )
+        .select_from(tickets)
         .where(*_created_in(periods), *only)
     )
+
+
+def _first_wait(clock: ReportClock, periods: ReportPeriods) -> tuple[list, Any, Any]:
+    """The joins a first-reply wait needs, how long it lasted (NULL: no reply yet) and how
+    long it has lasted by the end, as the SLA counts: calendar or business seconds."""
+    s = snapshots.c
+    if not clock.business:
+        waiting_now = seconds_between(s.created_at, literal(periods.end, s.created_at.type))
+        return [], _answered_after(), waiting_now
+    created, on_created = clock.join("cal_created", s.created_at)
+    replied, on_replied = clock.join("cal_replied", s.first_agent_reply_at)
+    counted_at_creation = clock.counted(created, s.created_at)
+    waited = clock.counted(replied, s.first_agent_reply_at) - counted_at_creation
+    waiting_now = clock.counted_until(periods.end) - counted_at_creation
+    return [(created, on_created), (replied, on_replied)], waited, waiting_now
 
 
 def _ticket_scope(periods: ReportPeriods) -> tuple[ColumnElement[Any], ...]:
@@ -406,13 +427,14 @@ def _next_reply_counts(
     conn: Connection, periods: ReportPeriods, thresholds: Thresholds
 ) -> dict[Fine, WaitCounts]:
     w, s = waits.c, snapshots.c
-    breached = _next_breached_condition(periods, thresholds)
+    joins, breached = _next_breached_condition(periods, thresholds)
     keys = _fine(w.started_at, periods, w.helpdesk, func.coalesce(w.end_group_id, w.group_id))
+    rows = waits.outerjoin(snapshots, and_(s.helpdesk == w.helpdesk, s.ticket_id == w.ticket_id))
+    for table, on in joins:
+        rows = rows.outerjoin(table, on)
     query = (
         select(*keys, func.count(), _sum(_flag(breached)))
-        .select_from(
-            waits.outerjoin(snapshots, and_(s.helpdesk == w.helpdesk, s.ticket_id == w.ticket_id))
-        )
+        .select_from(rows)
         .where(
             w.kind == WaitKind.NEXT_REPLY.value,
             w.started_at >= periods.earliest,
@@ -426,21 +448,41 @@ def _next_reply_counts(
     }
 
 
-def _next_breached_condition(periods: ReportPeriods, thresholds: Thresholds) -> Any:
+def _next_breached_condition(periods: ReportPeriods, thresholds: Thresholds) -> tuple[list, Any]:
+    """The joins it needs, and whether a next-reply wait (`waits` joined to its ticket's
+    snapshot) was breached: marked by a poll, or lasted past the target (still running:
+    up to the end), in calendar or business seconds."""
     w, s = waits.c, snapshots.c
     until = func.coalesce(w.ended_at, literal(periods.end, w.started_at.type))
-    lasted = seconds_between(w.started_at, until)
-    return or_(w.breached_at.is_not(None), lasted > target_of(s.priority, thresholds))
+    clock = ReportClock(thresholds.calendar, periods.earliest, periods.end)
+    joins: list = []
+    if clock.business:
+        started, on_started = clock.join("cal_started", w.started_at)
+        ended, on_ended = clock.join("cal_ended", until)
+        lasted = clock.counted(ended, until) - clock.counted(started, w.started_at)
+        joins = [(started, on_started), (ended, on_ended)]
+    else:
+        lasted = seconds_between(w.started_at, until)
+    return joins, or_(w.breached_at.is_not(None), lasted > target_of(s.priority, thresholds))
 
 
 def _next_wait_breached(periods: ReportPeriods, thresholds: Thresholds) -> Any:
     """The ticket (of the outer query) had a next-reply wait breached."""
     w, s = waits.c, snapshots.c
-    return exists().where(
-        w.helpdesk == s.helpdesk,
-        w.ticket_id == s.ticket_id,
-        w.kind == WaitKind.NEXT_REPLY.value,
-        _next_breached_condition(periods, thresholds),
+    joins, breached = _next_breached_condition(periods, thresholds)
+    rows = waits
+    for table, on in joins:
+        rows = rows.join(table, on)
+    return (
+        select(literal(1))
+        .select_from(rows)
+        .where(
+            w.helpdesk == s.helpdesk,
+            w.ticket_id == s.ticket_id,
+            w.kind == WaitKind.NEXT_REPLY.value,
+            breached,
+        )
+        .exists()
     )
 
 

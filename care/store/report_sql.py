@@ -33,6 +33,11 @@ def _epoch_sqlite(element: _Epoch, compiler: Any, **kw: Any) -> str:
     return f"((julianday({compiler.process(element.clauses, **kw)}) - 2440587.5) * 86400.0)"
 
 
+def epoch(moment: Any) -> ColumnElement[float]:
+    """Unix seconds of a timestamp column (or expression)."""
+    return _Epoch(moment)
+
+
 def seconds_between(start: Any, end: Any) -> ColumnElement[float]:
     return _Epoch(end) - _Epoch(start)
 
