@@ -24,3 +24,16 @@ def test_utc_days_add_up_to_what_elapsed_counts() -> None:
         expected = elapsed(start, end, calendar).total_seconds()
         assert counted_until(end) - counted_until(start) == expected, hours
     assert all(len(d.spans) <= 3 for d in days)
+
+
+def test_the_report_takes_the_policy_calendar_and_targets() -> None:
+    from care.domain.metrics import Thresholds
+    from care.domain.model import Priority
+    from care.domain.policy import Policy, ResponseSla, Rules
+
+    calendar = BusinessHours(timezone="Europe/Berlin")
+    sla = ResponseSla(target_hours=8, targets_by_priority={Priority.URGENT: 2})
+    policy = Policy(rules=Rules(response_sla=sla), business_hours=calendar)
+    thresholds = Thresholds.from_policy(policy, came_back_days=10)
+    assert thresholds.calendar == calendar and thresholds.came_back_days == 10
+    assert (thresholds.target_s, thresholds.targets_by_priority) == (8 * 3600, (("urgent", 7200),))
