@@ -415,13 +415,7 @@ class Routes:
         link = f"{self.base}/api/v2/tickets.json?per_page={per_page}{keep}&page="
         return (
             200,
-            {
-                "tickets": tickets,
-                **sideloads,
-                "next_page": f"{link}{page + 1}" if page * per_page < total else None,
-                "previous_page": f"{link}{page - 1}" if page > 1 else None,
-                "count": total,
-            },
+            {"tickets": tickets, **sideloads, **_offset_links(link, page, per_page, total)},
             {},
         )
 
@@ -645,16 +639,7 @@ class Routes:
         ids = ids[(page - 1) * per_page :]
         users = [u for u in (user_json(self.store, i, self.base) for i in ids) if u is not None]
         link = f"{self.base}/api/v2/users.json?per_page={per_page}{self._roles_kept()}&page="
-        return (
-            200,
-            {
-                "users": users,
-                "next_page": f"{link}{page + 1}" if page * per_page < total else None,
-                "previous_page": f"{link}{page - 1}" if page > 1 else None,
-                "count": total,
-            },
-            {},
-        )
+        return 200, {"users": users, **_offset_links(link, page, per_page, total)}, {}
 
     def _roles_kept(self) -> str:
         """The role filters of this request, for its `next` links."""
@@ -680,3 +665,13 @@ def _user_cursor(cursor: str) -> int:
         return int(data["v"])
     except (binascii.Error, ValueError, TypeError, KeyError):
         raise bad_request("InvalidPaginationParameter", "The cursor is invalid") from None
+
+
+def _offset_links(link: str, page: int, per_page: int, total: int) -> dict[str, object]:
+    """Offset pagination's `next_page`, `previous_page` and `count`; `link` ends in
+    "page=" (https://developer.zendesk.com/api-reference/introduction/pagination/)."""
+    return {
+        "next_page": f"{link}{page + 1}" if page * per_page < total else None,
+        "previous_page": f"{link}{page - 1}" if page > 1 else None,
+        "count": total,
+    }
