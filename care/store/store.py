@@ -29,6 +29,7 @@ from care.store import (
     outreach,
     quarantine,
     report_figures,
+    report_outcomes,
     snapshots,
     surveys,
     waits,
@@ -418,14 +419,14 @@ class Store(SurveyMethods, ErrorEventMethods):
     ) -> list[tuple[str | None, datetime, Happened]]:
         """(e-mail, solved at, what happened) of the window's solved tickets."""
         with self._read() as conn:
-            return list(report_figures.solved_contacts(conn, periods, thresholds))
+            return list(report_outcomes.solved_contacts(conn, periods, thresholds))
 
     def report_outcomes(
         self, periods: ReportPeriods, thresholds: Thresholds
     ) -> dict[Happened, OutcomeCounts]:
         """The window's solved tickets by what happened on them: surveys, came back."""
         with self._read() as conn:
-            return report_figures.outcome_counts(conn, periods, thresholds)
+            return report_outcomes.outcome_counts(conn, periods, thresholds)
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """First-response percentiles per scope from the store, on SQLite and PostgreSQL, against
 the same percentiles worked out here (`Quantiles.of`) over a random history: every scope
 of every period, from one ticket up. PostgreSQL finds the ranks by GROUPING SETS, SQLite
-by window functions (`care.store.report_figures.first_response_quantiles`)."""
+by window functions (`care.store.report_quantiles.first_response_quantiles`)."""
 
 from __future__ import annotations
 
