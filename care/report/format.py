@@ -16,7 +16,11 @@ UNDER_A_MINUTE = "< 1 min"  # a time in seconds under a minute, rather than "0 m
 
 def percent(rate: Rate) -> str:
     """ "25 %", or "—" when there is nothing to count over."""
-    value = rate.value
+    return share(rate.value)
+
+
+def share(value: float | None) -> str:
+    """A share 0..1 as "25 %"; None: "—"."""
     return NONE if value is None else f"{value:.0%}".replace("%", " %")
 
 

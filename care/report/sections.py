@@ -25,7 +25,7 @@ from care.domain.insights import (
     spread,
     yes_share,
 )
-from care.domain.metrics import Metrics, Rate, Thresholds
+from care.domain.metrics import Metrics, Thresholds
 from care.domain.report import Report, Scope
 from care.domain.retention import GroupFigures
 from care.domain.scopes import OutcomeCounts
@@ -42,21 +42,16 @@ COMPACT = (
 )
 
 
-def value_text(figure: Figure, metrics: Metrics | None) -> str:
-    if metrics is None:
-        return fmt.NONE
-    value = figure.value(metrics)
-    if figure.unit == "duration":
-        return duration(value, none=fmt.NONE, under_a_minute=fmt.UNDER_A_MINUTE)
-    return fmt.rate(Rate(figure.count(metrics), figure.basis(metrics)))
-
-
 def short_text(figure: Figure, metrics: Metrics) -> str:
     """The value alone, for narrow tables: "14 h", "25 %"."""
-    value = figure.value(metrics)
+    return value_in(figure, figure.value(metrics))
+
+
+def value_in(figure: Figure, value: float | None) -> str:
+    """A value of `figure` in its unit: "14 h", "25 %"; None: "—"."""
     if figure.unit == "duration":
         return duration(value, none=fmt.NONE, under_a_minute=fmt.UNDER_A_MINUTE)
-    return fmt.percent(Rate(figure.count(metrics), figure.basis(metrics)))
+    return fmt.share(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,10 +120,9 @@ def consistency(report: Report, scopes: Sequence[Scope], kind: str) -> Consisten
     for figure in (FIRST_REPLY_P90, SURVEY_YES, SOLVED_IN_TWO, ESCALATED):
         found = spread(report, scopes, figure)
         for outlier in found.far[:3]:
-            callouts.append(
-                f"{outlier.scope.label}: {figure.short.format(interactions=t.interactions)} "
-                f"{_short(figure, outlier.value)} against the team's {_short(figure, outlier.team)}"
-            )
+            what = figure.short.format(interactions=t.interactions)
+            value, team = value_in(figure, outlier.value), value_in(figure, outlier.team)
+            callouts.append(f"{outlier.scope.label}: {what} {value} against the team's {team}")
     enough = [s for s in scopes if s.metrics.tickets >= report.min_tickets]
     few = [s for s in scopes if 0 < s.metrics.tickets < report.min_tickets]
     return Consistency(
@@ -147,12 +141,6 @@ def consistency(report: Report, scopes: Sequence[Scope], kind: str) -> Consisten
 def _compact_row(scope: Scope) -> list[str]:
     m = scope.metrics
     return [scope.label, f"{m.tickets:,}", *(short_text(f, m) for f, _ in COMPACT)]
-
-
-def _short(figure: Figure, value: float) -> str:
-    if figure.unit == "duration":
-        return duration(value, none=fmt.NONE, under_a_minute=fmt.UNDER_A_MINUTE)
-    return f"{value:.0%}".replace("%", " %")
 
 
 @dataclass(frozen=True, slots=True)
