@@ -391,13 +391,7 @@ class Routes:
         tickets with the same external id"):
         https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/#list-tickets
         """
-        try:
-            page = max(int(self.query.get("page", 1)), 1)
-            per_page = min(max(int(self.query.get("per_page", 100)), 1), 100)
-        except ValueError:
-            raise bad_request(
-                "InvalidPaginationParameter", "page and per_page must be integers"
-            ) from None
+        page, per_page = self._offset_page()
         if "external_id" in self.query:
             recs = self.store.by_external_id(self.query["external_id"])
             total = len(recs)
@@ -623,13 +617,7 @@ class Routes:
         )
 
     def _users_by_offset(self, roles: set[str] | None) -> Response:
-        try:
-            page = max(int(self.query.get("page", 1)), 1)
-            per_page = min(max(int(self.query.get("per_page", 100)), 1), 100)
-        except ValueError:
-            raise bad_request(
-                "InvalidPaginationParameter", "page and per_page must be integers"
-            ) from None
+        page, per_page = self._offset_page()
         if page * per_page > 10_000:
             raise bad_request(
                 "InvalidPaginationParameter",
@@ -640,6 +628,17 @@ class Routes:
         users = [u for u in (user_json(self.store, i, self.base) for i in ids) if u is not None]
         link = f"{self.base}/api/v2/users.json?per_page={per_page}{self._roles_kept()}&page="
         return 200, {"users": users, **_offset_links(link, page, per_page, total)}, {}
+
+    def _offset_page(self) -> tuple[int, int]:
+        """Offset pagination's `page` (from 1) and `per_page` (1..100) of this request."""
+        try:
+            page = max(int(self.query.get("page", 1)), 1)
+            per_page = min(max(int(self.query.get("per_page", 100)), 1), 100)
+        except ValueError:
+            raise bad_request(
+                "InvalidPaginationParameter", "page and per_page must be integers"
+            ) from None
+        return page, per_page
 
     def _roles_kept(self) -> str:
         """The role filters of this request, for its `next` links."""
