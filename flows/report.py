@@ -20,7 +20,7 @@ from care.settings.load import Settings, load_settings
 from flows.artifacts import publish, published_on_failure
 from flows.summary import escape, failure_lines
 from tasks.context import utc_now
-from tasks.report import agent_names, group_names, retention_figures, send_digest
+from tasks.report import helpdesk_names, retention_figures, send_digest
 from tasks.runtime import open_store
 
 
@@ -81,8 +81,7 @@ def _report(
         scopes = store.report_scopes(periods, thresholds)
         outcomes = store.report_outcomes(periods, thresholds)
         done.append(f"read the counts of {len(scopes)} scopes")
-        names = group_names(settings, store)
-        agents = agent_names(settings, store)
+        names = helpdesk_names(settings, store)
         link_days = settings.policy.rules.proactive_outreach.link_days
         outreach = store.outreach_activity(periods.start, periods.end, link_days)
         store_contacts = partial(store.report_contacts, periods, thresholds)
@@ -93,8 +92,8 @@ def _report(
         periods.end,
         thresholds,
         trend=periods.trend,
-        group_names=names,
-        agent_names=agents,
+        group_names=names.groups,
+        agent_names=names.agents,
         outreach=outreach,
         outcomes=outcomes,
         min_tickets=options.min_tickets,

@@ -5,6 +5,7 @@ a report (no batches here: the counting is the store's, in SQL)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -20,45 +21,47 @@ from care.report.format import window
 from care.report.retention import RetentionError, retention_from_settings
 from care.settings.load import ConfigError, Settings
 from care.store import Store
-from connectors.base import Helpdesk
 
 
-def group_names(settings: Settings, store: Store) -> dict[tuple[str, str], str]:
-    """(helpdesk, group id) -> name from each configured helpdesk (a request per 100
-    groups); a helpdesk that cannot be asked leaves its groups shown by id."""
-    return _names(settings, store, "group", lambda connector: connector.group_names())
+@dataclass(frozen=True)
+class HelpdeskNames:
+    """(helpdesk, id) -> the name the helpdesk gives, of groups and of agents."""
+
+    groups: dict[tuple[str, str], str] = field(default_factory=dict)
+    agents: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
-def agent_names(settings: Settings, store: Store) -> dict[tuple[str, str], str]:
-    """(helpdesk, agent id) -> display name from each configured helpdesk (a request per
-    100 agents); a helpdesk that cannot be asked leaves its agents shown by id."""
-    return _names(settings, store, "agent", lambda connector: connector.agent_names())
-
-
-def _names(
-    settings: Settings, store: Store, what: str, read: Callable[[Helpdesk], dict[str, str]]
-) -> dict[tuple[str, str], str]:
+def helpdesk_names(settings: Settings, store: Store) -> HelpdeskNames:
+    """Group and agent names from each configured helpdesk, each opened once (a request
+    per 100 groups and per 100 agents); a list that cannot be read leaves its ids shown."""
     from connectors.registry import open_helpdesk
 
-    names: dict[tuple[str, str], str] = {}
+    found = HelpdeskNames()
     for helpdesk in settings.helpdesk_names():
         try:
             # Names are a nicety: an outage is reported, not waited out.
             connector = open_helpdesk(settings.helpdesk(helpdesk), accounts=store, max_attempts=2)
-            try:
-                names.update(((helpdesk, i), n) for i, n in read(connector).items() if n)
-            finally:
-                connector.close()
         except Exception as exc:  # the report matters more than the names in it
-            get_run_logger().warning(
-                "%s %s names not read, %ss are shown by id: %s: %s",
-                helpdesk,
-                what,
-                what,
-                type(exc).__name__,
-                exc,
-            )
-    return names
+            _not_read(helpdesk, "group and agent", exc)
+            continue
+        try:
+            for what, read, into in (
+                ("group", connector.group_names, found.groups),
+                ("agent", connector.agent_names, found.agents),
+            ):
+                try:
+                    into.update(((helpdesk, i), n) for i, n in read().items() if n)
+                except Exception as exc:
+                    _not_read(helpdesk, what, exc)
+        finally:
+            connector.close()
+    return found
+
+
+def _not_read(helpdesk: str, what: str, exc: Exception) -> None:
+    get_run_logger().warning(
+        "%s %s names not read, shown by id: %s: %s", helpdesk, what, type(exc).__name__, exc
+    )
 
 
 def retention_figures(

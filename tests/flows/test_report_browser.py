@@ -15,6 +15,7 @@ import pytest
 
 from care.store import Store
 from flows.report import care_report
+from tasks.report import HelpdeskNames
 from tests.flows.browser import chromium
 from tests.report.history import GROUPS, seed_history
 
@@ -31,8 +32,8 @@ def page(database_url, tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("CARE_CONFIG", str(tmp_path / "care.toml"))
     for name in ("CARE_ZENDESK_URL", "CARE_FRESHDESK_URL"):
         monkeypatch.delenv(name, raising=False)
-    names = {("zendesk", gid): name for gid, name in GROUPS.items()}
-    monkeypatch.setattr("flows.report.group_names", lambda settings, store: names)
+    names = HelpdeskNames(groups={("zendesk", gid): name for gid, name in GROUPS.items()})
+    monkeypatch.setattr("flows.report.helpdesk_names", lambda settings, store: names)
     with Store.open(database_url) as store:
         seed_history(store, datetime.now(UTC))
     return care_report(days=7, out_dir=str(tmp_path / "reports")).html_path

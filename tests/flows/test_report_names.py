@@ -5,7 +5,7 @@ from __future__ import annotations
 from care.settings.load import load_settings
 from sandboxes.zendesk import ZendeskSandbox
 from sandboxes.zendesk.records import ADMIN_ID, AGENT_BASE
-from tasks.report import agent_names, group_names
+from tasks.report import helpdesk_names
 from tasks.runtime import open_store
 from tests.flows.environment import configure
 
@@ -15,8 +15,10 @@ def test_agent_and_group_names_come_keyed_by_helpdesk(database_url, tmp_path, mo
         configure(monkeypatch, tmp_path, sandbox, database_url)
         settings = load_settings()
         with open_store(settings) as store:
-            agents = agent_names(settings, store)
-            groups = group_names(settings, store)
+            names = helpdesk_names(settings, store)
+        tokens = [r for r in sandbox.requests_log if r == ("POST", "/oauth/tokens")]
+    agents, groups = names.agents, names.groups
+    assert len(tokens) == 1  # one connector for both lists
 
     assert len(agents) == 13  # the admin and 12 agents
     assert agents[("zendesk", str(ADMIN_ID))] == "CARE Sandbox Admin"
